@@ -1,0 +1,58 @@
+"""Material properties of a case (SI units inside; quantity strings accepted)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from ssbstack.config.base import Section
+from ssbstack.config.mechanics import CreepLaw
+from ssbstack.units import (
+    AreaResistance,
+    Conductivity,
+    Diffusivity,
+    MolarEnergy,
+    MolarVolume,
+    Pressure,
+    Temperature,
+)
+
+GAS_CONSTANT = 8.314462618  # J/(mol K)
+
+
+class Material(Section):
+    """One material. ``kind`` says how the physics treats it.
+
+    - ``metal``: Li or another electronic conductor (equipotential by default);
+    - ``electrolyte``: single-ion conductor (Ohmic Li⁺ transport);
+    - ``interlayer``: thin or thick layer between Li and the electrolyte (sheet or volume model);
+    - ``cathode``: homogenised composite cathode.
+    """
+
+    kind: Literal["metal", "electrolyte", "interlayer", "cathode"]
+    description: str = ""
+    ionic_conductivity: Conductivity | None = Field(None, description="S/m at reference_temperature")
+    activation_energy: MolarEnergy = Field(0.0, description="J/mol, Arrhenius for conductivity")
+    reference_temperature: Temperature = Field(298.15, description="K")
+    electronic_conductivity: Conductivity | None = Field(None, description="S/m")
+    electron_blocking: bool = False
+    area_resistance: AreaResistance | None = Field(
+        None, description="Ω m², normal resistance of a thin (sheet) layer"
+    )
+    molar_volume: MolarVolume | None = Field(None, description="m³/mol (Li: 1.30e-5)")
+    diffusivity: Diffusivity | None = Field(None, description="m²/s, Li in the layer")
+    youngs_modulus: Pressure | None = Field(None, description="Pa")
+    poisson_ratio: float | None = Field(None, ge=-1.0, lt=0.5)
+    creep: CreepLaw | None = None
+
+    def ionic_conductivity_at(self, temperature: float) -> float:
+        """Ionic conductivity (S/m) at ``temperature`` (K), Arrhenius from the reference value."""
+        import math
+
+        if self.ionic_conductivity is None:
+            raise ValueError("material has no ionic_conductivity")
+        exponent = -self.activation_energy / GAS_CONSTANT * (
+            1.0 / temperature - 1.0 / self.reference_temperature
+        )
+        return self.ionic_conductivity * math.exp(exponent)

@@ -1,0 +1,265 @@
+"""The case file: one validated :class:`Case` per simulation (SI units inside).
+
+A case carries parameters, geometry, protocol and numerics — never equation wiring. Its tables:
+``[source]``, ``[conditions]``, ``[materials.<name>]``, ``[[stack]]`` (bottom → top),
+``[geometry]``, ``[electrochemistry]``, ``[mechanics]``, ``[protocol]``, ``[numerics]``,
+``[outputs]`` and ``[targets.<name>]`` (measured values the report compares against).
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cached_property
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from ssbstack.config.base import Section
+from ssbstack.config.geometry import Geometry
+from ssbstack.config.materials import GAS_CONSTANT, Material
+from ssbstack.config.mechanics import Mechanics
+from ssbstack.config.protocol import ProtocolError, RawStep, Step, expand
+from ssbstack.meshing.tags import TagTable
+from ssbstack.units import (
+    AreaResistance,
+    CurrentDensity,
+    Length,
+    Pressure,
+    Temperature,
+    Time,
+    Voltage,
+)
+
+FARADAY = 96485.33212  # C/mol
+
+SourceId = Literal["A", "B", "C", "D", "verification"]
+
+
+class Source(Section):
+    """Which source document (papers.md) the case reproduces, and which configuration."""
+
+    id: SourceId
+    citation: str = Field(min_length=1)
+    configuration: str = Field("", description="the source's own name for the cell, e.g. 'Ex1'")
+    notes: str = ""
+
+
+class Conditions(Section):
+    """Operating conditions."""
+
+    temperature: Temperature = Field(298.15, gt=0.0, description="K")
+    stack_pressure: Pressure = Field(0.0, ge=0.0, description="initial stack pressure, Pa")
+
+
+class Layer(Section):
+    """One layer of the stack, bottom → top."""
+
+    name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", description="unique layer name")
+    material: str
+    thickness: Length = Field(gt=0.0, description="m")
+
+
+class Kinetics(Section):
+    """Butler–Volmer kinetics of an electrode | electrolyte contact.
+
+    Give either ``exchange_current_density`` (A/m²) or ``charge_transfer_resistance`` (Ω m²,
+    i₀ = RT/(F R_ct)). ``form = "linear"`` uses j = η / R_ct.
+    """
+
+    exchange_current_density: CurrentDensity | None = Field(None, gt=0.0)
+    charge_transfer_resistance: AreaResistance | None = Field(None, gt=0.0)
+    alpha_anodic: float = Field(0.5, gt=0.0, lt=1.0)
+    alpha_cathodic: float = Field(0.5, gt=0.0, lt=1.0)
+    form: Literal["butler-volmer", "linear"] = "butler-volmer"
+
+    @model_validator(mode="after")
+    def _one_rate(self) -> Kinetics:
+        given = (self.exchange_current_density, self.charge_transfer_resistance)
+        if sum(v is not None for v in given) != 1:
+            raise ValueError(
+                "give exactly one of exchange_current_density or charge_transfer_resistance"
+            )
+        return self
+
+    def exchange_current(self, temperature: float) -> float:
+        """i₀ (A/m²) at ``temperature`` (K)."""
+        if self.exchange_current_density is not None:
+            return self.exchange_current_density
+        assert self.charge_transfer_resistance is not None
+        return GAS_CONSTANT * temperature / (FARADAY * self.charge_transfer_resistance)
+
+    def resistance(self, temperature: float) -> float:
+        """Small-signal charge-transfer resistance (Ω m²) = RT / (F i₀ (α_a + α_c))."""
+        i0 = self.exchange_current(temperature)
+        if self.form == "linear":
+            return GAS_CONSTANT * temperature / (FARADAY * i0)
+        alpha = self.alpha_anodic + self.alpha_cathodic
+        return GAS_CONSTANT * temperature / (FARADAY * i0 * alpha)
+
+    def overpotential(self, current_density: float, temperature: float) -> float:
+        """Exact η (V) that carries ``current_density`` (A/m², anodic positive) in this law."""
+        i0 = self.exchange_current(temperature)
+        if self.form == "linear":
+            return current_density * GAS_CONSTANT * temperature / (FARADAY * i0)
+        f = FARADAY / (GAS_CONSTANT * temperature)
+        if math.isclose(self.alpha_anodic, self.alpha_cathodic):
+            return math.asinh(current_density / (2.0 * i0)) / (self.alpha_anodic * f)
+        return _solve_bv(current_density / i0, self.alpha_anodic * f, self.alpha_cathodic * f)
+
+
+def _solve_bv(ratio: float, a: float, c: float) -> float:
+    """η with exp(a η) − exp(−c η) = ratio (Newton from the symmetric guess; monotone)."""
+    eta = math.asinh(ratio / 2.0) / (0.5 * (a + c))
+    for _ in range(100):
+        g = math.exp(a * eta) - math.exp(-c * eta) - ratio
+        eta -= g / (a * math.exp(a * eta) + c * math.exp(-c * eta))
+        if abs(g) <= 1e-14 * max(1.0, abs(ratio)):
+            break
+    return eta
+
+
+class Electrochemistry(Section):
+    """Li⁺ transport and interface kinetics (physics.md §3.1–3.2)."""
+
+    enabled: bool = True
+    kinetics: Kinetics | None = Field(None, description="default for every electrode contact")
+    interfaces: dict[str, Kinetics] = Field(
+        default_factory=dict, description="per-interface kinetics, keyed 'lower|upper'"
+    )
+
+
+class Protocol(Section):
+    """The electrochemical protocol: a list of step strings and repeat/ramp blocks."""
+
+    steps: list[RawStep] = Field(min_length=1)
+    voltage_limit: Voltage | None = Field(
+        None, gt=0.0, description="|cell voltage| above which the cell has failed, V"
+    )
+
+    def expanded(self) -> list[Step]:
+        """Executable steps (repeat and ramp blocks flattened)."""
+        return expand(self.steps)
+
+    @field_validator("steps")
+    @classmethod
+    def _parses(cls, steps: list[RawStep]) -> list[RawStep]:
+        try:
+            expand(steps, where="")
+        except ProtocolError as exc:
+            raise ValueError(str(exc).lstrip(": ")) from None
+        return steps
+
+
+class Numerics(Section):
+    """Discretisation and solver settings."""
+
+    element_degree: int = Field(1, ge=1, le=3)
+    linear_solver: Literal["direct", "iterative"] = "direct"
+    newton_rtol: float = Field(1e-10, gt=0.0, lt=1.0)
+    newton_atol: float = Field(1e-12, gt=0.0)
+    newton_max_iterations: int = Field(30, ge=1)
+    max_time_step: Time | None = Field(None, gt=0.0, description="s")
+    max_cutbacks: int = Field(6, ge=0, le=30)
+
+
+class Outputs(Section):
+    """What a run writes besides timeseries.csv and run.json."""
+
+    fields: bool = Field(True, description="write φ and current fields for ParaView (VTX .bp)")
+    field_every: int = Field(1, ge=1, description="write fields every N protocol steps")
+    plots: bool = True
+
+
+class Target(Section):
+    """A measured value the report compares the prediction with."""
+
+    value: float
+    unit: str = ""
+    description: str = ""
+
+
+class Case(Section):
+    """A complete, validated simulation case."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    description: str = ""
+    source: Source
+    conditions: Conditions = Conditions()
+    materials: dict[str, Material] = Field(min_length=1)
+    stack: list[Layer] = Field(min_length=2)
+    geometry: Geometry
+    electrochemistry: Electrochemistry = Electrochemistry()
+    mechanics: Mechanics = Mechanics()
+    protocol: Protocol
+    numerics: Numerics = Numerics()
+    outputs: Outputs = Outputs()
+    targets: dict[str, Target] = Field(default_factory=dict)
+    provenance: dict[str, dict[str, str]] = Field(
+        default_factory=dict, description="filled from {value, status, note} annotations"
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Case:
+        names = [layer.name for layer in self.stack]
+        duplicated = sorted({n for n in names if names.count(n) > 1})
+        if duplicated:
+            raise ValueError(f"stack: layer names must be unique, repeated: {', '.join(duplicated)}")
+        for index, layer in enumerate(self.stack):
+            if layer.material not in self.materials:
+                known = ", ".join(sorted(self.materials))
+                raise ValueError(
+                    f"stack[{index}].material: unknown material '{layer.material}' (known: {known})"
+                )
+        if self.electrochemistry.enabled:
+            self._check_electrochemistry()
+        return self
+
+    def _check_electrochemistry(self) -> None:
+        electrolytes = [lay for lay in self.stack if self.material(lay.name).kind == "electrolyte"]
+        if len(electrolytes) != 1:
+            raise ValueError("stack: electrochemistry needs exactly one electrolyte layer")
+        for layer in electrolytes:
+            if self.material(layer.name).ionic_conductivity is None:
+                raise ValueError(
+                    f"materials.{layer.material}.ionic_conductivity: required for an electrolyte"
+                )
+        known = {item.name for item in self.tags.interfaces}
+        for name in self.electrochemistry.interfaces:
+            if name not in known:
+                raise ValueError(
+                    f"electrochemistry.interfaces.'{name}': no such interface "
+                    f"(known: {', '.join(sorted(known))})"
+                )
+        for item in self.tags.interfaces:
+            if self.kinetics(item.name) is None:
+                raise ValueError(
+                    f"electrochemistry: no kinetics for interface '{item.name}' "
+                    "(give [electrochemistry.kinetics] or an entry in electrochemistry.interfaces)"
+                )
+
+    def material(self, layer_name: str) -> Material:
+        """The material of a stack layer."""
+        for layer in self.stack:
+            if layer.name == layer_name:
+                return self.materials[layer.material]
+        raise KeyError(layer_name)
+
+    def layer(self, name: str) -> Layer:
+        """A stack layer by name."""
+        return next(layer for layer in self.stack if layer.name == name)
+
+    def kinetics(self, interface_name: str) -> Kinetics | None:
+        """Kinetics of an interface: its own entry, else the default."""
+        return self.electrochemistry.interfaces.get(interface_name, self.electrochemistry.kinetics)
+
+    @cached_property
+    def tags(self) -> TagTable:
+        """The tag table of this stack (sheets decided by geometry.sheet_threshold)."""
+        return TagTable.from_stack(
+            [(layer.name, layer.thickness) for layer in self.stack], self.geometry.sheet_threshold
+        )
+
+    @property
+    def electrolyte(self) -> Layer:
+        """The electrolyte layer."""
+        return next(lay for lay in self.stack if self.material(lay.name).kind == "electrolyte")
