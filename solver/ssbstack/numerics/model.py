@@ -1,0 +1,59 @@
+"""The interface between the protocol runner and a physics model.
+
+The runner (:mod:`ssbstack.numerics.runner`) walks the protocol, chooses time steps and events,
+writes outputs and handles failures; a model owns its fields and solvers. A model may be static
+(electrochemistry without history: one solve per step end) or time dependent (creep, voids).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Control:
+    """What the protocol asks of the cell during one time step (SI units)."""
+
+    current_density: float | None  # A/m², galvanostatic (positive strips the bottom electrode)
+    voltage: float | None = None  # V, potentiostatic
+
+
+@dataclass
+class StepResult:
+    """Outcome of one attempted time step."""
+
+    converged: bool
+    iterations: int = 0
+    values: dict[str, float] = field(default_factory=dict)  # one row of timeseries.csv
+    message: str = ""  # why it failed: which block, what to try
+
+
+class Model(Protocol):
+    """What every physics model offers the runner."""
+
+    time_dependent: bool  # False: the state does not depend on time (one solve per step end)
+
+    def columns(self) -> list[str]:
+        """Column names this model adds to timeseries.csv (after time/current/voltage)."""
+        ...
+
+    def solve(self, time: float, dt: float, control: Control) -> StepResult:
+        """Solve for the state at ``time`` after a step ``dt`` under ``control`` (collective)."""
+        ...
+
+    def accept(self) -> None:
+        """Make the last solved state the new history (collective)."""
+        ...
+
+    def reject(self) -> None:
+        """Return to the last accepted state before a retry with a smaller step (collective)."""
+        ...
+
+    def write_fields(self, time: float) -> None:
+        """Write field output for ParaView at ``time`` (collective)."""
+        ...
+
+    def close(self) -> None:
+        """Close writers (collective)."""
+        ...

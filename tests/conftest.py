@@ -1,0 +1,46 @@
+"""Shared test helpers: running code under ``mpirun -n 2`` with a timeout (no hangs)."""
+
+from __future__ import annotations
+
+import gc
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CASES = ROOT / "cases"
+
+
+def mpirun_executable() -> str:
+    """The mpirun next to this Python (the wheel's MPICH), else the one on PATH."""
+    local = Path(sys.executable).with_name("mpirun")
+    found = str(local) if local.exists() else shutil.which("mpirun")
+    if not found:
+        pytest.skip("mpirun not found")
+    return found
+
+
+def run_mpi(args: list[str], ranks: int = 2, timeout: float = 300.0,
+            cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m mpi4py <args>`` on ``ranks`` ranks; fail (not hang) after ``timeout`` s.
+
+    ``-m mpi4py`` makes an exception on one rank abort all ranks.
+    """
+    command = [mpirun_executable(), "-n", str(ranks), sys.executable, "-m", "mpi4py", *args]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    try:
+        return subprocess.run(command, capture_output=True, text=True, timeout=timeout,
+                              cwd=cwd or ROOT, env=env)
+    except subprocess.TimeoutExpired as exc:
+        pytest.fail(f"MPI run timed out after {timeout} s: {' '.join(command)}\n{exc.stdout}")
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage():
+    """PETSc destructors are collective: collect between tests (DOLFINx's own conftest does)."""
+    yield
+    gc.collect()
