@@ -1,0 +1,162 @@
+"""Command line: ``ssbstack validate | run | info``.
+
+Exit codes: 0 success; 2 bad input (one line on stderr, nothing written); 3 a solve failed after
+all cut-backs (results up to the last good step are kept); 1 an unexpected error (under MPI, all
+ranks are aborted so none waits forever).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ssbstack import __version__
+from ssbstack.errors import CaseError, SolverError
+
+EXIT_USER_ERROR = 2
+EXIT_SOLVER_FAILED = 3
+
+
+def _world() -> Any:
+    from ssbstack.compat import load_dolfinx
+
+    load_dolfinx()
+    from mpi4py import MPI
+
+    return MPI.COMM_WORLD
+
+
+def _printer(comm: Any) -> Callable[[str], None]:
+    def say(message: str) -> None:
+        if comm is None or comm.rank == 0:
+            print(message, flush=True)
+
+    return say
+
+
+def _add_case_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("case", type=Path, help="case file (.toml, or a resolved .json)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[],
+                        metavar="KEY=VALUE", help="override a case value, e.g. geometry.width='100 um'")
+
+
+def command_validate(args: argparse.Namespace) -> int:
+    """Validate a case file and print what it describes."""
+    from ssbstack.config.loader import load_case
+
+    case = load_case(args.case, args.overrides)
+    steps = case.protocol.expanded()
+    statuses: dict[str, int] = {}
+    for entry in case.provenance.values():
+        key = entry.get("status") or "unmarked"
+        statuses[key] = statuses.get(key, 0) + 1
+    stack = " | ".join(f"{layer.name} ({layer.material}, {layer.thickness * 1e6:g} µm)"
+                       for layer in case.stack)
+    print(f"{args.case}: valid case '{case.name}' (source {case.source.id}"
+          f"{' ' + case.source.configuration if case.source.configuration else ''})")
+    print(f"  stack (bottom → top): {stack}")
+    print(f"  meshed layers: {', '.join(case.tags.layers)}; interfaces: "
+          f"{', '.join(i.name + (' [sheets: ' + ', '.join(i.sheets) + ']' if i.sheets else '')
+                      for i in case.tags.interfaces)}")
+    print(f"  protocol: {len(steps)} steps, {sum(s.duration or 0.0 for s in steps) / 3600:.4g} h")
+    print("  provenance: " + ", ".join(f"{n} {k}" for k, n in sorted(statuses.items())))
+    return 0
+
+
+def command_run(args: argparse.Namespace) -> int:
+    """Run a case and write its results folder."""
+    comm = _world()
+    say = _printer(comm)
+    from ssbstack.config.loader import load_case, resolved_json
+
+    case = load_case(args.case, args.overrides)  # validated before anything is written
+    from ssbstack.simulation import run_case
+
+    outdir = args.output or Path("results") / case.name
+    say(f"ssbstack {__version__}: case '{case.name}' (source {case.source.id}) on "
+        f"{comm.size} rank(s) → {outdir}")
+    summary = run_case(case, resolved_json(case), outdir, comm, overwrite=args.overwrite, log=say)
+    say(f"done: {summary.status}; results in {outdir}")
+    return 0
+
+
+def command_info(args: argparse.Namespace) -> int:
+    """Print versions of ssbstack and its numerical stack."""
+    from ssbstack.compat import versions
+
+    comm = _world()
+    say = _printer(comm)
+    say(f"ssbstack {__version__}")
+    for name, version in versions().items():
+        say(f"  {name:8s} {version}")
+    say(f"  ranks    {comm.size}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (documented in README.md)."""
+    parser = argparse.ArgumentParser(
+        prog="ssbstack",
+        description="Finite-element multiphysics for Li-metal solid-state battery stacks.",
+    )
+    parser.add_argument("--version", action="version", version=f"ssbstack {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    validate = commands.add_parser("validate", help="check a case file; exit 2 with one line if bad")
+    _add_case_arguments(validate)
+    validate.set_defaults(handler=command_validate)
+
+    run = commands.add_parser("run", help="run a case (use mpirun -n N for parallel runs)")
+    _add_case_arguments(run)
+    run.add_argument("-o", "--output", type=Path, help="results folder (default results/<name>)")
+    run.add_argument("--overwrite", action="store_true", help="replace an existing results folder")
+    run.set_defaults(handler=command_run)
+
+    info = commands.add_parser("info", help="versions of ssbstack, DOLFINx, PETSc, MPI")
+    info.set_defaults(handler=command_info)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``ssbstack`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except CaseError as exc:
+        _rank0_error(f"error: {exc}")
+        return EXIT_USER_ERROR
+    except SolverError as exc:
+        _rank0_error(f"solver failed: {exc}")
+        return EXIT_SOLVER_FAILED
+    except KeyboardInterrupt:
+        _rank0_error("interrupted")
+        return 130
+    except Exception:
+        traceback.print_exc()
+        _abort_all_ranks()
+        return 1
+
+
+def _rank0_error(message: str) -> None:
+    rank = 0
+    if "mpi4py.MPI" in sys.modules:
+        rank = sys.modules["mpi4py.MPI"].COMM_WORLD.rank
+    if rank == 0:
+        print(message, file=sys.stderr, flush=True)
+
+
+def _abort_all_ranks() -> None:
+    """An unexpected error on one rank must not leave the others waiting in a collective."""
+    if "mpi4py.MPI" in sys.modules:
+        world = sys.modules["mpi4py.MPI"].COMM_WORLD
+        if world.size > 1:
+            sys.stderr.flush()
+            world.Abort(1)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""The results folder: creation (never silently overwritten), resolved case, run.json, timeseries.csv.
+
+Shared files are written by rank 0 only; every decision that can fail (folder exists) is taken on
+rank 0 and broadcast, so all ranks raise the same error together.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import math
+import os
+import platform
+import shutil
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+from ssbstack import __version__
+from ssbstack.errors import CaseError
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+
+def prepare_output(outdir: Path, overwrite: bool, comm: Any) -> Path:
+    """Create ``outdir`` on rank 0; refuse an existing one unless ``overwrite`` (collective)."""
+    error = None
+    if comm.rank == 0:
+        if outdir.exists() and not overwrite:
+            error = f"{outdir}: results folder exists; choose another -o or pass --overwrite"
+        else:
+            try:
+                if outdir.exists():
+                    shutil.rmtree(outdir)
+                (outdir / "fields").mkdir(parents=True)
+            except OSError as exc:
+                error = f"{outdir}: cannot create results folder: {exc.strerror}"
+    error = comm.bcast(error, root=0)
+    if error:
+        raise CaseError(error)
+    return outdir
+
+
+def git_revision() -> dict[str, Any]:
+    """Git revision of the source tree and whether it has uncommitted changes."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True,
+                              timeout=10, check=True).stdout.strip()
+
+    try:
+        return {"revision": git("rev-parse", "HEAD"), "dirty": bool(git("status", "--porcelain"))}
+    except (OSError, subprocess.SubprocessError):
+        return {"revision": None, "dirty": None}
+
+
+def case_hash(resolved: str) -> str:
+    """SHA-256 of the resolved case JSON."""
+    return hashlib.sha256(resolved.encode()).hexdigest()
+
+
+class RunRecord:
+    """run.json: provenance, mesh statistics, wall times and the run's outcome (rank 0 writes)."""
+
+    def __init__(self, outdir: Path, comm: Any, resolved_case: str, versions: dict[str, str]):
+        self.path = outdir / "run.json"
+        self.comm = comm
+        self.started = time.time()
+        hosts = comm.gather(platform.node(), root=0)
+        self.data: dict[str, Any] = {
+            "status": "running",
+            "ssbstack_version": __version__,
+            "git": git_revision() if comm.rank == 0 else None,
+            "case_sha256": case_hash(resolved_case),
+            "versions": versions,
+            "mpi_ranks": comm.size,
+            "hosts": sorted(set(hosts)) if comm.rank == 0 else None,
+            "container_image": os.environ.get("SSBSTACK_IMAGE_ID"),
+            "python": platform.python_version(),
+            "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started)),
+            "wall_seconds": {},
+        }
+        self.write()
+
+    def timing(self, name: str, seconds: float) -> None:
+        """Record a wall time (s), maximum over ranks."""
+        from mpi4py import MPI
+
+        self.data["wall_seconds"][name] = round(self.comm.allreduce(seconds, op=MPI.MAX), 4)
+
+    def update(self, **items: Any) -> None:
+        """Add entries and rewrite the file."""
+        self.data.update(items)
+        self.write()
+
+    def write(self) -> None:
+        """Write run.json atomically (rank 0)."""
+        if self.comm.rank == 0:
+            self.data["wall_seconds"]["total"] = round(time.time() - self.started, 4)
+            temporary = self.path.with_suffix(".json.tmp")
+            temporary.write_text(json.dumps(self.data, indent=2, default=_json_default) + "\n")
+            temporary.replace(self.path)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return str(value)
+
+
+class TimeseriesWriter:
+    """timeseries.csv, one row per output time, flushed row by row (rank 0 only)."""
+
+    def __init__(self, path: Path, columns: list[str], comm: Any):
+        self.columns = columns
+        self._file = None
+        if comm.rank == 0:
+            self._file = path.open("w", newline="", encoding="utf-8")
+            self._csv = csv.writer(self._file)
+            self._csv.writerow(columns)
+            self._file.flush()
+
+    def write(self, row: dict[str, Any]) -> None:
+        """Append one row (missing columns are left empty)."""
+        if self._file is not None:
+            self._csv.writerow([_cell(row.get(name)) for name in self.columns])
+            self._file.flush()
+
+    def close(self) -> None:
+        """Close the file."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return "" if math.isnan(value) else repr(value)
+    return str(value)
+
+
+def read_timeseries(path: Path) -> dict[str, list[str]]:
+    """Columns of a timeseries.csv as lists of strings."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    header, body = rows[0], rows[1:]
+    return {name: [row[i] for row in body] for i, name in enumerate(header)}
