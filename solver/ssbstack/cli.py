@@ -97,6 +97,29 @@ def command_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_verify(args: argparse.Namespace) -> int:
+    """Run the verification checks and print a table; exit 1 if any fails."""
+    comm = _world()
+    say = _printer(comm)
+    from ssbstack.verification import discover, run_check
+
+    checks = discover()
+    selected = {n: c for n, c in checks.items() if not args.only or any(k in n for k in args.only)}
+    if not selected:
+        raise CaseError(f"--only {' '.join(args.only)}: no such check (known: {', '.join(checks)})")
+    header = f"{'check':44s} {'reference':>14s} {'computed':>14s} {'rel.error':>10s} {'tol':>8s}"
+    say(header + "  pass")
+    say("-" * (len(header) + 6))
+    failed = 0
+    for name, check in selected.items():
+        result = run_check(name, check, comm)
+        failed += not result.passed
+        say(f"{name:44.44s} {result.reference:14.6e} {result.computed:14.6e} "
+            f"{result.rel_error:10.2e} {result.tolerance:8.1e}  {'yes' if result.passed else 'NO'}")
+    say(f"{len(selected) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (documented in README.md)."""
     parser = argparse.ArgumentParser(
@@ -115,6 +138,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-o", "--output", type=Path, help="results folder (default results/<name>)")
     run.add_argument("--overwrite", action="store_true", help="replace an existing results folder")
     run.set_defaults(handler=command_run)
+
+    verify = commands.add_parser("verify", help="run the verification checks (exit 1 on a failure)")
+    verify.add_argument("--only", nargs="+", default=[], metavar="NAME",
+                        help="run only checks whose name contains one of these")
+    verify.set_defaults(handler=command_verify)
 
     info = commands.add_parser("info", help="versions of ssbstack, DOLFINx, PETSc, MPI")
     info.set_defaults(handler=command_info)
