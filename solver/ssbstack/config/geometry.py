@@ -1,28 +1,144 @@
-"""Geometry section of a case: the kind of mesh, lateral size, interface morphology, mesh sizes."""
+"""Geometry section of a case: the kind of mesh, lateral sizes, interface morphology, mesh sizes.
+
+Kinds (``kind``):
+
+- ``planar2d``: 2D RVE, x across (``width``), y up the stack;
+- ``axisymmetric``: 2D r–z whole cell, x = r from the axis (``axis`` tag), y = z up the stack;
+  every layer is a disc (``electrode_radius``, ``electrolyte_radius``, per-layer ``radii``);
+- ``box3d``: 3D RVE, ``width`` (x) × ``depth`` (y), z up the stack;
+- ``disc3d``: 3D whole cell, discs of the same radii as ``axisymmetric``;
+- ``file``: an external ``.msh`` (physical names = layer/facet names) or ``.vtu`` (integer tags of
+  the tag table) read through gmsh/meshio.
+
+Interface morphology is keyed by interface name ``"lower|upper"`` (see :mod:`ssbstack.meshing.tags`)
+in ``[geometry.interfaces."lower|upper"]``; interfaces not listed are in full contact.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from ssbstack.config.base import Section
 from ssbstack.units import Length
 
 
 class MeshSizes(Section):
-    """Target element sizes (m). ``None`` picks a size from the thinnest meshed layer."""
+    """Target element sizes (m); ``None`` picks one from the layer thicknesses and lateral size."""
 
     interface: Length | None = Field(None, gt=0.0, description="element size at interfaces, m")
     bulk: Length | None = Field(None, gt=0.0, description="element size far from interfaces, m")
+    edge: Length | None = Field(
+        None, gt=0.0, description="element size at void/contact edges, m (default interface / 2)"
+    )
+    grading: float = Field(
+        4.0, gt=0.0, description="sizes grow from fine to bulk over grading × bulk size, 1"
+    )
+
+
+class FullContact(Section):
+    """The interface is in contact everywhere."""
+
+    morphology: Literal["full"] = "full"
+
+
+class ContactFraction(Section):
+    """Seeded random patches of the minority phase (voids when contact_fraction ≥ 0.5, else
+    contact spots) with log-normally distributed radii; the contact area is exact by construction.
+    In 2D planar a patch is an interval, in axisymmetric an annulus, in 3D a disc."""
+
+    morphology: Literal["contact_fraction"]
+    contact_fraction: float = Field(gt=0.0, lt=1.0, description="contact area / interface area, 1")
+    patch_radius: Length = Field(gt=0.0, description="mean radius (2D: half-width) of patches, m")
+    radius_spread: float = Field(
+        0.3, ge=0.0, le=2.0, description="log-normal standard deviation of the patch radius, 1"
+    )
+    seed: int = Field(0, ge=0, description="random seed: same seed, same mesh on any rank count")
+
+
+class SingleVoid(Section):
+    """One prescribed void (verification): a disc (3D), interval (planar), annulus/disc (axisym)."""
+
+    morphology: Literal["single_void"]
+    radius: Length = Field(gt=0.0, description="void radius (2D: half-width), m")
+    position: list[Length] = Field(
+        default_factory=list, max_length=2,
+        description="void centre in the interface plane (x[, y]), m; default: the centre "
+        "(axisymmetric: r, default 0 = a disc on the axis)",
+    )
+
+
+class Rough(Section):
+    """A rough interface: the flat interface displaced by ``amplitude × f`` with f ∈ [-1, 1] of zero
+    mean (nodes of the two adjacent layers are moved, the outer boundaries stay flat)."""
+
+    morphology: Literal["rough"]
+    profile: Literal["sinusoidal", "random"] = Field(
+        "sinusoidal", description="sin(2πx/λ)(·sin(2πy/λ) in 3D), or a random sum of modes"
+    )
+    amplitude: Length = Field(gt=0.0, description="peak displacement normal to the interface, m")
+    wavelength: Length = Field(gt=0.0, description="(shortest) wavelength of the profile, m")
+    seed: int = Field(0, ge=0, description="random seed of the 'random' profile")
+
+
+Morphology = Annotated[
+    FullContact | ContactFraction | SingleVoid | Rough, Field(discriminator="morphology")
+]
 
 
 class Geometry(Section):
-    """Where the stack lives in space."""
+    """Where the stack lives in space (all lengths in m)."""
 
-    kind: Literal["planar2d"] = "planar2d"
-    width: Length = Field(gt=0.0, description="lateral size of the 2D RVE, m")
+    kind: Literal["planar2d", "axisymmetric", "box3d", "disc3d", "file"] = "planar2d"
+    width: Length | None = Field(None, gt=0.0, description="x size of an RVE (planar2d, box3d), m")
+    depth: Length | None = Field(
+        None, gt=0.0, description="y size of a box3d RVE, m (default: width)"
+    )
+    electrode_radius: Length | None = Field(
+        None, gt=0.0, description="radius of every non-electrolyte layer of a whole cell, m"
+    )
+    electrolyte_radius: Length | None = Field(
+        None, gt=0.0, description="radius of the electrolyte disc of a whole cell, m"
+    )
+    radii: dict[str, Length] = Field(
+        default_factory=dict, description="per-layer radius overrides (layer name → m)"
+    )
+    file: str | None = Field(None, description="mesh file for kind = 'file' (.msh or .vtu)")
+    file_unit: Length = Field(1.0, gt=0.0, description="length of one file coordinate unit, m")
     sheet_threshold: Length = Field(
         1e-6, gt=0.0, description="layers thinner than this are interface sheets, m"
     )
+    interfaces: dict[str, Morphology] = Field(
+        default_factory=dict, description="interface morphology keyed 'lower|upper' (default full)"
+    )
     mesh: MeshSizes = MeshSizes()
+
+    @model_validator(mode="after")
+    def _complete(self) -> Geometry:
+        if self.kind in ("planar2d", "box3d") and self.width is None:
+            raise ValueError(f"width: required for kind '{self.kind}'")
+        if self.kind in ("axisymmetric", "disc3d"):
+            if self.electrolyte_radius is None:
+                raise ValueError(f"electrolyte_radius: required for kind '{self.kind}'")
+            electrode, electrolyte = self.electrode_radius, self.electrolyte_radius
+            if electrode is not None and electrode > electrolyte:
+                raise ValueError(
+                    f"electrode_radius: {electrode:g} m is larger than electrolyte_radius "
+                    f"{electrolyte:g} m (the Li disc must fit on the SE)"
+                )
+        if self.kind == "file" and not self.file:
+            raise ValueError("file: required for kind 'file'")
+        return self
+
+    @property
+    def dim(self) -> int | None:
+        """Spatial dimension of a generated mesh (None for files)."""
+        return {"planar2d": 2, "axisymmetric": 2, "box3d": 3, "disc3d": 3}.get(self.kind)
+
+    @property
+    def lateral(self) -> float:
+        """The largest lateral size (m): width/depth of an RVE, the largest radius of a cell."""
+        sizes = [self.width, self.depth, self.electrode_radius, self.electrolyte_radius,
+                 *self.radii.values()]
+        return max(s for s in sizes if s is not None)

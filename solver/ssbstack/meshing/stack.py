@@ -2,29 +2,64 @@
 
 :func:`build_mesh` is the one entry point physics and the CLI use. It returns a :class:`StackMesh`
 whose cell and facet tags follow :mod:`ssbstack.meshing.tags`.
+
+Every generated kind is built the same way in gmsh's OpenCASCADE kernel, in µm (OCC tolerances
+are absolute) and scaled to m afterwards: one rectangle/box/cylinder per meshed layer plus the
+interface patches (lines in 2D, discs in 3D) lying on the interfaces, all fragmented together so
+the layers share conforming interfaces split into contact and void pieces. Facets are then
+classified by the layers they touch: two layers → that interface (contact or void), one layer →
+bottom/top collector, axis, or side (every other free surface, including the part of an SE disc
+not covered by a smaller Li disc). Rough interfaces are made by moving the mesh nodes of the two
+adjacent layers (the outer boundaries stay flat).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+import time
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ssbstack.meshing.tags import BOTTOM, SIDE, TOP, TagTable
+import numpy as np
+
+from ssbstack.config.geometry import ContactFraction, FullContact, Rough, SingleVoid
+from ssbstack.errors import CaseError
+from ssbstack.meshing import morphology
+from ssbstack.meshing.morphology import MorphologyError, Patch, Region
+from ssbstack.meshing.tags import AXIS, BOTTOM, SIDE, TOP, Interface, TagTable
 
 if TYPE_CHECKING:
     from ssbstack.config.schema import Case
 
+GMSH_UNIT = 1e-6  # gmsh works in µm (OCC tolerances are absolute); dolfinx meshes are in m
+_REGION_KIND = {"planar2d": "interval", "axisymmetric": "radial", "box3d": "rectangle",
+                "disc3d": "disc"}
+
 
 @dataclass
 class StackMesh:
-    """A distributed stack mesh with its tags (SI lengths; y (2D) or z (3D) points up the stack)."""
+    """A distributed stack mesh with its tags (SI lengths; y (2D) or z (3D) points up the stack).
+
+    ``kind`` is the geometry kind (``axisymmetric`` meshes have x = r); ``quality`` is the
+    report of :func:`ssbstack.meshing.quality.quality_report`; ``msh`` holds the gmsh file (in m)
+    on rank 0 when :func:`build_mesh` was asked to keep it.
+    """
 
     mesh: Any  # dolfinx.mesh.Mesh
     cell_tags: Any  # dolfinx.mesh.MeshTags, dim = tdim
     facet_tags: Any  # dolfinx.mesh.MeshTags, dim = tdim - 1
     tags: TagTable
+    kind: str = "planar2d"
+    quality: dict[str, float] = field(default_factory=dict)
+    msh: bytes | None = None
+
+    @property
+    def axisymmetric(self) -> bool:
+        """True for r–z meshes: volumes and areas need the 2πr weight."""
+        return self.kind == "axisymmetric"
 
 
+# -- case → geometry (all ranks, no gmsh) ---------------------------------------------------------
 def layer_bounds(case: Case) -> dict[str, tuple[float, float]]:
     """Bottom and top coordinate (m) of every meshed layer; sheets have zero thickness."""
     bounds: dict[str, tuple[float, float]] = {}
@@ -37,96 +72,369 @@ def layer_bounds(case: Case) -> dict[str, tuple[float, float]]:
     return bounds
 
 
-def default_sizes(case: Case) -> tuple[float, float]:
-    """Element sizes (m) at the interfaces and in the bulk."""
+def layer_extents(case: Case) -> dict[str, tuple[float, ...]]:
+    """Lateral extent (m) of every meshed layer: (W,), (W, D) for RVEs, (R,) for whole cells."""
+    geometry = case.geometry
+    if geometry.kind == "planar2d":
+        return {name: (geometry.width,) for name in case.tags.layers}
+    if geometry.kind == "box3d":
+        return {name: (geometry.width, geometry.depth or geometry.width)
+                for name in case.tags.layers}
+    electrolyte = geometry.electrolyte_radius
+    electrode = geometry.electrode_radius or electrolyte
+    extents = {}
+    for name in case.tags.layers:
+        default = electrolyte if case.material(name).kind == "electrolyte" else electrode
+        extents[name] = (geometry.radii.get(name, default),)
+    return extents
+
+
+def interface_region(case: Case, item: Interface) -> Region:
+    """The flat interface (m): the overlap of the two layers' lateral extents."""
+    extents = layer_extents(case)
+    size = tuple(min(a, b) for a, b in zip(extents[item.lower], extents[item.upper], strict=True))
+    return Region(_REGION_KIND[case.geometry.kind], size)
+
+
+def interface_patches(case: Case, item: Interface, scale: float = 1.0) -> tuple[list[Patch], bool]:
+    """The patches of an interface in units of ``1/scale`` m and whether they are voids.
+
+    Full and rough interfaces have none; a contact-fraction interface's patches are voids when
+    contact_fraction ≥ 0.5, else contact spots. Raises :class:`CaseError` when they do not fit.
+    """
+    spec = case.geometry.interfaces.get(item.name, FullContact())
+    region = interface_region(case, item)
+    region = Region(region.kind, tuple(s * scale for s in region.size))
+    key = f"geometry.interfaces.'{item.name}'"
+    try:
+        if isinstance(spec, SingleVoid):
+            position = tuple(p * scale for p in spec.position)
+            return [morphology.single_patch(region, spec.radius * scale, position)], True
+        if isinstance(spec, ContactFraction):
+            voids = spec.contact_fraction >= 0.5
+            fraction = 1.0 - spec.contact_fraction if voids else spec.contact_fraction
+            patches = morphology.random_patches(region, fraction, spec.patch_radius * scale,
+                                                spec.radius_spread, spec.seed)
+            return patches, voids
+    except MorphologyError as exc:
+        raise CaseError(str(exc), key=key) from None
+    return [], True
+
+
+def check_geometry(case: Case) -> None:
+    """Cross-checks of ``[geometry]`` against the stack (raises :class:`CaseError`)."""
+    geometry = case.geometry
+    known = {item.name for item in case.tags.interfaces}
+    for name in geometry.interfaces:
+        if name not in known:
+            raise CaseError(f"no such interface (known: {', '.join(sorted(known))})",
+                            key=f"geometry.interfaces.'{name}'")
+    for name in geometry.radii:
+        if name not in case.tags.layers:
+            raise CaseError(f"no such meshed layer (meshed: {', '.join(case.tags.layers)})",
+                            key=f"geometry.radii.{name}")
+    if geometry.kind in ("axisymmetric", "disc3d"):
+        extents = layer_extents(case)
+        electrolyte = case.electrolyte.name if _has_electrolyte(case) else None
+        for name, (radius,) in extents.items():
+            limit = extents[electrolyte][0] if electrolyte else math.inf
+            if name != electrolyte and radius > limit:
+                raise CaseError(f"{radius:g} m is larger than the electrolyte radius {limit:g} m "
+                                "(the electrode disc must fit on the SE)",
+                                key=f"geometry.radii.{name}")
+    bounds = layer_bounds(case)
+    for item in case.tags.interfaces:
+        spec = geometry.interfaces.get(item.name)
+        if isinstance(spec, Rough):
+            thinner = min(bounds[n][1] - bounds[n][0] for n in (item.lower, item.upper))
+            if spec.amplitude >= 0.5 * thinner:
+                raise CaseError(f"amplitude {spec.amplitude:g} m must be below half the thinner "
+                                f"adjacent layer ({thinner:g} m)",
+                                key=f"geometry.interfaces.'{item.name}'.amplitude")
+        if geometry.kind != "file":
+            interface_patches(case, item)
+
+
+def _has_electrolyte(case: Case) -> bool:
+    return any(case.material(layer.name).kind == "electrolyte" for layer in case.stack)
+
+
+def default_sizes(case: Case) -> tuple[float, float, float]:
+    """Element sizes (m) at interfaces, in the bulk and at void/contact edges.
+
+    Defaults: 2D interface min(thinnest/4, lateral/20); box3d min(thinnest/2, lateral/10); disc3d
+    max(thinnest/2, lateral/30) (whole-cell discs are wide and thin: set sizes in [geometry.mesh]
+    for accurate thin layers); rough interfaces at most wavelength/8; bulk max(interface,
+    lateral/8); edge min(interface/2, smallest patch radius/5)."""
+    geometry = case.geometry
     thinnest = min(top - bottom for bottom, top in layer_bounds(case).values())
-    interface = case.geometry.mesh.interface or min(thinnest / 4.0, case.geometry.width / 20.0)
-    bulk = case.geometry.mesh.bulk or max(interface, case.geometry.width / 8.0)
-    return interface, bulk
+    lateral = geometry.lateral
+    if geometry.kind == "disc3d":
+        interface = max(thinnest / 2.0, lateral / 30.0)
+    elif geometry.dim == 3:
+        interface = min(thinnest / 2.0, lateral / 10.0)
+    else:
+        interface = min(thinnest / 4.0, lateral / 20.0)
+    for spec in geometry.interfaces.values():
+        if isinstance(spec, Rough):
+            interface = min(interface, spec.wavelength / 8.0)
+    interface = geometry.mesh.interface or interface
+    bulk = geometry.mesh.bulk or max(interface, lateral / 8.0)
+    edge = interface / 2.0
+    for item in case.tags.interfaces:
+        for patch in interface_patches(case, item)[0]:
+            edge = min(edge, patch.radius / 5.0)
+    return interface, bulk, geometry.mesh.edge or edge
 
 
-GMSH_UNIT = 1e-6  # gmsh works in µm (OCC tolerances are absolute); dolfinx meshes are in m
+# -- rank 0: gmsh model -------------------------------------------------------------------------
+def _layer_entity(occ: Any, kind: str, bottom: float, top: float, extent: tuple[float, ...]) -> int:
+    if kind in ("planar2d", "axisymmetric"):
+        return occ.addRectangle(0.0, bottom, 0.0, extent[0], top - bottom)
+    if kind == "box3d":
+        return occ.addBox(0.0, 0.0, bottom, extent[0], extent[1], top - bottom)
+    return occ.addCylinder(0.0, 0.0, bottom, 0.0, 0.0, top - bottom, extent[0])
 
 
-def _planar2d(model: Any, case: Case) -> None:
-    """Rectangles per meshed layer (in µm), fragmented so the layers share interface curves."""
+def _patch_entity(occ: Any, kind: str, height: float, patch: Patch) -> tuple[int, int]:
+    if kind in ("planar2d", "axisymmetric"):
+        a, b = patch.extent()
+        return 1, occ.addLine(occ.addPoint(a, height, 0.0), occ.addPoint(b, height, 0.0))
+    x, y = patch.centre
+    return 2, occ.addDisk(x, y, height, patch.radius, patch.radius)
+
+
+def _generate(model: Any, case: Case) -> None:
+    """Build, tag and mesh the case's stack in the current gmsh model (µm)."""
     import gmsh
 
     scale = 1.0 / GMSH_UNIT
-    width = case.geometry.width * scale
+    kind, tags = case.geometry.kind, case.tags
+    dim = case.geometry.dim
     occ = model.occ
-    bounds = {name: (b * scale, t * scale) for name, (b, t) in layer_bounds(case).items()}
-    surfaces = {name: occ.addRectangle(0.0, b, 0.0, width, t - b) for name, (b, t) in bounds.items()}
-    occ.fragment([(2, s) for s in surfaces.values()], [])
-    occ.synchronize()
-    tags = case.tags
-    total = max(t for _, t in bounds.values())
-    for name, surface in surfaces.items():
-        model.addPhysicalGroup(2, [surface], tag=tags.cell(name), name=name)
-
-    centres = {tag: occ.getCenterOfMass(1, tag) for _, tag in model.getEntities(1)}
-    tolerance = 1e-6 * max(total, width)
-
-    def curves_at(y: float) -> list[int]:
-        return [t for t, (cx, cy, _) in centres.items()
-                if abs(cy - y) < tolerance and 0.0 < cx < width]
-
-    model.addPhysicalGroup(1, curves_at(0.0), tag=BOTTOM, name="bottom")
-    model.addPhysicalGroup(1, curves_at(total), tag=TOP, name="top")
-    interface_curves = []
+    bounds = {n: (b * scale, t * scale) for n, (b, t) in layer_bounds(case).items()}
+    extents = {n: tuple(e * scale for e in ext) for n, ext in layer_extents(case).items()}
+    layers = {n: _layer_entity(occ, kind, *bounds[n], extents[n]) for n in tags.layers}
+    tools: list[tuple[int, int]] = []
+    tool_owner: list[tuple[Interface, bool]] = []
     for item in tags.interfaces:
-        curves = curves_at(bounds[item.lower][1])
-        interface_curves += curves
-        model.addPhysicalGroup(1, curves, tag=item.contact_tag, name=item.name)
-    sides = [t for t, (cx, _, _) in centres.items()
-             if abs(cx) < tolerance or abs(cx - width) < tolerance]
-    model.addPhysicalGroup(1, sides, tag=SIDE, name="side")
+        patches, voids = interface_patches(case, item, scale)
+        for patch in patches:
+            tools.append(_patch_entity(occ, kind, bounds[item.lower][1], patch))
+            tool_owner.append((item, voids))
+    objects = [(dim, entity) for entity in layers.values()]
+    _, out_map = occ.fragment(objects, tools)
+    occ.synchronize()
 
-    interface_size, bulk_size = (size * scale for size in default_sizes(case))
-    distance = model.mesh.field.add("Distance")
-    model.mesh.field.setNumbers(distance, "CurvesList", interface_curves)
-    threshold = model.mesh.field.add("Threshold")
-    model.mesh.field.setNumber(threshold, "InField", distance)
-    model.mesh.field.setNumber(threshold, "SizeMin", interface_size)
-    model.mesh.field.setNumber(threshold, "SizeMax", bulk_size)
-    model.mesh.field.setNumber(threshold, "DistMin", 0.0)
-    model.mesh.field.setNumber(threshold, "DistMax", 4.0 * bulk_size)
-    model.mesh.field.setAsBackgroundMesh(threshold)
+    layer_of = {t: name for name, result in zip(layers, out_map, strict=False) for _, t in result}
+    patch_of = {t: owner for owner, result in zip(tool_owner, out_map[len(objects):], strict=True)
+                for _, t in result}
+    facets = _classify(model, case, dim, layer_of, patch_of, bounds)
+    for name in tags.layers:
+        entities = [t for t, owner in layer_of.items() if owner == name]
+        model.addPhysicalGroup(dim, entities, tag=tags.cell(name), name=name)
+    for name, tag in tags.facet_groups().items():
+        if facets.get(tag):
+            model.addPhysicalGroup(dim - 1, facets[tag], tag=tag, name=name)
+
+    _size_fields(model, case, dim, bounds, list(patch_of))
     gmsh.option.setNumber("Mesh.MeshSizeExtendFromBoundary", 0)
     gmsh.option.setNumber("Mesh.MeshSizeFromPoints", 0)
     gmsh.option.setNumber("Mesh.MeshSizeFromCurvature", 0)
-    model.mesh.generate(2)
+    model.mesh.generate(dim)
+    _roughen(model, case, dim, bounds)
 
 
-def build_mesh(case: Case, comm: Any) -> StackMesh:
-    """Mesh the case's geometry on rank 0 and distribute it (collective)."""
+def _classify(model: Any, case: Case, dim: int, layer_of: dict[int, str],
+              patch_of: dict[int, tuple[Interface, bool]],
+              bounds: dict[str, tuple[float, float]]) -> dict[int, list[int]]:
+    """Facet tag → gmsh entities, from the layers each facet touches."""
+    tags = case.tags
+    total = max(top for _, top in bounds.values())
+    tolerance = 1e-6 * max(total, case.geometry.lateral / GMSH_UNIT)
+    up = dim - 1 if dim == 2 else 2  # index of the stacking coordinate
+    facets: dict[int, list[int]] = {}
+    for _, facet in model.getEntities(dim - 1):
+        owners = sorted({layer_of[t] for t in model.getAdjacencies(dim - 1, facet)[0]
+                         if t in layer_of}, key=tags.layers.index)
+        if len(owners) == 2:
+            item = tags.interface(*owners)
+            kinds = {voids for owner, voids in patch_of.values() if owner == item}
+            if not kinds:  # no patches: full contact
+                tag = item.contact_tag
+            else:
+                on_patch = patch_of.get(facet, (None, None))[0] == item
+                tag = item.void_tag if on_patch == kinds.pop() else item.contact_tag
+        elif len(owners) == 1:
+            box = model.getBoundingBox(dim - 1, facet)
+            low, high = box[up], box[up + 3]
+            if high - low < tolerance and abs(low) < tolerance:
+                tag = BOTTOM
+            elif high - low < tolerance and abs(high - total) < tolerance:
+                tag = TOP
+            elif case.geometry.kind == "axisymmetric" and box[3] < tolerance:
+                tag = AXIS
+            else:
+                tag = SIDE
+        else:
+            continue
+        facets.setdefault(tag, []).append(facet)
+    return facets
+
+
+def _size_fields(model: Any, case: Case, dim: int, bounds: dict[str, tuple[float, float]],
+                 patch_facets: list[int]) -> None:
+    """Fine at interfaces (Box slabs) and at patch edges (Distance), graded to the bulk (µm)."""
+    interface, bulk, edge = (s / GMSH_UNIT for s in default_sizes(case))
+    grading = case.geometry.mesh.grading * bulk
+    lateral = case.geometry.lateral / GMSH_UNIT
+    fields = model.mesh.field
+    made = []
+    for item in case.tags.interfaces:
+        height = bounds[item.lower][1]
+        box = fields.add("Box")
+        for key, value in (("VIn", interface), ("VOut", bulk), ("XMin", -2 * lateral),
+                           ("XMax", 2 * lateral), ("YMin", -2 * lateral), ("YMax", 2 * lateral),
+                           ("ZMin", -2 * lateral), ("ZMax", 2 * lateral), ("Thickness", grading)):
+            fields.setNumber(box, key, value)
+        axis = "Y" if dim == 2 else "Z"
+        fields.setNumber(box, f"{axis}Min", height)
+        fields.setNumber(box, f"{axis}Max", height)
+        made.append(box)
+    if patch_facets:
+        edges = sorted({abs(t) for _, t in model.getBoundary([(dim - 1, f) for f in patch_facets],
+                                                               combined=False, oriented=False)})
+        distance = fields.add("Distance")
+        fields.setNumbers(distance, "PointsList" if dim == 2 else "CurvesList", edges)
+        fields.setNumber(distance, "Sampling", 100)
+        threshold = fields.add("Threshold")
+        for key, value in (("InField", distance), ("SizeMin", edge), ("SizeMax", bulk),
+                           ("DistMin", 0.0), ("DistMax", grading)):
+            fields.setNumber(threshold, key, value)
+        made.append(threshold)
+    if not made:
+        constant = fields.add("MathEval")
+        fields.setString(constant, "F", f"{bulk}")
+        made.append(constant)
+    smallest = fields.add("Min")
+    fields.setNumbers(smallest, "FieldsList", made)
+    fields.setAsBackgroundMesh(smallest)
+
+
+def _roughen(model: Any, case: Case, dim: int, bounds: dict[str, tuple[float, float]]) -> None:
+    """Move the nodes of the layers next to each rough interface: z += A f(x, y) w(z)."""
+    up = dim - 1 if dim == 2 else 2
+    node_tags, coords, _ = model.mesh.getNodes()
+    x = coords.reshape(-1, 3)
+    moved = x.copy()
+    for item in case.tags.interfaces:
+        spec = case.geometry.interfaces.get(item.name)
+        if not isinstance(spec, Rough):
+            continue
+        region = interface_region(case, item)
+        region = Region(region.kind, tuple(s / GMSH_UNIT for s in region.size))
+        profile = morphology.rough_profile(region, spec.profile, spec.wavelength / GMSH_UNIT,
+                                           spec.seed)
+        low, height, high = bounds[item.lower][0], bounds[item.lower][1], bounds[item.upper][1]
+        z = x[:, up]
+        weight = np.where(z <= height, (z - low) / (height - low), (high - z) / (high - height))
+        weight = np.clip(weight, 0.0, 1.0)
+        across = x[:, 1] if dim == 3 else np.zeros(len(x))
+        moved[:, up] += spec.amplitude / GMSH_UNIT * profile(x[:, 0], across) * weight
+    for tag, old, new in zip(node_tags, x, moved, strict=True):
+        if old[up] != new[up]:
+            model.mesh.setNode(int(tag), new.tolist(), [])
+
+
+# -- all ranks ----------------------------------------------------------------------------------
+def build_mesh(case: Case, comm: Any, *, keep_msh: bool = False) -> StackMesh:
+    """Mesh the case's geometry on rank 0 and distribute it with shared-facet ghosting
+    (collective). ``keep_msh`` keeps the gmsh file (in m) in ``StackMesh.msh`` on rank 0."""
     import gmsh
 
     from ssbstack.compat import load_dolfinx
+    from ssbstack.meshing.files import load_file
+    from ssbstack.meshing.quality import quality_report
 
     dolfinx = load_dolfinx()
     from dolfinx.io import gmsh as gmshio
 
+    check_geometry(case)
+    start = time.perf_counter()
     if not gmsh.isInitialized():
         gmsh.initialize(interruptible=False)
     gmsh.option.setNumber("General.Terminal", 0)
     model = gmsh.model()
-    error = None
+    result: dict[str, Any] = {"dim": case.geometry.dim, "unit": GMSH_UNIT}
+    msh = None
     if comm.rank == 0:
         try:
             model.add(case.name)
             model.setCurrent(case.name)
-            _planar2d(model, case)
+            if case.geometry.kind == "file":
+                result["dim"], result["unit"] = load_file(model, case)
+            else:
+                _generate(model, case)
+            if keep_msh:
+                msh = _msh_bytes(result["unit"])
+        except CaseError as exc:
+            result["error"] = exc
         except Exception as exc:  # broadcast so no rank waits forever
-            error = f"meshing failed: {exc}"
-    error = comm.bcast(error, root=0)
-    if error:
+            result["error"] = RuntimeError(f"meshing failed: {exc}")
+    result = comm.bcast(result, root=0)
+    if "error" in result:
         gmsh.finalize()
-        raise RuntimeError(error)
+        raise result["error"]
+    dim = result["dim"]
     partitioner = dolfinx.mesh.create_cell_partitioner(dolfinx.mesh.GhostMode.shared_facet, 2)
-    data = gmshio.model_to_mesh(model, comm, 0, gdim=2, partitioner=partitioner)
+    data = gmshio.model_to_mesh(model, comm, 0, gdim=dim, partitioner=partitioner)
     gmsh.finalize()
-    data.mesh.geometry.x[:] *= GMSH_UNIT
+    data.mesh.geometry.x[:] *= result["unit"]
     data.facet_tags.name = "facet_tags"
     data.cell_tags.name = "cell_tags"
-    return StackMesh(data.mesh, data.cell_tags, data.facet_tags, case.tags)
+    kind = case.geometry.kind
+    stack_mesh = StackMesh(data.mesh, data.cell_tags, data.facet_tags, case.tags, kind, msh=msh)
+    stack_mesh.quality = quality_report(data.mesh, comm)
+    stack_mesh.quality["mesh_seconds"] = round(time.perf_counter() - start, 3)
+    return stack_mesh
+
+
+def _msh_bytes(unit: float) -> bytes:
+    """The current gmsh mesh as .msh 4.1 text with coordinates in m (rank 0)."""
+    import os
+    import tempfile
+
+    import gmsh
+
+    gmsh.option.setNumber("Mesh.ScalingFactor", unit)
+    gmsh.option.setNumber("Mesh.MshFileVersion", 4.1)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "mesh.msh")
+        gmsh.write(path)
+        with open(path, "rb") as handle:
+            data = handle.read()
+    gmsh.option.setNumber("Mesh.ScalingFactor", 1.0)
+    return data
+
+
+def nominal_measures(case: Case) -> dict[str, float]:
+    """Exact measures (m², m³; axisymmetric: volumes 2π∫r) of layers and interfaces.
+
+    Layers: thickness × width (× depth) or π r² × thickness; interfaces: the contact and void
+    measure of the flat interface from the patch layout (before roughening)."""
+    extents, bounds = layer_extents(case), layer_bounds(case)
+    kind = case.geometry.kind
+    out: dict[str, float] = {}
+    for name in case.tags.layers:
+        thickness = bounds[name][1] - bounds[name][0]
+        area = math.pi * extents[name][0] ** 2 if kind in ("axisymmetric", "disc3d") else \
+            math.prod(extents[name])
+        out[name] = thickness * area
+    for item in case.tags.interfaces:
+        region = interface_region(case, item)
+        patches, voids = interface_patches(case, item)
+        covered = sum(morphology.patch_measure(region, p) for p in patches)
+        void = covered if voids else region.measure - covered
+        out[item.name] = region.measure - void
+        out[item.void_name] = void
+    return out

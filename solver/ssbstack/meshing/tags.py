@@ -80,7 +80,8 @@ class TagTable:
         try:
             return self.layers.index(layer) + 1
         except ValueError:
-            raise KeyError(f"no meshed layer '{layer}' (meshed: {', '.join(self.layers)})") from None
+            meshed = ", ".join(self.layers)
+            raise KeyError(f"no meshed layer '{layer}' (meshed: {meshed})") from None
 
     def interface(self, lower: str, upper: str | None = None) -> Interface:
         """The interface named ``"lower|upper"`` (or given as two layer names)."""
