@@ -36,10 +36,7 @@ def _read(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise CaseError("not UTF-8 text", file=str(path)) from None
     try:
-        if path.suffix == ".json":
-            data = json.loads(text)
-        else:
-            data = tomllib.loads(text)
+        data = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
         raise CaseError(f"not valid {path.suffix.lstrip('.').upper() or 'TOML'}: {exc}",
                         file=str(path)) from None
@@ -96,11 +93,11 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
         node = data
         for depth, key in enumerate(keys[:-1]):
             child = node.setdefault(key, {})
-            if not isinstance(child, dict):
+            if not isinstance(child, dict) or _is_annotated(child):
                 where = ".".join(keys[: depth + 1])
                 raise CaseError(f"--set '{text}': '{where}' is not a table")
             node = child
-        node[keys[-1]] = value
+        node[keys[-1]] = {"value": value, "status": "", "note": "set on the command line (--set)"}
     return data
 
 

@@ -175,7 +175,7 @@ def ramp_levels(text: str) -> list[float]:
     step = _positive(_quantity(match["step"], "current density", "ramp step"), "ramp step")
     if last < first:
         raise ProtocolError(f"ramp '{text}' ends below its start")
-    count = int(round((last - first) / step)) + 1
+    count = round((last - first) / step) + 1
     if count > 10000:
         raise ProtocolError(f"ramp '{text}' has {count} levels (at most 10000)")
     return [first + k * step for k in range(count)]

@@ -1,0 +1,186 @@
+"""Case files: extends, --set overrides, provenance, and one-line errors with exit code 2."""
+
+import json
+import math
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ssbstack.cli import main
+from ssbstack.config.loader import load_case, resolved_json
+from ssbstack.errors import CaseError
+
+CASES = Path(__file__).resolve().parents[2] / "cases"
+DEMO = CASES / "badding2025" / "ex1_agmg_ccd.toml"
+
+
+def test_demo_case_resolves_extends_and_provenance():
+    case = load_case(DEMO)
+    assert [layer.name for layer in case.stack][:3] == ["bottom_li", "bottom_mg", "bottom_ag"]
+    assert case.tags.layers == ("bottom_li", "se", "top_li")
+    assert case.tags.interfaces[0].sheets == ("bottom_mg", "bottom_ag")
+    assert case.materials["LLZTO"].ionic_conductivity == pytest.approx(0.045)
+    assert case.provenance["stack[3].thickness"]["status"] == "measured"
+    assert case.provenance["conditions.stack_pressure"]["status"] == "assumed"
+    assert case.source.id == "A"
+
+
+def test_overrides_change_values_and_create_tables():
+    case = load_case(DEMO, ["geometry.width=50 um", "conditions.temperature=40 degC",
+                            "numerics.element_degree=2", "outputs.plots=false"])
+    assert case.geometry.width == pytest.approx(50e-6)
+    assert case.conditions.temperature == pytest.approx(313.15)
+    assert case.numerics.element_degree == 2 and case.outputs.plots is False
+
+
+def test_resolved_case_loads_back_identically(tmp_path):
+    case = load_case(DEMO, ["geometry.width=80 um"])
+    resolved = tmp_path / "case.resolved.json"
+    resolved.write_text(resolved_json(case))
+    again = load_case(resolved)
+    assert again == case
+    assert json.loads(resolved.read_text())["geometry"]["width"] == pytest.approx(80e-6)
+
+
+def test_arrhenius_conductivity():
+    llzto = load_case(DEMO).materials["LLZTO"]
+    ratio = llzto.ionic_conductivity_at(313.15) / llzto.ionic_conductivity_at(298.15)
+    expected = math.exp(0.35 * 96485.33212 / 8.314462618 * (1 / 298.15 - 1 / 313.15))
+    assert ratio == pytest.approx(expected, rel=1e-12)
+
+
+GOOD_TAIL = '''
+[geometry]
+kind = "planar2d"
+width = "100 um"
+'''
+
+STACK = """
+[[stack]]
+name = "bottom"
+material = "Li"
+thickness = "20 um"
+[[stack]]
+name = "se"
+material = "{se_material}"
+thickness = "{se_thickness}"
+[[stack]]
+name = "top"
+material = "Li"
+thickness = "20 um"
+"""
+
+BAD_CASES = {
+    # name: (text replacing/added to a copy of the demo case, expected fragment of the message)
+    "unknown_key": ('[outputs]\nfeilds = false\n', "outputs.feilds: unknown key"),
+    "wrong_type": ('[numerics]\nelement_degree = "two"\n', "numerics.element_degree"),
+    "negative_thickness": (STACK.format(se_material="LLZTO", se_thickness="-5 um"),
+                           "stack[1].thickness: Input should be greater than 0"),
+    "missing_material": (STACK.format(se_material="LLZX", se_thickness="0.5 mm"),
+                         "stack[1].material: unknown material 'LLZX' (known: Ag,"),
+    "duplicate_layer": (STACK.format(se_material="LLZTO", se_thickness="0.5 mm").replace(
+        'name = "top"', 'name = "bottom"'), "layer names must be unique, repeated: bottom"),
+    "wrong_dimension": ('[conditions]\nstack_pressure = "5 mA/cm2"\n',
+                        "conditions.stack_pressure: '5 mA/cm2' is a current density"),
+    "unknown_unit": ('[geometry]\nwidth = "20 furlongs"\n', "geometry.width: unknown unit"),
+    "never_ending_step": ('[protocol]\nsteps = ["Strip at 1 mA/cm2"]\n', "never ends"),
+    "unreadable_step": ('[protocol]\nsteps = ["Dance for 1 h"]\n', "cannot read step"),
+    "two_rates": ('[electrochemistry.kinetics]\nexchange_current_density = "1 mA/cm2"\n',
+                  "exactly one of exchange_current_density or charge_transfer_resistance"),
+    "bad_status": ('[conditions]\ntemperature = { value = "25 degC", status = "guessed" }\n',
+                   "conditions.temperature: status 'guessed'"),
+    "unknown_interface": ('[electrochemistry.interfaces."li|se"]\n'
+                          'charge_transfer_resistance = "1 Ohm cm2"\n', "no such interface"),
+    "bad_source": ('[source]\nid = "Z"\n', "source.id"),
+    "negative_temperature": ('[conditions]\ntemperature = -4\n', "conditions.temperature"),
+}
+
+
+def _variant(tmp_path: Path, text: str) -> Path:
+    """A case file in tmp_path that extends the demo case and adds ``text``."""
+    shutil.copytree(CASES / "badding2025", tmp_path / "badding2025")
+    shutil.copytree(CASES / "common", tmp_path / "common")
+    path = tmp_path / "badding2025" / "variant.toml"
+    path.write_text(f'extends = "ex1_agmg_ccd.toml"\n{text}')
+    return path
+
+
+def _assert_one_line_exit_2(capsys, argv, fragment):
+    code = main(argv)
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert code == 2
+    assert len(lines) == 1, captured.err
+    assert lines[0].startswith("error: ")
+    assert fragment in lines[0], lines[0]
+    assert "Traceback" not in captured.err + captured.out
+
+
+@pytest.mark.parametrize("name", sorted(BAD_CASES))
+def test_bad_case_gives_one_line_and_exit_2(tmp_path, capsys, name):
+    text, fragment = BAD_CASES[name]
+    path = _variant(tmp_path, text)
+    _assert_one_line_exit_2(capsys, ["validate", str(path)], fragment)
+
+
+def test_bad_case_run_writes_nothing(tmp_path, capsys):
+    path = _variant(tmp_path, BAD_CASES["negative_thickness"][0])
+    out = tmp_path / "results"
+    _assert_one_line_exit_2(capsys, ["run", str(path), "-o", str(out)], "greater than 0")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("[geometry\nwidth = 1", "not valid TOML"),
+        ('extends = "missing_base.toml"\n', "extends: file 'missing_base.toml' not found"),
+        ('extends = "loop.toml"\n', "extends loops back to itself"),
+    ],
+)
+def test_unreadable_files(tmp_path, capsys, text, fragment):
+    path = tmp_path / "loop.toml"
+    path.write_text(text)
+    _assert_one_line_exit_2(capsys, ["validate", str(path)], fragment)
+
+
+def test_missing_file_and_bad_override(tmp_path, capsys):
+    _assert_one_line_exit_2(capsys, ["validate", str(tmp_path / "nope.toml")], "file not found")
+    _assert_one_line_exit_2(capsys, ["validate", str(DEMO), "--set", "geometry.width.x=1"],
+                            "'geometry.width' is not a table")
+    _assert_one_line_exit_2(capsys, ["validate", str(DEMO), "--set", "nokey"],
+                            "expected dotted.key=value")
+
+
+def test_minimal_case_without_electrochemistry_kinetics_is_rejected(tmp_path):
+    path = tmp_path / "case.toml"
+    path.write_text(f'''extends = "{CASES / "common" / "materials.toml"}"
+name = "minimal"
+[source]
+id = "verification"
+citation = "test"
+[[stack]]
+name = "a"
+material = "Li"
+thickness = "10 um"
+[[stack]]
+name = "se"
+material = "LLZO"
+thickness = "100 um"
+[[stack]]
+name = "b"
+material = "Li"
+thickness = "10 um"
+[protocol]
+steps = ["Rest for 1 s"]
+{GOOD_TAIL}''')
+    with pytest.raises(CaseError, match=r"no kinetics for interface 'a\|se'"):
+        load_case(path)
+
+
+def test_validate_prints_a_summary(capsys):
+    assert main(["validate", str(DEMO)]) == 0
+    out = capsys.readouterr().out
+    assert "valid case 'badding2025-ex1-agmg-ccd'" in out
+    assert "120 steps" in out and "[sheets: bottom_mg, bottom_ag]" in out
