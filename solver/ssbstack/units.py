@@ -11,6 +11,7 @@ converts to J/mol (1 eV per particle = 96 485 J/mol); ``degC`` is accepted alone
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Annotated
 
 from pydantic import BeforeValidator
@@ -74,7 +75,6 @@ DIMENSIONS: dict[str, Dim] = {
     "diffusivity": _mul(_mul(_NONE, _M, 2), _S, -1),
     "concentration": _mul(_MOL, _M, -3),
     "stiffness": _mul(_N, _M, -1),
-    "creep coefficient": _mul(_S, _NONE, -1),  # 1/s per Pa^n: checked as 1/s times stress powers
     "strain rate": _mul(_NONE, _S, -1),
     "density": _mul(_KG, _M, -3),
     "specific capacity": _mul(_C, _KG, -1),
@@ -143,33 +143,54 @@ def to_si(value: object, dimension: str) -> float:
     if dimension == "temperature" and unit in ("degC", "°C", "C"):
         return number + 273.15
     scale, dim = parse_unit(unit)
-    if dimension != "creep coefficient" and dim != DIMENSIONS[dimension]:
+    if dim != DIMENSIONS[dimension]:
         raise UnitError(f"'{value}' is a {_dimension_name(dim)}, expected a {dimension}")
     return number * scale
 
 
-def _quantity(dimension: str):
+@dataclass(frozen=True)
+class Unit:
+    """Marks a schema field as a quantity of ``dimension`` (read by the case-file reference)."""
+
+    dimension: str
+
+    @property
+    def si_unit(self) -> str:
+        return SI_UNITS[self.dimension]
+
+
+SI_UNITS = {
+    "dimensionless": "1", "length": "m", "area": "m²", "time": "s", "temperature": "K",
+    "pressure": "Pa", "voltage": "V", "current density": "A/m²", "areal capacity": "C/m²",
+    "conductivity": "S/m", "area resistance": "Ω m²", "sheet conductance": "S",
+    "molar energy": "J/mol", "molar volume": "m³/mol", "diffusivity": "m²/s",
+    "concentration": "mol/m³", "stiffness": "N/m", "strain rate": "1/s", "density": "kg/m³",
+    "specific capacity": "C/kg", "areal loading": "kg/m²",
+}
+
+
+def _quantity(dimension: str) -> tuple[Unit, BeforeValidator]:
     def convert(value: object) -> float:
         return to_si(value, dimension)
 
-    return BeforeValidator(convert)
+    return Unit(dimension), BeforeValidator(convert)
 
 
-Length = Annotated[float, _quantity("length")]
-Area = Annotated[float, _quantity("area")]
-Time = Annotated[float, _quantity("time")]
-Temperature = Annotated[float, _quantity("temperature")]
-Pressure = Annotated[float, _quantity("pressure")]
-Voltage = Annotated[float, _quantity("voltage")]
-CurrentDensity = Annotated[float, _quantity("current density")]
-ArealCapacity = Annotated[float, _quantity("areal capacity")]
-Conductivity = Annotated[float, _quantity("conductivity")]
-AreaResistance = Annotated[float, _quantity("area resistance")]
-SheetConductance = Annotated[float, _quantity("sheet conductance")]
-MolarEnergy = Annotated[float, _quantity("molar energy")]
-MolarVolume = Annotated[float, _quantity("molar volume")]
-Diffusivity = Annotated[float, _quantity("diffusivity")]
-Concentration = Annotated[float, _quantity("concentration")]
-Stiffness = Annotated[float, _quantity("stiffness")]
-StrainRate = Annotated[float, _quantity("strain rate")]
-Dimensionless = Annotated[float, _quantity("dimensionless")]
+Length = Annotated[float, *_quantity("length")]
+Area = Annotated[float, *_quantity("area")]
+Time = Annotated[float, *_quantity("time")]
+Temperature = Annotated[float, *_quantity("temperature")]
+Pressure = Annotated[float, *_quantity("pressure")]
+Voltage = Annotated[float, *_quantity("voltage")]
+CurrentDensity = Annotated[float, *_quantity("current density")]
+ArealCapacity = Annotated[float, *_quantity("areal capacity")]
+Conductivity = Annotated[float, *_quantity("conductivity")]
+AreaResistance = Annotated[float, *_quantity("area resistance")]
+SheetConductance = Annotated[float, *_quantity("sheet conductance")]
+MolarEnergy = Annotated[float, *_quantity("molar energy")]
+MolarVolume = Annotated[float, *_quantity("molar volume")]
+Diffusivity = Annotated[float, *_quantity("diffusivity")]
+Concentration = Annotated[float, *_quantity("concentration")]
+Stiffness = Annotated[float, *_quantity("stiffness")]
+StrainRate = Annotated[float, *_quantity("strain rate")]
+Dimensionless = Annotated[float, *_quantity("dimensionless")]
