@@ -83,25 +83,44 @@ def _vtu_to_msh(path: Path, case: Case, target: Path) -> Path:
     top = next((t for t in ("tetra", "triangle") if t in mesh.cells_dict), None)
     if top is None:
         raise CaseError(f"'{path}' has no triangles or tetrahedra", key="geometry.file")
-    keep = (top, _FACET_TYPE[top])
-    names = {tag: name for name, tag in
-             {**case.tags.cell_groups(), **case.tags.facet_groups()}.items()}
-    blocks, values = [], []
-    for block, data in zip(mesh.cells, mesh.cell_data[array], strict=True):
-        if block.type in keep:
-            blocks.append((block.type, block.data))
-            values.append(np.asarray(data, dtype=int))
-    found = sorted({int(v) for data in values for v in np.unique(data)})
-    unknown = [v for v in found if v not in names]
-    if unknown:
-        raise CaseError(f"'{path}': tags {unknown} are not in the tag table", key="geometry.file")
     tdim = 3 if top == "tetra" else 2
-    field_data = {names[v]: np.array([v, tdim if names[v] in case.tags.layers else tdim - 1])
-                  for v in found}
+    names = {top: {t: n for n, t in case.tags.cell_groups().items()},
+             _FACET_TYPE[top]: {t: n for n, t in case.tags.facet_groups().items()}}
+    blocks, values, field_data = [], [], {}
+    for block, data in zip(mesh.cells, mesh.cell_data[array], strict=True):
+        if block.type not in names:
+            continue
+        data = np.asarray(data, dtype=int)
+        unknown = sorted(set(np.unique(data).tolist()) - set(names[block.type]))
+        if unknown:
+            raise CaseError(f"'{path}': {block.type} tags {unknown} are not in the tag table",
+                            key="geometry.file")
+        blocks.append((block.type, block.data))
+        values.append(data)
+        dim = tdim if block.type == top else tdim - 1
+        field_data.update({names[block.type][v]: np.array([v, dim]) for v in np.unique(data)})
     out = meshio.Mesh(mesh.points, blocks, field_data=field_data,
                       cell_data={"gmsh:physical": values, "gmsh:geometrical": values})
     meshio.write(target, out, file_format="gmsh22", binary=False)
     return target
+
+
+def msh_to_meshio(msh: str | Path, target: str | Path) -> Path:
+    """Export a stack ``.msh`` to any meshio format (e.g. ``.vtu``) with the tag-table integers in
+    the cell data array ``cell_tags`` (cells and facets in one file, as :func:`load_file` reads)."""
+    import meshio
+
+    mesh = meshio.read(msh)
+    top = "tetra" if "tetra" in mesh.cells_dict else "triangle"
+    blocks, values = [], []
+    for cell_type in (top, _FACET_TYPE[top]):
+        parts = [(block.data, tags) for block, tags in
+                 zip(mesh.cells, mesh.cell_data["gmsh:physical"], strict=True)
+                 if block.type == cell_type]
+        blocks.append((cell_type, np.concatenate([data for data, _ in parts])))
+        values.append(np.concatenate([tags for _, tags in parts]).astype(np.int32))
+    meshio.write(target, meshio.Mesh(mesh.points, blocks, cell_data={"cell_tags": values}))
+    return Path(target)
 
 
 def write_mesh(stack_mesh: StackMesh, outdir: str | Path) -> dict[str, Path]:

@@ -121,13 +121,24 @@ def random_patches(region: Region, fraction: float, mean_radius: float, spread: 
     rng = np.random.default_rng(seed)
     gap = 0.25 * mean_radius
     target = fraction * region.measure
+    # Draw radii until their nominal measure (at a random centre) covers the target, then place
+    # the largest first (random sequential placement packs polydisperse discs best that way).
+    radii: list[float] = []
+    nominal = 0.0
+    while nominal < target:
+        radii.append(mean_radius * math.exp(spread * rng.standard_normal() - 0.5 * spread**2))
+        nominal += patch_measure(region, Patch((0.5 * region.size[0],) * 2, radii[-1]))
     patches: list[Patch] = []
     covered = 0.0
-    while covered < target:
-        radius = mean_radius * math.exp(spread * rng.standard_normal() - 0.5 * spread**2)
+    for radius in sorted(radii, reverse=True) * 2:
+        if covered >= target:
+            break
         patch = _place(region, radius, gap, patches, rng)
         patches.append(patch)
         covered += patch_measure(region, patch)
+    if covered < target:
+        raise MorphologyError(f"patches cover {covered / region.measure:.3f} < {fraction:.3f}: "
+                              "lower the patch radius")
     # Measures are linear in the radius for 1D regions and quadratic for discs.
     power = 2.0 if region.kind in ("rectangle", "disc") else 1.0
     shrink = (target / covered) ** (1.0 / power)
@@ -137,7 +148,8 @@ def random_patches(region: Region, fraction: float, mean_radius: float, spread: 
 def _place(region: Region, radius: float, gap: float, placed: list[Patch],
            rng: np.random.Generator) -> Patch:
     low = radius + gap
-    for _ in range(MAX_ATTEMPTS):
+    room = min(region.size) if region.kind in ("interval", "rectangle") else region.size[0]
+    for _ in range(MAX_ATTEMPTS if 2.0 * low < room else 0):
         if region.kind in ("interval", "radial"):
             centre: tuple[float, ...] = (rng.uniform(low, region.size[0] - low),)
         elif region.kind == "rectangle":
@@ -150,7 +162,7 @@ def _place(region: Region, radius: float, gap: float, placed: list[Patch],
         if fits(region, patch, gap) and not any(overlaps(patch, q, gap) for q in placed):
             return patch
     raise MorphologyError(
-        f"could not place {len(placed) + 1} patches of mean radius {radius:g} without overlap: "
+        f"could not place patch {len(placed) + 1} (radius {radius:g}) without overlap: "
         "lower the patch radius or move the contact fraction away from 0.5"
     )
 

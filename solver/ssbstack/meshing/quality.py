@@ -34,7 +34,7 @@ def quality_report(mesh: Any, comm: Any) -> dict[str, float]:
 
     tdim = mesh.topology.dim
     owned = mesh.topology.index_map(tdim).size_local
-    nodes = mesh.geometry.dofmap[:owned, : tdim + 1]
+    nodes = mesh.geometry.dofmaps[0][:owned, : tdim + 1]
     points = mesh.geometry.x[nodes]  # always 3 coordinates
     quality, measure, edges = simplex_quality(points)
     big = np.inf

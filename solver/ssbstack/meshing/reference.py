@@ -52,26 +52,46 @@ REFERENCE: dict[str, dict[str, Any]] = {
 }
 
 
-def reference_case(kind: str, geometry: dict[str, Any] | None = None, **extra: Any) -> Case:
-    """The reference case of a geometry kind; ``geometry`` entries replace the reference ones
-    (tables merge key by key), ``extra`` top-level keys replace the base case's."""
+def reference_case(kind: str, geometry: dict[str, Any] | None = None, *, replace: bool = False,
+                   **extra: Any) -> Case:
+    """The reference case of a geometry kind. ``geometry`` keys replace the reference ones (an
+    ``interfaces`` table replaces all interfaces; other tables merge key by key) or, with
+    ``replace``, the whole section; ``extra`` top-level keys replace the base case's."""
     data = merge(_BASE, {"name": f"reference-{kind}", "geometry": REFERENCE[kind], **extra})
-    data["geometry"] = merge(data["geometry"], geometry or {})
+    if replace:
+        data["geometry"] = geometry
+    elif geometry:
+        base = {k: v for k, v in data["geometry"].items()
+                if not (k == "interfaces" and "interfaces" in geometry)}
+        data["geometry"] = merge(base, geometry)
     return build_case(data, file=f"<reference {kind}>")
 
 
+# Coarser sizes for the committed files under meshes/ (KB-sized, text .msh).
+COARSE: dict[str, dict[str, Any]] = {
+    "planar2d": {"mesh": {"interface": "5 um", "bulk": "20 um"}},
+    "axisymmetric": {"mesh": {"interface": "5 um", "bulk": "40 um", "edge": "2 um"}},
+    "box3d": {"mesh": {"interface": "12 um", "bulk": "30 um", "edge": "4 um"}},
+    "disc3d": {"mesh": {"interface": "20 um", "bulk": "40 um", "edge": "8 um"}},
+}
+
+
 def main(outdir: str) -> None:
-    """Write ``<kind>.msh`` for every reference case (serial)."""
+    """Write ``<kind>.msh`` (coordinates in m) for every reference case, coarsened, and
+    ``planar2d.vtu`` (tag-table integers in ``cell_tags``) to ``outdir`` (serial)."""
     from mpi4py import MPI
 
+    from ssbstack.meshing.files import msh_to_meshio
     from ssbstack.meshing.stack import build_mesh
 
-    Path(outdir).mkdir(parents=True, exist_ok=True)
+    out = Path(outdir)
+    out.mkdir(parents=True, exist_ok=True)
     for kind in REFERENCE:
-        stack_mesh = build_mesh(reference_case(kind), MPI.COMM_SELF, keep_msh=True)
+        stack_mesh = build_mesh(reference_case(kind, COARSE[kind]), MPI.COMM_SELF, keep_msh=True)
         assert stack_mesh.msh is not None
-        (Path(outdir) / f"{kind}.msh").write_bytes(stack_mesh.msh)
-        print(kind, stack_mesh.quality)
+        (out / f"{kind}.msh").write_bytes(stack_mesh.msh)
+        print(f"{kind}: {stack_mesh.quality['cells']} cells")
+    msh_to_meshio(out / "planar2d.msh", out / "planar2d.vtu")
 
 
 if __name__ == "__main__":
