@@ -30,7 +30,8 @@ class MeshSizes(Section):
     interface: Length | None = Field(None, gt=0.0, description="element size at interfaces, m")
     bulk: Length | None = Field(None, gt=0.0, description="element size far from interfaces, m")
     edge: Length | None = Field(
-        None, gt=0.0, description="element size at void/contact edges, m (default interface / 2)"
+        None, gt=0.0,
+        description="element size at void/contact edges, m (default min(interface/2, r_min/5))"
     )
     grading: float = Field(
         4.0, gt=0.0, description="sizes grow from fine to bulk over grading × bulk size, 1"
@@ -40,15 +41,16 @@ class MeshSizes(Section):
 class FullContact(Section):
     """The interface is in contact everywhere."""
 
-    morphology: Literal["full"] = "full"
+    morphology: Literal["full"] = Field("full", description="full contact")
 
 
 class ContactFraction(Section):
-    """Seeded random patches of the minority phase (voids when contact_fraction ≥ 0.5, else
-    contact spots) with log-normally distributed radii; the contact area is exact by construction.
+    """A contact fraction made of seeded random patches with log-normal radii (exact area).
+
+    The patches are the minority phase: voids when contact_fraction ≥ 0.5, else contact spots.
     In 2D planar a patch is an interval, in axisymmetric an annulus, in 3D a disc."""
 
-    morphology: Literal["contact_fraction"]
+    morphology: Literal["contact_fraction"] = Field(description="seeded void/contact patches")
     contact_fraction: float = Field(gt=0.0, lt=1.0, description="contact area / interface area, 1")
     patch_radius: Length = Field(gt=0.0, description="mean radius (2D: half-width) of patches, m")
     radius_spread: float = Field(
@@ -60,7 +62,7 @@ class ContactFraction(Section):
 class SingleVoid(Section):
     """One prescribed void (verification): a disc (3D), interval (planar), annulus/disc (axisym)."""
 
-    morphology: Literal["single_void"]
+    morphology: Literal["single_void"] = Field(description="one prescribed void")
     radius: Length = Field(gt=0.0, description="void radius (2D: half-width), m")
     position: list[Length] = Field(
         default_factory=list, max_length=2,
@@ -70,10 +72,11 @@ class SingleVoid(Section):
 
 
 class Rough(Section):
-    """A rough interface: the flat interface displaced by ``amplitude × f`` with f ∈ [-1, 1] of zero
-    mean (nodes of the two adjacent layers are moved, the outer boundaries stay flat)."""
+    """A rough interface: the flat one displaced by amplitude × f, |f| ≤ 1 with zero mean.
 
-    morphology: Literal["rough"]
+    The nodes of the two adjacent layers are moved; the outer boundaries stay flat."""
+
+    morphology: Literal["rough"] = Field(description="rough profile")
     profile: Literal["sinusoidal", "random"] = Field(
         "sinusoidal", description="sin(2πx/λ)(·sin(2πy/λ) in 3D), or a random sum of modes"
     )
@@ -90,7 +93,9 @@ Morphology = Annotated[
 class Geometry(Section):
     """Where the stack lives in space (all lengths in m)."""
 
-    kind: Literal["planar2d", "axisymmetric", "box3d", "disc3d", "file"] = "planar2d"
+    kind: Literal["planar2d", "axisymmetric", "box3d", "disc3d", "file"] = Field(
+        "planar2d", description="2D RVE, 2D r–z whole cell, 3D RVE, 3D whole-cell disc, or a file"
+    )
     width: Length | None = Field(None, gt=0.0, description="x size of an RVE (planar2d, box3d), m")
     depth: Length | None = Field(
         None, gt=0.0, description="y size of a box3d RVE, m (default: width)"
@@ -112,7 +117,7 @@ class Geometry(Section):
     interfaces: dict[str, Morphology] = Field(
         default_factory=dict, description="interface morphology keyed 'lower|upper' (default full)"
     )
-    mesh: MeshSizes = MeshSizes()
+    mesh: MeshSizes = Field(MeshSizes(), description="element sizes")
 
     @model_validator(mode="after")
     def _complete(self) -> Geometry:
