@@ -122,3 +122,18 @@ def test_same_seed_same_mesh_other_seed_other_mesh():
     assert np.array_equal(first, coordinates(5))
     again = coordinates(6)
     assert first.shape != again.shape or not np.array_equal(first, again)
+
+
+def test_thick_interlayers_are_volumes_and_thin_ones_sheets():
+    stack = [{"name": "bottom_li", "material": "Li", "thickness": "20 um"},
+             {"name": "alloy", "material": "Ag", "thickness": "5 um"},
+             {"name": "film", "material": "Ag", "thickness": "100 nm"},
+             {"name": "se", "material": "LLZO", "thickness": "60 um"},
+             {"name": "top_li", "material": "Li", "thickness": "20 um"}]
+    case = reference_case("planar2d", {"interfaces": {}}, stack=stack)
+    assert case.tags.layers == ("bottom_li", "alloy", "se", "top_li")
+    assert case.tags.interface("alloy|se").sheets == ("film",)
+    measures = tagged_measures(build_mesh(case, MPI.COMM_WORLD))
+    assert measures["alloy"] == pytest.approx(5e-6 * 100e-6, rel=1e-10)
+    for item in case.tags.interfaces:
+        assert measures[item.name] == pytest.approx(100e-6, rel=1e-10)
