@@ -36,6 +36,9 @@ class MeshSizes(Section):
     grading: float = Field(
         4.0, gt=0.0, description="sizes grow from fine to bulk over grading × bulk size, 1"
     )
+    algorithm3d: Literal["delaunay", "hxt"] = Field(
+        "delaunay", description="gmsh 3D mesher: 'hxt' is faster for large meshes"
+    )
 
 
 class FullContact(Section):
