@@ -1,8 +1,9 @@
 """Command line: ``ssbstack validate | run | info``.
 
 Exit codes: 0 success; 2 bad input (one line on stderr, nothing written); 3 a solve failed after
-all cut-backs (results up to the last good step are kept); 1 an unexpected error (under MPI, all
-ranks are aborted so none waits forever).
+all cut-backs (results and a checkpoint of the last good state are kept); 75 stopped by SIGTERM
+after writing a checkpoint (resume with ``run --restart DIR``); 1 an unexpected error (under MPI,
+all ranks are aborted so none waits forever).
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from ssbstack import __version__
-from ssbstack.errors import CaseError, SolverError
+from ssbstack.errors import CaseError, RunStopped, SolverError
 
 EXIT_USER_ERROR = 2
 EXIT_SOLVER_FAILED = 3
+EXIT_STOPPED = 75  # EX_TEMPFAIL: stopped on request, resumable
 
 
 def _world() -> Any:
@@ -68,18 +70,27 @@ def command_validate(args: argparse.Namespace) -> int:
 
 
 def command_run(args: argparse.Namespace) -> int:
-    """Run a case and write its results folder."""
-    comm = _world()
-    say = _printer(comm)
+    """Run a case and write its results folder, or resume a run from its checkpoint."""
     from ssbstack.config.loader import load_case, resolved_json
-
-    case = load_case(args.case, args.overrides)  # validated before anything is written
     from ssbstack.simulation import run_case
 
-    outdir = args.output or Path("results") / case.name
+    if args.restart is not None:
+        if args.case is not None or args.overrides:
+            raise CaseError("--restart DIR takes its case from DIR/case.resolved.json: "
+                            "give no CASE and no --set")
+        outdir = args.restart
+        case = load_case(outdir / "case.resolved.json")
+    elif args.case is None:
+        raise CaseError("give a CASE file (or --restart DIR)")
+    else:
+        case = load_case(args.case, args.overrides)  # validated before anything is written
+        outdir = args.output or Path("results") / case.name
+    comm = _world()
+    say = _printer(comm)
     say(f"ssbstack {__version__}: case '{case.name}' (source {case.source.id}) on "
         f"{comm.size} rank(s) → {outdir}")
-    summary = run_case(case, resolved_json(case), outdir, comm, overwrite=args.overwrite, log=say)
+    summary = run_case(case, resolved_json(case), outdir, comm, overwrite=args.overwrite, log=say,
+                       checkpoint_every=args.checkpoint_every, restart=args.restart is not None)
     say(f"done: {summary.status}; results in {outdir}")
     return 0
 
@@ -134,9 +145,15 @@ def build_parser() -> argparse.ArgumentParser:
     validate.set_defaults(handler=command_validate)
 
     run = commands.add_parser("run", help="run a case (use mpirun -n N for parallel runs)")
-    _add_case_arguments(run)
+    run.add_argument("case", type=Path, nargs="?", help="case file (.toml, or a resolved .json)")
+    run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                     help="override a case value, e.g. geometry.width='100 um'")
     run.add_argument("-o", "--output", type=Path, help="results folder (default results/<name>)")
     run.add_argument("--overwrite", action="store_true", help="replace an existing results folder")
+    run.add_argument("--checkpoint-every", type=int, default=0, metavar="N",
+                     help="write a checkpoint every N protocol steps (0: only on SIGTERM/failure)")
+    run.add_argument("--restart", type=Path, metavar="DIR",
+                     help="resume the run in DIR from its checkpoint (any number of ranks)")
     run.set_defaults(handler=command_run)
 
     verify = commands.add_parser("verify", help="run the verification checks (exit 1 on a failure)")
@@ -160,6 +177,9 @@ def main(argv: list[str] | None = None) -> int:
     except SolverError as exc:
         _rank0_error(f"solver failed: {exc}")
         return EXIT_SOLVER_FAILED
+    except RunStopped as exc:
+        _rank0_error(f"{exc}; resume with: ssbstack run --restart <results folder>")
+        return EXIT_STOPPED
     except KeyboardInterrupt:
         _rank0_error("interrupted")
         return 130

@@ -17,3 +17,7 @@ class CaseError(Exception):
 
 class SolverError(RuntimeError):
     """A solve failed after all time-step cut-backs; the last good state has been saved."""
+
+
+class RunStopped(Exception):
+    """A stop was requested (SIGTERM); a checkpoint has been written and the run can resume."""

@@ -1,7 +1,13 @@
-"""One run, straight through: case → mesh → models → protocol runner → results folder → report."""
+"""One run, straight through: case → mesh → models → protocol runner → results folder → report.
+
+A run can be resumed from its checkpoint (``ssbstack run --restart DIR``) on any number of ranks;
+SIGTERM (a scheduler's time limit) makes it write a checkpoint at the end of the current time
+step and stop with :class:`~ssbstack.errors.RunStopped`.
+"""
 
 from __future__ import annotations
 
+import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -9,12 +15,15 @@ from typing import Any
 
 from ssbstack.compat import versions
 from ssbstack.config.schema import Case
-from ssbstack.errors import SolverError
+from ssbstack.errors import CaseError, RunStopped, SolverError
+from ssbstack.io import checkpoint
 from ssbstack.io.results import RunRecord, TimeseriesWriter, prepare_output
 from ssbstack.meshing.stack import build_mesh
 from ssbstack.numerics.model import Model
-from ssbstack.numerics.runner import ProtocolRunner, RunSummary
+from ssbstack.numerics.runner import Position, ProtocolRunner, RunSummary
 from ssbstack.post.report import write_report
+
+_SIGNALLED = {"stop": False}
 
 
 def build_models(case: Case, stack_mesh: Any, comm: Any, outdir: Path | None) -> list[Model]:
@@ -25,16 +34,41 @@ def build_models(case: Case, stack_mesh: Any, comm: Any, outdir: Path | None) ->
 
         models.append(ElectrochemistryModel(case, stack_mesh, comm, outdir))
     if not models:
-        raise ValueError("the case switches on no physics")
+        raise CaseError("the case switches on no physics (electrochemistry.enabled = false)")
     return models
 
 
+def _stop_requested(comm: Any) -> Callable[[], bool]:
+    from mpi4py import MPI
+
+    return lambda: bool(comm.allreduce(int(_SIGNALLED["stop"]), op=MPI.MAX))
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    _SIGNALLED["stop"] = True
+
+
 def run_case(case: Case, resolved: str, outdir: Path, comm: Any, *, overwrite: bool = False,
-             log: Callable[[str], None] = print) -> RunSummary:
-    """Run ``case`` and write ``outdir`` (collective). Raises SolverError after saving results."""
-    outdir = prepare_output(Path(outdir), overwrite, comm)
-    if comm.rank == 0:
-        (outdir / "case.resolved.json").write_text(resolved, encoding="utf-8")
+             log: Callable[[str], None] = print, checkpoint_every: int = 0,
+             restart: bool = False) -> RunSummary:
+    """Run ``case`` into ``outdir`` (collective), or resume it there when ``restart``.
+
+    Raises SolverError (after saving the last good state) or RunStopped (after a checkpoint).
+    """
+    outdir = Path(outdir)
+    resume: Position | None = None
+    saved: dict[str, Any] = {}
+    resume_rows: int | None = None
+    if restart:
+        if not (outdir / checkpoint.CHECKPOINT / "state.npz").exists():
+            raise CaseError(f"{outdir}: no checkpoint to restart from")
+        saved, position = checkpoint.load(outdir)
+        resume, resume_rows = Position(**position["runner"]), position["rows"]
+        log(f"restarting from t = {resume.time:.6g} s, protocol step {resume.step}")
+    else:
+        outdir = prepare_output(outdir, overwrite, comm)
+        if comm.rank == 0:
+            (outdir / "case.resolved.json").write_text(resolved, encoding="utf-8")
     record = RunRecord(outdir, comm, resolved, versions())
 
     started = time.perf_counter()
@@ -42,31 +76,56 @@ def run_case(case: Case, resolved: str, outdir: Path, comm: Any, *, overwrite: b
     record.timing("mesh", time.perf_counter() - started)
     cells = stack_mesh.mesh.topology.index_map(stack_mesh.mesh.topology.dim).size_global
     log(f"mesh: {case.geometry.kind}, {cells} cells, layers {', '.join(case.tags.layers)}")
-    record.update(mesh={"kind": case.geometry.kind, "cells": cells})
+    record.update(mesh={"kind": case.geometry.kind, "cells": cells,
+                        "quality": getattr(stack_mesh, "quality", None)})
 
     started = time.perf_counter()
     models = build_models(case, stack_mesh, comm, outdir)
+    if resume is not None:
+        for model in models:
+            model.restore(saved)
     record.timing("setup", time.perf_counter() - started)
 
     def write_fields(t: float) -> None:
         for model in models:
             model.write_fields(t)
 
-    runner = ProtocolRunner(case, models, lambda row: None, log, write_fields)
-    series = TimeseriesWriter(outdir / "timeseries.csv", runner.columns(), comm)
+    series: TimeseriesWriter | None = None
+
+    def save_checkpoint(position: Position) -> None:
+        arrays: dict[str, Any] = {}
+        for model in models:
+            arrays |= model.state()
+        assert series is not None
+        checkpoint.save(outdir, comm, arrays, {"runner": position.as_dict(), "rows": series.rows})
+        log(f"checkpoint: t = {position.time:.6g} s, protocol step {position.step}")
+
+    runner = ProtocolRunner(case, models, lambda row: None, log, write_fields,
+                            checkpoint=save_checkpoint, checkpoint_every=checkpoint_every,
+                            stop_requested=_stop_requested(comm))
+    series = TimeseriesWriter(outdir / "timeseries.csv", runner.columns(), comm,
+                              resume_rows=resume_rows)
     runner.record = series.write
+    previous_handler = signal.signal(signal.SIGTERM, _on_sigterm)
     started = time.perf_counter()
-    try:
-        summary = runner.run()
-    except SolverError as exc:
-        record.update(status="solver_failed", message=str(exc))
-        raise
-    finally:
+
+    def finish(status: str, **items: Any) -> None:
+        """Collective clean-up: only on outcomes every rank reaches together."""
         record.timing("protocol", time.perf_counter() - started)
         series.close()
         for model in models:
             model.close()
-    record.update(status=summary.status, summary=_summary_dict(summary))
+        record.update(status=status, **items)
+
+    try:
+        summary = runner.run(resume, RunSummary(steps_completed=resume.step if resume else 0))
+    except (SolverError, RunStopped) as exc:  # raised on every rank together
+        finish("solver_failed" if isinstance(exc, SolverError) else "stopped", message=str(exc))
+        raise
+    # Any other exception may be on one rank only: no collective clean-up (the CLI aborts all).
+    finally:
+        signal.signal(signal.SIGTERM, previous_handler)
+    finish(summary.status, summary=_summary_dict(summary))
     if comm.rank == 0:
         write_report(case, summary, outdir)
     log(f"{summary.status}: {summary.steps_completed} steps, {summary.end_time_s / 3600:.4g} h"

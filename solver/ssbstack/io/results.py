@@ -68,6 +68,9 @@ class RunRecord:
         self.comm = comm
         self.started = time.time()
         hosts = comm.gather(platform.node(), root=0)
+        previous = None
+        if comm.rank == 0 and self.path.exists():
+            previous = json.loads(self.path.read_text())
         self.data: dict[str, Any] = {
             "status": "running",
             "ssbstack_version": __version__,
@@ -80,7 +83,12 @@ class RunRecord:
             "python": platform.python_version(),
             "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started)),
             "wall_seconds": {},
+            "restarts": [],
         }
+        if previous is not None:  # a restart: keep the history, record this attempt
+            self.data["restarts"] = [*previous.get("restarts", []),
+                                     {k: previous.get(k) for k in ("started_utc", "status",
+                                                                   "mpi_ranks", "wall_seconds")}]
         self.write()
 
     def timing(self, name: str, seconds: float) -> None:
@@ -110,19 +118,38 @@ def _json_default(value: Any) -> Any:
 
 
 class TimeseriesWriter:
-    """timeseries.csv, one row per output time, flushed row by row (rank 0 only)."""
+    """timeseries.csv, one row per output time, flushed row by row (rank 0 only).
 
-    def __init__(self, path: Path, columns: list[str], comm: Any):
+    ``resume_rows`` reopens an existing file for a restart: it keeps the header and the first
+    ``resume_rows`` rows (those written up to the checkpoint) and appends after them.
+    """
+
+    def __init__(self, path: Path, columns: list[str], comm: Any, resume_rows: int | None = None):
         self.columns = columns
+        self.rows = resume_rows or 0  # rows written so far (the same count on every rank)
         self._file = None
-        if comm.rank == 0:
-            self._file = path.open("w", newline="", encoding="utf-8")
-            self._csv = csv.writer(self._file)
+        kept: list[str] = []
+        error = None
+        if comm.rank == 0 and resume_rows is not None:
+            kept = path.read_text(encoding="utf-8").splitlines(keepends=True)[: resume_rows + 1]
+            if not kept or kept[0].rstrip("\r\n").split(",") != columns:
+                error = f"{path}: columns differ from this run's; cannot resume"
+        error = comm.bcast(error, root=0)  # every rank raises together
+        if error:
+            raise CaseError(error)
+        if comm.rank != 0:
+            return
+        self._file = path.open("w", newline="", encoding="utf-8")
+        self._csv = csv.writer(self._file)
+        if resume_rows is None:
             self._csv.writerow(columns)
-            self._file.flush()
+        else:
+            self._file.writelines(kept)
+        self._file.flush()
 
     def write(self, row: dict[str, Any]) -> None:
         """Append one row (missing columns are left empty)."""
+        self.rows += 1
         if self._file is not None:
             self._csv.writerow([_cell(row.get(name)) for name in self.columns])
             self._file.flush()

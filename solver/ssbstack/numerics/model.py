@@ -10,6 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import numpy as np
+
+Cellwise = tuple[np.ndarray, np.ndarray]  # see ssbstack.io.checkpoint
+
 
 @dataclass(frozen=True)
 class Control:
@@ -48,6 +52,17 @@ class Model(Protocol):
 
     def reject(self) -> None:
         """Return to the last accepted state before a retry with a smaller step (collective)."""
+        ...
+
+    def state(self) -> dict[str, Cellwise]:
+        """The accepted state as cell-wise rows keyed by original cell index (collective).
+
+        Use :mod:`ssbstack.io.checkpoint` (``function_rows``, ``geometry_rows``, ``scalar_rows``).
+        """
+        ...
+
+    def restore(self, arrays: dict[str, Cellwise]) -> None:
+        """Set the accepted state from checkpoint rows, on any number of ranks (collective)."""
         ...
 
     def write_fields(self, time: float) -> None:

@@ -5,6 +5,10 @@ and end. Time-dependent models are stepped with an adaptive dt: it grows after e
 halved after a failed solve (the model is reset to its last accepted state), and after
 ``numerics.max_cutbacks`` halvings the run stops with a :class:`SolverError`; everything up to the
 last accepted step is already on disk.
+
+The runner's place in the protocol is a :class:`Position`. After every ``checkpoint_every``
+protocol steps, when a stop is requested (SIGTERM from a scheduler) and when a solve fails for
+good, it hands the position to ``checkpoint``; :meth:`ProtocolRunner.run` resumes from one.
 """
 
 from __future__ import annotations
@@ -12,17 +16,31 @@ from __future__ import annotations
 import math
 import time as clock
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ssbstack.config.protocol import Step
 from ssbstack.config.schema import Case
-from ssbstack.errors import CaseError, SolverError
+from ssbstack.errors import CaseError, RunStopped, SolverError
 from ssbstack.numerics.model import Control, Model, StepResult
 
 BASE_COLUMNS = ["time_s", "step", "level", "current_density_A_m2", "voltage_V"]
 GROWTH = 1.5  # dt growth after an easy step
 EASY_ITERATIONS = 4  # Newton iterations below which a step counts as easy
+
+
+@dataclass
+class Position:
+    """Where a run is: the next step to run (or the one in progress) and the time in it."""
+
+    step: int = 0  # index of the protocol step to run next / in progress
+    time: float = 0.0  # s, time of the last accepted state
+    step_start: float = 0.0  # s, start time of the step in progress
+    dt: float | None = None  # s, next time step of a transient step in progress
+    in_step: bool = False  # True when `step` is part-way done (transient models)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 @dataclass
@@ -43,10 +61,16 @@ class ProtocolRunner:
     """Drives models through a case's protocol and hands each output row to ``record``."""
 
     def __init__(self, case: Case, models: Sequence[Model], record: Callable[[dict], None],
-                 log: Callable[[str], None], write_fields: Callable[[float], None]):
+                 log: Callable[[str], None], write_fields: Callable[[float], None],
+                 checkpoint: Callable[[Position], None] | None = None, checkpoint_every: int = 0,
+                 stop_requested: Callable[[], bool] = lambda: False):
         self.case, self.models, self.record, self.log = case, list(models), record, log
         self.write_fields = write_fields
+        self.checkpoint = checkpoint
+        self.checkpoint_every = checkpoint_every
+        self.stop_requested = stop_requested  # collective: every rank gets the same answer
         self.time_dependent = any(model.time_dependent for model in self.models)
+        self.position = Position()
 
     def columns(self) -> list[str]:
         """All CSV columns: the base ones, then each model's own."""
@@ -70,22 +94,32 @@ class ProtocolRunner:
             model.accept()
         return StepResult(True, iterations, values)
 
-    def run(self) -> RunSummary:
-        """Run every protocol step (collective)."""
+    def run(self, resume: Position | None = None,
+            summary: RunSummary | None = None) -> RunSummary:
+        """Run the protocol from the start, or from a checkpoint's position (collective)."""
         steps = self.case.protocol.expanded()
-        summary = RunSummary()
-        time = 0.0
-        state = self._solve(time, 0.0, Control(0.0))
-        if not state.converged:
-            raise SolverError(f"initial state: {state.message}")
-        self._row(time, -1, None, 0.0, state.values)
-        self.write_fields(time)
+        summary = summary or RunSummary()
+        if resume is None:
+            state = self._solve(0.0, 0.0, Control(0.0))
+            if not state.converged:
+                raise SolverError(f"initial state: {state.message}")
+            self._row(0.0, -1, None, 0.0, state.values)
+            self.write_fields(0.0)
+            self.position = Position()
+        else:
+            self.position = resume
         levels = _ramp_levels(steps)
-        for index, step in enumerate(steps):
+        for index in range(self.position.step, len(steps)):
+            step = steps[index]
             started = clock.perf_counter()
-            time, state, failure = self._run_step(index, step, time)
+            try:
+                time, state, failure = self._run_step(index, step)
+            except SolverError:
+                self._save(self.position)
+                raise
             summary.step_wall_seconds.append(clock.perf_counter() - started)
             summary.end_time_s = time
+            self.position = Position(step=index + 1, time=time, step_start=time)
             if (index + 1) % self.case.outputs.field_every == 0 or failure:
                 self.write_fields(time)
             self.log(_log_line(index, len(steps), time, step, state))
@@ -96,9 +130,23 @@ class ProtocolRunner:
                     summary.ccd_A_m2 = levels[step.level - 1] if step.level > 0 else 0.0
                 return summary
             summary.steps_completed = index + 1
+            last = index + 1 == len(steps)
+            if not last and self.checkpoint_every and (index + 1) % self.checkpoint_every == 0:
+                self._save(self.position)
+            if not last and self.stop_requested():
+                self._stop()
         if levels:
             summary.ccd_above_A_m2 = max(levels.values())
         return summary
+
+    def _save(self, position: Position) -> None:
+        if self.checkpoint is not None:
+            self.checkpoint(position)
+
+    def _stop(self) -> None:
+        self._save(self.position)
+        raise RunStopped(f"stopped at t = {self.position.time:.6g} s (protocol step "
+                         f"{self.position.step}); checkpoint written")
 
     def _control(self, step: Step) -> Control:
         if step.kind == "potentiostatic":
@@ -112,9 +160,10 @@ class ProtocolRunner:
             duration = by_capacity if duration is None else min(duration, by_capacity)
         return duration
 
-    def _run_step(self, index: int, step: Step, start: float) -> tuple[float, StepResult, str]:
+    def _run_step(self, index: int, step: Step) -> tuple[float, StepResult, str]:
         control = self._control(step)
         duration = self._duration(step)
+        start = self.position.time
         if not self.time_dependent:
             state = self._checked(self._solve(start, duration or 0.0, control), index, step)
             self._row(start, index, step, self._current(step, state), state.values)
@@ -129,15 +178,17 @@ class ProtocolRunner:
             end = start + duration
             self._row(end, index, step, self._current(step, state), state.values)
             return end, state, ""
-        return self._run_transient(index, step, start, control, duration)
+        return self._run_transient(index, step, control, duration)
 
-    def _run_transient(self, index: int, step: Step, start: float, control: Control,
+    def _run_transient(self, index: int, step: Step, control: Control,
                        duration: float | None) -> tuple[float, StepResult, str]:
         numerics = self.case.numerics
         limit = duration if duration is not None else math.inf
         dt_max = numerics.max_time_step or (limit / 20.0 if math.isfinite(limit) else 60.0)
-        dt = min(dt_max, limit)
-        time = start
+        resumed = self.position.in_step and self.position.step == index
+        start = self.position.step_start if resumed else self.position.time
+        time = self.position.time
+        dt = self.position.dt if resumed and self.position.dt else min(dt_max, limit)
         state = StepResult(True)
         while time < start + limit - 1e-9 * max(1.0, limit):
             dt = min(dt, start + limit - time)
@@ -159,6 +210,9 @@ class ProtocolRunner:
                 return time, state, failure
             if state.iterations <= EASY_ITERATIONS:
                 dt = min(dt * GROWTH, dt_max)
+            self.position = Position(index, time, start, dt, in_step=True)
+            if self.stop_requested():
+                self._stop()
         return time, state, ""
 
     def _checked(self, state: StepResult, index: int, step: Step) -> StepResult:

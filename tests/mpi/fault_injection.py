@@ -1,0 +1,40 @@
+"""Run ``ssbstack`` with a fault injected after a given number of time-series rows.
+
+Usage: python [-m mpi4py] fault_injection.py MODE ROW RANK -- <ssbstack arguments>
+
+MODE ``kill`` sends SIGKILL to this process (no clean-up at all), ``term`` sends SIGTERM (a
+scheduler's time limit), ``raise`` raises an exception. The fault fires on rank RANK when it
+has recorded ROW rows. Used by tests only: production code has no fault hooks.
+"""
+
+import os
+import signal
+import sys
+
+from ssbstack import cli
+from ssbstack.io import results
+
+
+def main() -> int:
+    mode, row, rank = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    arguments = sys.argv[sys.argv.index("--") + 1:]
+    original = results.TimeseriesWriter.write
+
+    def write(self, values):
+        original(self, values)
+        from mpi4py import MPI
+
+        if self.rows == row and MPI.COMM_WORLD.rank == rank:
+            if mode == "kill":
+                os.kill(os.getpid(), signal.SIGKILL)
+            elif mode == "term":
+                os.kill(os.getpid(), signal.SIGTERM)
+            else:
+                raise RuntimeError(f"injected fault on rank {rank}")
+
+    results.TimeseriesWriter.write = write
+    return cli.main(arguments)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
