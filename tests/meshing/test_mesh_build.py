@@ -137,3 +137,17 @@ def test_thick_interlayers_are_volumes_and_thin_ones_sheets():
     assert measures["alloy"] == pytest.approx(5e-6 * 100e-6, rel=1e-10)
     for item in case.tags.interfaces:
         assert measures[item.name] == pytest.approx(100e-6, rel=1e-10)
+
+
+@pytest.mark.parametrize("kind", ["planar2d", "box3d"])
+def test_periodic_rves_have_matching_side_nodes(kind):
+    stack_mesh = build_mesh(reference_case(kind, {"periodic": True}), MPI.COMM_SELF)
+    x = stack_mesh.mesh.geometry.x
+    width = x[:, 0].max()
+    for axis in range(stack_mesh.mesh.topology.dim - 1):
+        low = x[np.isclose(x[:, axis], 0.0, atol=1e-12)]
+        high = x[np.isclose(x[:, axis], width, atol=1e-12)]
+        low[:, axis] = high[:, axis] = 0.0
+        assert len(low) == len(high) > 3
+        assert np.allclose(np.unique(low.round(12), axis=0), np.unique(high.round(12), axis=0),
+                           rtol=0, atol=1e-12)

@@ -63,3 +63,8 @@ def test_quantities_are_read_with_units():
     case = reference_case("axisymmetric", {"electrolyte_radius": "0.2 mm"})
     assert case.geometry.electrolyte_radius == pytest.approx(2e-4)
     assert case.geometry.interfaces["bottom_li|se"].patch_radius == pytest.approx(4e-6)
+
+
+def test_periodic_only_for_rves():
+    with pytest.raises(CaseError, match="periodic: only for RVEs"):
+        reference_case("axisymmetric", {"periodic": True})

@@ -112,6 +112,9 @@ class Geometry(Section):
     radii: dict[str, Length] = Field(
         default_factory=dict, description="per-layer radius overrides (layer name → m)"
     )
+    periodic: bool = Field(
+        False, description="RVE sides meshed periodically (matching nodes on opposite sides)"
+    )
     file: str | None = Field(None, description="mesh file for kind = 'file' (.msh or .vtu)")
     file_unit: Length = Field(1.0, gt=0.0, description="length of one file coordinate unit, m")
     sheet_threshold: Length = Field(
@@ -135,6 +138,8 @@ class Geometry(Section):
                     f"electrode_radius: {electrode:g} m is larger than electrolyte_radius "
                     f"{electrolyte:g} m (the Li disc must fit on the SE)"
                 )
+        if self.periodic and self.kind not in ("planar2d", "box3d"):
+            raise ValueError(f"periodic: only for RVEs (planar2d, box3d), not '{self.kind}'")
         if self.kind == "file" and not self.file:
             raise ValueError("file: required for kind 'file'")
         return self

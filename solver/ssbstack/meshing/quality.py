@@ -28,7 +28,7 @@ def simplex_quality(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
     return quality, measure, edges
 
 
-def quality_report(mesh: Any, comm: Any) -> dict[str, float]:
+def quality_report(mesh: Any, comm: Any) -> dict[str, Any]:
     """Global figures of a distributed simplex mesh (lengths in m, measures in m² or m³)."""
     from mpi4py import MPI
 

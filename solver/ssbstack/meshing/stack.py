@@ -51,7 +51,7 @@ class StackMesh:
     facet_tags: Any  # dolfinx.mesh.MeshTags, dim = tdim - 1
     tags: TagTable
     kind: str = "planar2d"
-    quality: dict[str, float] = field(default_factory=dict)
+    quality: dict[str, Any] = field(default_factory=dict)
     msh: bytes | None = None
 
     @property
@@ -238,6 +238,8 @@ def _generate(model: Any, case: Case) -> None:
         if facets.get(tag):
             model.addPhysicalGroup(dim - 1, facets[tag], tag=tag, name=name)
 
+    if case.geometry.periodic:
+        _make_periodic(model, dim, facets.get(SIDE, []), extents[tags.layers[0]])
     _size_fields(model, case, dim, bounds, list(patch_of))
     gmsh.option.setNumber("Mesh.MeshSizeExtendFromBoundary", 0)
     gmsh.option.setNumber("Mesh.MeshSizeFromPoints", 0)
@@ -282,6 +284,23 @@ def _classify(model: Any, case: Case, dim: int, layer_of: dict[int, str],
             continue
         facets.setdefault(tag, []).append(facet)
     return facets
+
+
+def _make_periodic(model: Any, dim: int, sides: list[int], extent: tuple[float, ...]) -> None:
+    """Mesh each side facet at x = W (y = D) as the translate of its partner at x = 0 (y = 0)."""
+    boxes = {facet: np.array(model.getBoundingBox(dim - 1, facet)) for facet in sides}
+    tolerance = 1e-6 * max(extent)
+    for axis, length in enumerate(extent):
+        shift = np.zeros(3)
+        shift[axis] = length
+        for source, box in boxes.items():
+            if abs(box[axis + 3]) > tolerance:
+                continue  # not on the x = 0 (y = 0) side
+            target = next(f for f, other in boxes.items()
+                          if np.allclose(other, box + np.concatenate([shift, shift]),
+                                         atol=tolerance))
+            affine = [1, 0, 0, shift[0], 0, 1, 0, shift[1], 0, 0, 1, shift[2], 0, 0, 0, 1]
+            model.mesh.setPeriodic(dim - 1, [target], [source], affine)
 
 
 def _size_fields(model: Any, case: Case, dim: int, bounds: dict[str, tuple[float, float]],
