@@ -95,6 +95,39 @@ def command_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_mesh(args: argparse.Namespace) -> int:
+    """Mesh a case and write mesh.xdmf (+ tags), mesh.msh and mesh.json (tags, quality)."""
+    from ssbstack.config.loader import load_case
+    from ssbstack.io.results import prepare_output
+    from ssbstack.meshing.files import mesh_case
+
+    case = load_case(args.case, args.overrides)
+    comm = _world()
+    say = _printer(comm)
+    outdir = prepare_output(args.output, args.overwrite, comm, subfolders=())
+    stack_mesh = mesh_case(case, comm, outdir)
+    quality = stack_mesh.quality or {}
+    say(f"mesh: {case.geometry.kind}, {quality.get('cells')} cells, min quality "
+        f"{quality.get('quality_min', float('nan')):.3f}, edges "
+        f"{quality.get('edge_min_m', float('nan')):.3g}–{quality.get('edge_max_m', float('nan')):.3g} m"
+        f" → {outdir}")
+    return 0
+
+
+def command_warm_cache(args: argparse.Namespace) -> int:
+    """Compile (JIT) every form of a case once, so many ranks later find them in the cache."""
+    from ssbstack.config.loader import load_case
+    from ssbstack.meshing.stack import build_mesh
+    from ssbstack.simulation import build_models
+
+    case = load_case(args.case, args.overrides)
+    comm = _world()
+    for model in build_models(case, build_mesh(case, comm), comm, None):
+        model.close()
+    _printer(comm)(f"forms of '{case.name}' compiled into the JIT cache")
+    return 0
+
+
 def command_info(args: argparse.Namespace) -> int:
     """Print versions of ssbstack and its numerical stack."""
     from ssbstack.compat import versions
@@ -155,6 +188,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--restart", type=Path, metavar="DIR",
                      help="resume the run in DIR from its checkpoint (any number of ranks)")
     run.set_defaults(handler=command_run)
+
+    mesh = commands.add_parser("mesh", help="mesh a case and write the mesh alone")
+    _add_case_arguments(mesh)
+    mesh.add_argument("-o", "--output", type=Path, required=True, help="mesh folder")
+    mesh.add_argument("--overwrite", action="store_true", help="replace an existing mesh folder")
+    mesh.set_defaults(handler=command_mesh)
+
+    warm = commands.add_parser("warm-cache", help="JIT-compile a case's forms once (before big runs)")
+    _add_case_arguments(warm)
+    warm.set_defaults(handler=command_warm_cache)
 
     verify = commands.add_parser("verify", help="run the verification checks (exit 1 on a failure)")
     verify.add_argument("--only", nargs="+", default=[], metavar="NAME",

@@ -51,3 +51,15 @@ def test_voltage_limit_stops_a_ramp_and_reports_the_ccd(tmp_path):
     assert summary["status"] == "failed_voltage_limit"
     assert summary["ccd_A_m2"] == 30.0 and summary["failed_level_A_m2"] == 40.0
     assert "critical current density | 3 mA/cm²" in (out / "report.md").read_text()
+
+
+def test_mesh_command_writes_the_mesh_and_refuses_to_overwrite(tmp_path, capsys):
+    out = tmp_path / "mesh"
+    assert main(["mesh", DEMO, "-o", str(out)]) == 0
+    for name in ("mesh.xdmf", "mesh.h5", "mesh.msh", "mesh.json"):
+        assert (out / name).exists(), name
+    info = json.loads((out / "mesh.json").read_text())
+    assert info["cells"] == {"bottom_li": 1, "se": 2, "top_li": 3}
+    assert info["quality"]["quality_min"] > 0.3
+    assert main(["mesh", DEMO, "-o", str(out)]) == 2
+    assert "exists" in capsys.readouterr().err

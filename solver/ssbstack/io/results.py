@@ -24,7 +24,8 @@ from ssbstack.errors import CaseError
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
-def prepare_output(outdir: Path, overwrite: bool, comm: Any) -> Path:
+def prepare_output(outdir: Path, overwrite: bool, comm: Any, subfolders: tuple[str, ...] = ("fields",)
+                   ) -> Path:
     """Create ``outdir`` on rank 0; refuse an existing one unless ``overwrite`` (collective)."""
     error = None
     if comm.rank == 0:
@@ -34,7 +35,9 @@ def prepare_output(outdir: Path, overwrite: bool, comm: Any) -> Path:
             try:
                 if outdir.exists():
                     shutil.rmtree(outdir)
-                (outdir / "fields").mkdir(parents=True)
+                outdir.mkdir(parents=True)
+                for name in subfolders:
+                    (outdir / name).mkdir()
             except OSError as exc:
                 error = f"{outdir}: cannot create results folder: {exc.strerror}"
     error = comm.bcast(error, root=0)
