@@ -256,7 +256,7 @@ def _classify(model: Any, case: Case, dim: int, layer_of: dict[int, str],
     tags = case.tags
     total = max(top for _, top in bounds.values())
     tolerance = 1e-6 * max(total, case.geometry.lateral / GMSH_UNIT)
-    up = dim - 1 if dim == 2 else 2  # index of the stacking coordinate
+    up = dim - 1  # index of the stacking coordinate (y in 2D, z in 3D)
     facets: dict[int, list[int]] = {}
     for _, facet in model.getEntities(dim - 1):
         owners = sorted({layer_of[t] for t in model.getAdjacencies(dim - 1, facet)[0]
@@ -344,7 +344,7 @@ def _size_fields(model: Any, case: Case, dim: int, bounds: dict[str, tuple[float
 
 def _roughen(model: Any, case: Case, dim: int, bounds: dict[str, tuple[float, float]]) -> None:
     """Move the nodes of the layers next to each rough interface: z += A f(x, y) w(z)."""
-    up = dim - 1 if dim == 2 else 2
+    up = dim - 1  # index of the stacking coordinate
     node_tags, coords, _ = model.mesh.getNodes()
     x = coords.reshape(-1, 3)
     moved = x.copy()
