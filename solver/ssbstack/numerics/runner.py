@@ -38,6 +38,7 @@ class Position:
     step_start: float = 0.0  # s, start time of the step in progress
     dt: float | None = None  # s, next time step of a transient step in progress
     in_step: bool = False  # True when `step` is part-way done (transient models)
+    voltage: float = 0.0  # V of the last accepted state ('until <voltage>' events)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -71,6 +72,7 @@ class ProtocolRunner:
         self.stop_requested = stop_requested  # collective: every rank gets the same answer
         self.time_dependent = any(model.time_dependent for model in self.models)
         self.position = Position()
+        self._last_voltage = 0.0  # V of the last accepted state, for 'until <voltage>' events
 
     def columns(self) -> list[str]:
         """All CSV columns: the base ones, then each model's own."""
@@ -108,6 +110,7 @@ class ProtocolRunner:
             self.position = Position()
         else:
             self.position = resume
+            self._last_voltage = resume.voltage
         levels = _ramp_levels(steps)
         for index in range(self.position.step, len(steps)):
             step = steps[index]
@@ -119,7 +122,8 @@ class ProtocolRunner:
                 raise
             summary.step_wall_seconds.append(clock.perf_counter() - started)
             summary.end_time_s = time
-            self.position = Position(step=index + 1, time=time, step_start=time)
+            self.position = Position(step=index + 1, time=time, step_start=time,
+                                     voltage=self._last_voltage)
             if (index + 1) % self.case.outputs.field_every == 0 or failure:
                 self.write_fields(time)
             self.log(_log_line(index, len(steps), time, step, state))
@@ -210,7 +214,7 @@ class ProtocolRunner:
                 return time, state, failure
             if state.iterations <= EASY_ITERATIONS:
                 dt = min(dt * GROWTH, dt_max)
-            self.position = Position(index, time, start, dt, in_step=True)
+            self.position = Position(index, time, start, dt, True, self._last_voltage)
             if self.stop_requested():
                 self._stop()
         return time, state, ""
@@ -234,11 +238,11 @@ class ProtocolRunner:
 
     def _stop_reached(self, step: Step, state: StepResult) -> bool:
         voltage = state.values.get("voltage_V", math.nan)
-        if step.until_voltage is not None:
-            # Charging (negative current) raises V for a full cell; discharging lowers it.
-            rising = step.current_density < 0 if step.kind == "galvanostatic" else True
-            if (voltage >= step.until_voltage) if rising else (voltage <= step.until_voltage):
-                return True
+        previous, self._last_voltage = self._last_voltage, voltage
+        limit = step.until_voltage
+        # A voltage limit is reached when V crosses it (either direction) since the last state.
+        if limit is not None and (previous - limit) * (voltage - limit) <= 0.0:
+            return True
         if step.until_current is not None:
             current = abs(state.values.get("mean_current_bottom_A_m2", math.inf))
             return current <= step.until_current

@@ -1,0 +1,92 @@
+"""The protocol runner's time stepping with fake models: cut-backs, failure, events, resume."""
+
+from pathlib import Path
+
+import pytest
+
+from ssbstack.config.loader import load_case
+from ssbstack.errors import SolverError
+from ssbstack.numerics.model import StepResult
+from ssbstack.numerics.runner import Position, ProtocolRunner
+
+DEMO = Path(__file__).resolve().parents[2] / "cases" / "badding2025" / "ex1_agmg_ccd.toml"
+
+
+class FakeModel:
+    """A transient 'model' whose solve fails when dt exceeds ``max_dt`` or time passes ``fail_after``."""
+
+    time_dependent = True
+
+    def __init__(self, max_dt=float("inf"), fail_after=float("inf")):
+        self.max_dt, self.fail_after = max_dt, fail_after
+        self.accepted_time, self.trial_time = 0.0, 0.0
+        self.attempts: list[float] = []
+
+    def columns(self):
+        return ["model_time_s"]
+
+    def solve(self, time, dt, control):
+        self.attempts.append(dt)
+        self.trial_time = time
+        if dt > self.max_dt or time > self.fail_after:
+            return StepResult(False, 30, message="mechanics block: Newton diverged")
+        voltage = 1e-3 * (control.current_density or 0.0)
+        return StepResult(True, 2, {"voltage_V": voltage, "model_time_s": time})
+
+    def accept(self):
+        self.accepted_time = self.trial_time
+
+    def reject(self):
+        self.trial_time = self.accepted_time
+
+    def write_fields(self, time):
+        pass
+
+
+def _runner(model, steps, **settings):
+    overrides = [f"protocol.steps={steps}", *settings.pop("overrides", [])]
+    case = load_case(DEMO, overrides)
+    rows, saved = [], []
+    runner = ProtocolRunner(case, [model], rows.append, lambda line: None, lambda t: None,
+                            checkpoint=saved.append, **settings)
+    return runner, rows, saved
+
+
+def test_time_steps_are_cut_back_and_the_step_still_ends_on_time():
+    model = FakeModel(max_dt=7.0)
+    runner, rows, _ = _runner(model, '["Strip at 1 A/m2 for 100 s"]',
+                              overrides=["numerics.max_time_step=40 s"])
+    summary = runner.run()
+    assert summary.status == "completed"
+    assert rows[-1]["time_s"] == pytest.approx(100.0)
+    assert max(dt for dt in model.attempts if dt <= 7.0) <= 7.0
+    assert any(dt > 7.0 for dt in model.attempts)  # it tried, failed, and cut back
+
+
+def test_a_solve_that_never_converges_stops_with_a_clear_message_and_a_checkpoint():
+    model = FakeModel(fail_after=30.0)
+    runner, rows, saved = _runner(model, '["Rest for 10 s", "Strip at 1 A/m2 for 100 s"]',
+                                  overrides=["numerics.max_time_step=10 s",
+                                             "numerics.max_cutbacks=3"])
+    with pytest.raises(SolverError, match=r"step 1 \('Strip at 1 A/m2 for 100 s'\) at t = 30 s: "
+                                          r"mechanics block: Newton diverged; gave up after 3"):
+        runner.run()
+    assert rows[-1]["time_s"] == pytest.approx(30.0)  # the last good state is on disk
+    assert saved and saved[-1].time == pytest.approx(30.0) and saved[-1].in_step
+
+
+def test_voltage_event_ends_a_step_early():
+    model = FakeModel()
+    runner, rows, _ = _runner(model, '["Charge at 1 A/m2 for 100 s or until -0.0005 V"]',
+                              overrides=["numerics.max_time_step=10 s"])
+    runner.run()
+    assert rows[-1]["time_s"] < 100.0  # V = -1 mV < -0.5 mV: the event fired at once
+
+
+def test_resume_mid_step_continues_from_the_saved_time():
+    model = FakeModel()
+    runner, rows, _ = _runner(model, '["Strip at 1 A/m2 for 100 s"]',
+                              overrides=["numerics.max_time_step=10 s"])
+    summary = runner.run(Position(step=0, time=60.0, step_start=0.0, dt=10.0, in_step=True))
+    assert summary.status == "completed"
+    assert [row["time_s"] for row in rows] == pytest.approx([70.0, 80.0, 90.0, 100.0])
