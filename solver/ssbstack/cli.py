@@ -95,6 +95,25 @@ def command_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_cases(args: argparse.Namespace) -> int:
+    """List the case files under a folder with their source and description."""
+    from ssbstack.config.loader import load_case
+
+    root = args.folder
+    files = sorted(p for p in root.rglob("*.toml") if "common" not in p.parts)
+    if not files:
+        raise CaseError(f"{root}: no case files found")
+    for path in files:
+        try:
+            case = load_case(path)
+        except CaseError as exc:
+            print(f"{path}  INVALID: {exc.detail}")
+            continue
+        configuration = f" {case.source.configuration}" if case.source.configuration else ""
+        print(f"{path}  [{case.source.id}{configuration}]  {case.description or case.name}")
+    return 0
+
+
 def command_mesh(args: argparse.Namespace) -> int:
     """Mesh a case and write mesh.xdmf (+ tags), mesh.msh and mesh.json (tags, quality)."""
     from ssbstack.config.loader import load_case
@@ -188,6 +207,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--restart", type=Path, metavar="DIR",
                      help="resume the run in DIR from its checkpoint (any number of ranks)")
     run.set_defaults(handler=command_run)
+
+    cases = commands.add_parser("cases", help="list the bundled case files")
+    cases.add_argument("folder", type=Path, nargs="?", default=Path("cases"))
+    cases.set_defaults(handler=command_cases)
 
     mesh = commands.add_parser("mesh", help="mesh a case and write the mesh alone")
     _add_case_arguments(mesh)
