@@ -31,6 +31,7 @@ def test_mesh_case_writes_xdmf_msh_and_json_that_read_back(tmp_path):
     assert info["facets"]["bottom_li|se:void"] == 200
     assert info["quality"]["cells"] == written.quality["cells"]
     expected = tagged_measures(written)
+    assert info["measures"] == pytest.approx(expected, rel=1e-14)
     for source in (read_mesh(tmp_path / "mesh.xdmf", case, MPI.COMM_WORLD),
                    build_mesh(file_case("planar2d", tmp_path / "mesh.msh"), MPI.COMM_WORLD)):
         assert source.quality["cells"] == written.quality["cells"]

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ssbstack.errors import CaseError
+from ssbstack.meshing.quality import tagged_measures
 from ssbstack.meshing.tags import BOTTOM, TOP
 
 if TYPE_CHECKING:
@@ -125,7 +126,8 @@ def msh_to_meshio(msh: str | Path, target: str | Path) -> Path:
 
 def write_mesh(stack_mesh: StackMesh, outdir: str | Path) -> dict[str, Path]:
     """Write ``mesh.xdmf`` (+ .h5: mesh, cell_tags, facet_tags), ``mesh.msh`` (rank 0, when
-    kept) and ``mesh.json`` (tag table and quality report, rank 0). Collective."""
+    kept) and ``mesh.json`` (tag table, quality report and the measure of every tagged group,
+    see :func:`~ssbstack.meshing.quality.tagged_measures`; rank 0). Collective."""
     from ssbstack.compat import load_dolfinx
 
     dolfinx = load_dolfinx()
@@ -141,10 +143,12 @@ def write_mesh(stack_mesh: StackMesh, outdir: str | Path) -> dict[str, Path]:
         mesh.topology.create_connectivity(mesh.topology.dim - 1, mesh.topology.dim)
         xdmf.write_meshtags(stack_mesh.cell_tags, mesh.geometry)
         xdmf.write_meshtags(stack_mesh.facet_tags, mesh.geometry)
+    measures = tagged_measures(stack_mesh)
     if comm.rank == 0:
         tags = stack_mesh.tags
         info = {"kind": stack_mesh.kind, "cells": tags.cell_groups(),
-                "facets": tags.facet_groups(), "quality": stack_mesh.quality}
+                "facets": tags.facet_groups(), "quality": stack_mesh.quality,
+                "measures": measures}
         paths["json"].write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
         if stack_mesh.msh is not None:
             paths["msh"] = outdir / "mesh.msh"
