@@ -1,26 +1,94 @@
-"""Mechanics section of a case: creep laws and stack-pressure fixtures (see physics.md §3.4)."""
+"""Mechanics section of a case: creep laws and stack-pressure fixtures (see physics.md §3.4).
+
+The initial stack pressure is ``conditions.stack_pressure``; this section says how the fixture
+responds when the stack changes thickness by Δh (creep, plating, stripping):
+
+- ``fixture = "constant_pressure"``: springs or a pneumatic press. ``stiffness`` (N/m, default 0)
+  is the finite spring stiffness: P = P₀ + k Δh / A.
+- ``fixture = "fixed_gap"``: a holder with frame stiffness ``stiffness`` (N/m): P = P₀ + k Δh / A.
+  Without ``stiffness`` the gap is perfectly rigid (Δh = 0).
+
+``area`` (m²) is the loaded area A of the real cell (e.g. the Li foil, 0.785 cm²); it is needed
+whenever a finite stiffness is given, because a 2D model carries forces per metre of depth.
+"""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from ssbstack.config.base import Section
-from ssbstack.units import MolarEnergy, Temperature
+from ssbstack.units import Area, MolarEnergy, Pressure, Stiffness, Temperature
 
 
 class CreepLaw(Section):
-    """Power-law (Norton) creep with J2 flow: ε̇ = A σ_eq^n exp(−Q/R (1/T − 1/T_ref)), σ in MPa."""
+    """Creep law with J2 flow, ε̇_eq = f(σ_eq) exp(−Q/R (1/T − 1/T_ref)).
 
-    model: Literal["norton"] = "norton"
-    coefficient_per_s_per_MPa_n: float = Field(gt=0.0, description="A, 1/s per MPa^n")
+    - ``norton``: f = A σ_eq^n, σ in MPa (``coefficient_per_s_per_MPa_n`` = A, ``exponent`` = n);
+    - ``garofalo`` (power-law breakdown): f = A_G sinh(σ_eq/σ_G)^n (``coefficient_per_s`` = A_G in
+      1/s, ``stress_scale`` = σ_G in Pa, ``exponent`` = n). Keys of the other law are ignored.
+    """
+
+    model: Literal["norton", "garofalo"] = "norton"
+    coefficient_per_s_per_MPa_n: float | None = Field(None, gt=0.0, description="A, 1/s per MPa^n")
+    coefficient_per_s: float | None = Field(None, gt=0.0, description="A_G (garofalo), 1/s")
+    stress_scale: Pressure | None = Field(None, gt=0.0, description="σ_G (garofalo), Pa")
     exponent: float = Field(gt=0.0, description="n")
     activation_energy: MolarEnergy = Field(0.0, description="Q, J/mol")
     reference_temperature: Temperature = Field(298.15, description="T_ref, K")
 
+    @model_validator(mode="after")
+    def _parameters_of_model(self) -> CreepLaw:
+        needed = {
+            "norton": ("coefficient_per_s_per_MPa_n",),
+            "garofalo": ("coefficient_per_s", "stress_scale"),
+        }[self.model]
+        for key in needed:
+            if getattr(self, key) is None:
+                raise ValueError(f"{key} is required for the {self.model} law")
+        return self
+
 
 class Mechanics(Section):
-    """Quasi-static mechanics of the stack. Off unless ``enabled``."""
+    """Quasi-static mechanics of the stack (physics.md §3.4–3.5). Off unless ``enabled``."""
 
     enabled: bool = False
+    fixture: Literal["constant_pressure", "fixed_gap"] = "constant_pressure"
+    stiffness: Stiffness | None = Field(
+        None, ge=0.0, description="spring (constant_pressure) or frame (fixed_gap) stiffness, N/m"
+    )
+    area: Area | None = Field(None, gt=0.0, description="loaded area of the real cell, m²")
+    plate_contact: Literal["bonded", "frictionless"] = Field(
+        "bonded", description="outer layers on the bottom collector and the top plate"
+    )
+    interface_contact: Literal["bonded"] = Field(
+        "bonded", description="layer | layer interfaces (frictionless/opening: not yet)"
+    )
+    sides: Literal["free", "roller"] = Field(
+        "free", description="lateral sides: traction free, or no normal displacement"
+    )
+    large_deformation: bool = Field(True, description="updated Lagrangian: the mesh follows Δu")
+    displacement_degree: int = Field(2, ge=1, le=2, description="Lagrange degree of u")
+    strain_increment_tolerance: float = Field(
+        2e-3, gt=0.0, description="max equivalent creep strain increment per sub-step"
+    )
+    pressure_change_tolerance: float = Field(
+        2e-3, gt=0.0, description="max relative stack-pressure change per sub-step"
+    )
+    min_substep: float = Field(1e-9, gt=0.0, description="smallest sub-step, s")
+    min_mesh_quality: float = Field(
+        0.1, gt=0.0, lt=1.0, description="fail when a cell's quality falls below this × initial"
+    )
+
+    @model_validator(mode="after")
+    def _fixture_complete(self) -> Mechanics:
+        if self.stiffness and self.area is None:
+            raise ValueError("area is required with a finite stiffness (P = P0 + k dh / A)")
+        return self
+
+    def stiffness_per_area(self) -> float:
+        """κ = k / A in Pa/m; ``inf`` for a rigid fixed gap, 0 for a pure constant pressure."""
+        if self.stiffness is None:
+            return float("inf") if self.fixture == "fixed_gap" else 0.0
+        return self.stiffness / self.area if self.stiffness else 0.0

@@ -1,0 +1,616 @@
+"""Quasi-static creep mechanics of the stack as a runner model (physics.md §3.4–3.5, §4).
+
+:class:`MechanicsModel` owns the displacement increment, the quadrature-point history (stress,
+equivalent creep strain), the plate position and the geometry of an updated-Lagrangian mesh.
+
+Stack-pressure fixture. The bottom collector is fixed in the stack direction; the top plate is
+rigid and moves by δ. Its force balance, ∫_top σ_nn dA + P(δ) A = 0 with
+P(δ) = P₀ + κ (δ − δ₀) (κ = k/A, δ₀ the plate position once P₀ is applied), is one global unknown
+solved monolithically with the displacement by static condensation: each Newton iteration factors
+the tangent once and solves twice, for the correction with the plate held (Δu₀) and for the
+response to a unit plate motion (Δu₁); the plate correction dδ then makes the linearised force
+balance exact and Δu = Δu₀ + dδ Δu₁. This is Newton on the coupled system (quadratic convergence),
+with no penalty parameter. κ = 0 is a constant pressure, κ = ∞ a rigid gap (dδ = 0).
+
+Time stepping. ``solve(time, dt)`` advances from the last accepted state by sub-steps it chooses
+itself: a sub-step is redone smaller when Newton fails, when the equivalent creep strain increment
+exceeds ``strain_increment_tolerance`` or the stack pressure changes by more than
+``pressure_change_tolerance`` (both × 2), and grows when both are small. This keeps backward Euler
+accurate across the ~11 decades of Li creep rate between 0.1 and 5 MPa whatever ``dt`` the runner
+asks for.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ssbstack.config.schema import FARADAY, Case
+from ssbstack.errors import CaseError
+from ssbstack.meshing.stack import StackMesh
+from ssbstack.meshing.tags import AXIS, BOTTOM, SIDE, TOP
+from ssbstack.numerics.model import Control, StepResult
+from ssbstack.physics import mechanics as phys
+
+COLUMNS = [
+    "stack_pressure_Pa",
+    "li_thickness_m",
+    "plate_displacement_m",
+    "max_von_mises_Pa",
+    "creep_strain_rate_interface_1_s",
+    "newton_iterations",
+    "substeps",
+    "min_mesh_quality",
+]
+
+
+@dataclass
+class _State:
+    """Everything a rejected step must restore."""
+
+    stress: np.ndarray  # (points, ncomp) Mandel, Pa
+    creep: np.ndarray  # (points,) equivalent creep strain
+    plate: float  # δ, m (top plate displacement from the unloaded geometry)
+    geometry: np.ndarray  # mesh coordinates, m
+    displacement: np.ndarray  # total displacement dofs (output only), m
+    stripped: float  # Li volume removed from the bottom electrode, m³ (m² per m in 2D)
+    pressure: float = 0.0  # stack pressure, Pa
+
+    def copy(self) -> _State:
+        return _State(self.stress.copy(), self.creep.copy(), self.plate, self.geometry.copy(),
+                      self.displacement.copy(), self.stripped, self.pressure)
+
+
+def kinematics_of(case: Case, gdim: int) -> phys.Kinematics:
+    """Plane strain for planar 2D, axisymmetric for an axisymmetric 2D mesh, else 3D."""
+    if gdim == 3:
+        return "3d"
+    return "axisymmetric" if "axi" in case.geometry.kind else "plane_strain"
+
+
+class MechanicsModel:
+    """Creep + elasticity of the whole stack under a pressure fixture (collective methods)."""
+
+    time_dependent = True
+
+    def __init__(self, case: Case, stack_mesh: StackMesh, comm: Any, outdir: Path | None = None):
+        from ssbstack.compat import load_dolfinx
+
+        load_dolfinx()
+        import basix
+        import basix.ufl
+        import dolfinx
+        import dolfinx.fem.petsc
+        import ufl
+        from petsc4py import PETSc
+
+        self.dolfinx = dolfinx
+        self.case, self.comm, self.outdir = case, comm, outdir
+        self.config = config = case.mechanics
+        self.mesh = mesh = stack_mesh.mesh
+        self.tags = stack_mesh.tags
+        gdim = mesh.geometry.dim
+        self.kin = kin = kinematics_of(case, gdim)
+        self.vert = phys.vertical_axis(kin)
+        self.ncomp = ncomp = phys.components(kin)
+        tdim = mesh.topology.dim
+        mesh.topology.create_connectivity(tdim - 1, tdim)
+
+        degree = config.displacement_degree
+        qdeg = max(1, 2 * (degree - 1))
+        self.V = V = dolfinx.fem.functionspace(mesh, ("Lagrange", degree, (gdim,)))
+        cell = mesh.topology.cell_name()
+        Qs = dolfinx.fem.functionspace(
+            mesh, basix.ufl.quadrature_element(cell, value_shape=(ncomp,), degree=qdeg))
+        Qt = dolfinx.fem.functionspace(
+            mesh, basix.ufl.quadrature_element(cell, value_shape=(ncomp, ncomp), degree=qdeg))
+        Q1 = dolfinx.fem.functionspace(
+            mesh, basix.ufl.quadrature_element(cell, value_shape=(), degree=qdeg))
+        self.stress_q = dolfinx.fem.Function(Qs, name="stress")
+        self.tangent_q = dolfinx.fem.Function(Qt, name="tangent")
+        self.rate_q = dolfinx.fem.Function(Q1, name="creep_rate")
+        self.qdofs = Qs.dofmap.list.ravel()  # (cell, point) → block of every quadrature function
+        points, weights = basix.make_quadrature(mesh.basix_cell(), qdeg)
+        self.nqp = len(weights)
+        self.qweights = weights / weights.sum()
+        cmap = mesh.topology.index_map(tdim)
+        self.ncells = cmap.size_local + cmap.num_ghosts
+        self.nowned = cmap.size_local
+
+        self.du = dolfinx.fem.Function(V, name="displacement_increment")
+        self.u_total = dolfinx.fem.Function(V, name="displacement")
+        self.plate_field = dolfinx.fem.Function(V)
+        self.direction = dolfinx.fem.Function(V)
+        x = ufl.SpatialCoordinate(mesh)
+        self.strain_expr = dolfinx.fem.Expression(phys.strain_vector(self.du, kin, x), points)
+        dxq = ufl.Measure("dx", domain=mesh, subdomain_data=stack_mesh.cell_tags,
+                          metadata={"quadrature_degree": qdeg, "quadrature_scheme": "default"})
+        forms = phys.build_forms(self.du, self.stress_q, self.tangent_q, self.plate_field,
+                                 self.direction, kin, dxq)
+        self.residual = dolfinx.fem.form(forms.residual)
+        self.jacobian = dolfinx.fem.form(forms.tangent)
+        self.reaction = dolfinx.fem.form(forms.reaction)
+        self.reaction_change = dolfinx.fem.form(forms.reaction_change)
+        weight = phys.measure_weight(kin, x)
+        ds = ufl.Measure("ds", domain=mesh, subdomain_data=stack_mesh.facet_tags)
+        dxc = ufl.Measure("dx", domain=mesh, subdomain_data=stack_mesh.cell_tags)
+        self.top_area = dolfinx.fem.form(weight * ds(TOP))
+        self.bottom_area = dolfinx.fem.form(weight * ds(BOTTOM))
+
+        self._set_materials(case, stack_mesh)
+        first, last = case.stack[0].name, case.stack[-1].name
+        self.volume_first = dolfinx.fem.form(weight * dxc(self.tags.cell(first)))
+        self.volume_last = dolfinx.fem.form(weight * dxc(self.tags.cell(last)))
+        self.interface_cells = self._interface_cells(stack_mesh)
+        marker = dolfinx.mesh.meshtags(mesh, tdim, self.interface_cells,
+                                       np.ones(self.interface_cells.size, dtype=np.int32))
+        dxi = ufl.Measure("dx", domain=mesh, subdomain_data=marker,
+                          metadata={"quadrature_degree": qdeg, "quadrature_scheme": "default"})
+        self.interface_volume = dolfinx.fem.form(weight * dxi(1))
+        self.interface_rate = dolfinx.fem.form(self.rate_q * weight * dxi(1))
+
+        self.PETSc = PETSc
+        self._set_boundary_conditions(stack_mesh)
+        self.A = dolfinx.fem.petsc.create_matrix(self.jacobian)
+        self.b = dolfinx.fem.petsc.create_vector(V)
+        self.b1 = dolfinx.fem.petsc.create_vector(V)
+        self.x0 = dolfinx.fem.petsc.create_vector(V)
+        self.x1 = dolfinx.fem.petsc.create_vector(V)
+        self.ksp = PETSc.KSP().create(comm)
+        self.ksp.setType("preonly")
+        pc = self.ksp.getPC()
+        pc.setType("lu")
+        pc.setFactorSolverType("mumps")
+        self.PETSc = PETSc
+
+        npoints = self.ncells * self.nqp
+        self.state = _State(np.zeros((npoints, ncomp)), np.zeros(npoints), 0.0,
+                            mesh.geometry.x.copy(), self.u_total.x.array.copy(), 0.0)
+        self.accepted = self.state.copy()
+        self.initial_quality = self._quality()
+        self.loaded = False  # P0 applied yet?
+        self.plate_reference = 0.0  # δ₀
+        self.kappa = config.stiffness_per_area()
+        self.next_substep = math.inf
+        self.last_rate = np.zeros(npoints)
+        self.writers: list[Any] = []
+        if outdir is not None and dolfinx.has_adios2:
+            self._open_writers(Path(outdir))
+
+    # --- set-up -------------------------------------------------------------------------------
+
+    def _set_materials(self, case: Case, stack_mesh: StackMesh) -> None:
+        materials, names = [], []
+        for layer in case.stack:
+            if layer.name not in self.tags.layers:
+                continue
+            material = case.material(layer.name)
+            for key in ("youngs_modulus", "poisson_ratio"):
+                if getattr(material, key) is None:
+                    raise CaseError(f"required for mechanics (layer '{layer.name}')",
+                                    key=f"materials.{layer.material}.{key}")
+            names.append(layer.name)
+            materials.append(material)
+        per_cell = np.full(self.ncells, -1, dtype=np.int64)
+        ct = stack_mesh.cell_tags
+        for index, name in enumerate(names):
+            per_cell[ct.indices[ct.values == self.tags.cell(name)]] = index
+        if np.any(per_cell < 0):
+            raise CaseError("mesh has cells without a layer tag", key="geometry")
+        self.cell_layer = per_cell
+        point_material = np.repeat(per_cell, self.nqp)
+        self.point_material = point_material
+        self.material = phys.PointMaterial.from_materials(
+            materials, point_material, case.conditions.temperature)
+        first, last = case.stack[0], case.stack[-1]
+        self.strip_points = np.flatnonzero(np.repeat(per_cell == 0, self.nqp))
+        self.plate_points = np.flatnonzero(np.repeat(per_cell == len(names) - 1, self.nqp))
+        self.molar_volume = {name: case.material(name).molar_volume
+                             for name in (first.name, last.name)}
+        self.electrodes = (first.name, last.name)
+
+    def _interface_cells(self, stack_mesh: StackMesh) -> np.ndarray:
+        """Cells of the first layer with a facet on the first interface (tag 100)."""
+        tdim = self.mesh.topology.dim
+        ft = stack_mesh.facet_tags
+        if not self.tags.interfaces:
+            return np.zeros(0, dtype=np.int32)
+        facets = ft.indices[ft.values == self.tags.interfaces[0].contact_tag]
+        f2c = self.mesh.topology.connectivity(tdim - 1, tdim)
+        cells = np.unique(np.concatenate([f2c.links(f) for f in facets] or [np.zeros(0, np.int32)]))
+        cells = cells[self.cell_layer[cells] == 0]
+        return cells[cells < self.nowned].astype(np.int32)
+
+    def _set_boundary_conditions(self, stack_mesh: StackMesh) -> None:
+        """Collector and plate constraints, lateral rollers, rigid-mode pins."""
+        dolfinx, V, config = self.dolfinx, self.V, self.config
+        fem = dolfinx.fem
+        tdim = self.mesh.topology.dim
+        ft = stack_mesh.facet_tags
+        gdim = self.mesh.geometry.dim
+        vert = self.vert
+        PETSc = self.PETSc
+        lateral = [i for i in range(gdim) if i != vert]
+
+        def dofs(component: int, facets: np.ndarray, dim: int = tdim - 1) -> np.ndarray:
+            return fem.locate_dofs_topological(V.sub(component), dim, facets)
+
+        bottom, top = ft.find(BOTTOM), ft.find(TOP)
+        fixed = [(vert, dofs(vert, bottom))]
+        if config.plate_contact == "bonded":
+            fixed += [(i, dofs(i, facets)) for i in lateral for facets in (bottom, top)]
+        if self.kin == "axisymmetric":
+            fixed.append((0, dofs(0, ft.find(AXIS))))
+        side = ft.find(SIDE)
+        if config.sides == "roller":
+            fixed += self._roller_dofs(side, dofs)
+        elif config.plate_contact == "frictionless" and self.kin != "axisymmetric":
+            fixed += self._pins(lateral)
+        self.top_vertical = top_vertical = dofs(vert, top)
+        by_component = {}
+        for component, found in fixed:
+            by_component.setdefault(component, []).append(found)
+        merged = {c: np.unique(np.concatenate(lists)).astype(np.int32)
+                  for c, lists in by_component.items()}
+        merged[vert] = np.setdiff1d(merged.get(vert, np.zeros(0, np.int32)),
+                                    top_vertical).astype(np.int32)
+        self.fixed_dofs = np.concatenate(list(merged.values()))
+        self.plate_field.x.array[:] = 0.0
+        self.plate_field.x.array[top_vertical] = 1.0
+        zero, one = PETSc.ScalarType(0.0), PETSc.ScalarType(1.0)
+        fixed_bcs = [fem.dirichletbc(zero, d, V.sub(c)) for c, d in merged.items()]
+        self.bcs_hom = [*fixed_bcs, fem.dirichletbc(zero, top_vertical, V.sub(vert))]
+        self.bcs_unit = [*fixed_bcs, fem.dirichletbc(one, top_vertical, V.sub(vert))]
+
+    def _roller_dofs(self, side: np.ndarray, dofs: Any) -> list[tuple[int, np.ndarray]]:
+        """No normal displacement on planar sides x = const (and y = const in 3D)."""
+        x = self.mesh.geometry.x
+        mids = self.dolfinx.mesh.compute_midpoints(self.mesh, self.mesh.topology.dim - 1, side)
+        result = []
+        for axis in range(self.mesh.geometry.dim):
+            if axis == self.vert:
+                continue
+            lo = self.comm.allreduce(x[:, axis].min(), op=_mpi().MIN)
+            hi = self.comm.allreduce(x[:, axis].max(), op=_mpi().MAX)
+            tol = 1e-9 * max(hi - lo, 1e-30)
+            on = side[(np.abs(mids[:, axis] - lo) < tol) | (np.abs(mids[:, axis] - hi) < tol)]
+            result.append((axis, dofs(axis, on)))
+        return result
+
+    def _pins(self, lateral: list[int]) -> list[tuple[int, np.ndarray]]:
+        """Pin lateral rigid motions at bottom vertices (frictionless plates, free sides)."""
+        dolfinx, mesh = self.dolfinx, self.mesh
+        x = mesh.geometry.x
+        gdim = mesh.geometry.dim
+        zmin = self.comm.allreduce(x[:, self.vert].min(), op=_mpi().MIN)
+        result = []
+
+        def pin_vertex(score: Any) -> np.ndarray:
+            best = self.comm.allreduce(float(np.min(score(x.T))), op=_mpi().MIN)
+
+            def marker(p: np.ndarray) -> np.ndarray:
+                return (np.abs(p[self.vert] - zmin) < 1e-12 + 1e-9 * abs(zmin)) & (
+                    np.abs(score(p) - best) <= 1e-12 * max(1.0, abs(best)) + 1e-15)
+            return dolfinx.mesh.locate_entities_boundary(mesh, 0, marker)
+
+        corner = pin_vertex(lambda p: sum(p[i] for i in lateral))
+        locate = self.dolfinx.fem.locate_dofs_topological
+        for axis in lateral:
+            result.append((axis, locate(self.V.sub(axis), 0, corner)))
+        if gdim == 3:  # rotation about the stack axis
+            far = pin_vertex(lambda p: -p[lateral[0]] + 1e-3 * p[lateral[1]])
+            result.append((lateral[1], locate(self.V.sub(lateral[1]), 0, far)))
+        return result
+
+    def _open_writers(self, outdir: Path) -> None:
+        dolfinx = self.dolfinx
+        W0 = dolfinx.fem.functionspace(self.mesh, ("Discontinuous Lagrange", 0))
+        self.von_mises_field = dolfinx.fem.Function(W0, name="von_mises")
+        self.creep_field = dolfinx.fem.Function(W0, name="equivalent_creep_strain")
+        outdir.mkdir(parents=True, exist_ok=True)
+        self.writers = [
+            dolfinx.io.VTXWriter(self.comm, str(outdir / "displacement.bp"), [self.u_total]),
+            dolfinx.io.VTXWriter(self.comm, str(outdir / "creep.bp"),
+                                 [self.von_mises_field, self.creep_field]),
+        ]
+
+    # --- small helpers ------------------------------------------------------------------------
+
+    def _sum(self, form: Any) -> float:
+        local = self.dolfinx.fem.assemble_scalar(form)
+        return self.comm.allreduce(local, op=_mpi().SUM)
+
+    def _set_q(self, function: Any, values: np.ndarray) -> None:
+        bs = function.function_space.dofmap.bs
+        function.x.array.reshape(-1, bs)[self.qdofs] = values.reshape(self.qdofs.size, bs)
+
+    def _quality(self) -> np.ndarray:
+        """Shape quality of owned cells (1 = equilateral; negative = inverted)."""
+        geo = self.mesh.geometry
+        x = geo.x[geo.dofmaps[0][: self.nowned], : geo.dim]
+        edges = x[:, 1:] - x[:, :1]
+        tdim = self.mesh.topology.dim
+        if tdim == 2:
+            size = 0.5 * (edges[:, 0, 0] * edges[:, 1, 1] - edges[:, 0, 1] * edges[:, 1, 0])
+            lengths = sum(np.sum((x[:, i] - x[:, j]) ** 2, axis=1)
+                          for i, j in ((0, 1), (1, 2), (0, 2)))
+            return 4.0 * math.sqrt(3.0) * size / lengths
+        if x.shape[1] != 4:
+            return np.ones(self.nowned)
+        size = np.linalg.det(edges) / 6.0
+        pairs = ((0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3))
+        lrms = np.sqrt(sum(np.sum((x[:, i] - x[:, j]) ** 2, axis=1) for i, j in pairs) / 6.0)
+        return 6.0 * math.sqrt(2.0) * size / lrms**3
+
+    def _restore(self, state: _State) -> None:
+        self.state = state.copy()
+        self.mesh.geometry.x[:] = state.geometry
+        self.u_total.x.array[:] = state.displacement
+
+    def electrode_thickness(self, which: int) -> float:
+        """Mean thickness (m) of the first (0) or last (−1) layer: volume / collector area."""
+        volume = self._sum(self.volume_first if which == 0 else self.volume_last)
+        return volume / self._sum(self.top_area if which else self.bottom_area)
+
+    def layer_volume(self, which: int) -> float:
+        """Volume of the first (0) or last (−1) layer (m³; m² per metre of depth in 2D)."""
+        return self._sum(self.volume_first if which == 0 else self.volume_last)
+
+    # --- one sub-step -------------------------------------------------------------------------
+
+    def _stripping_strain(self, h: float, current_density: float) -> np.ndarray:
+        """Eigenstrain increments for a sub-step ``h`` under ``current_density`` (A/m²)."""
+        eigen = np.zeros((self.state.stress.shape[0], self.ncomp))
+        if current_density == 0.0 or h == 0.0:
+            return eigen
+        for which, points, sign in ((0, self.strip_points, -1.0), (-1, self.plate_points, 1.0)):
+            omega = self.molar_volume[self.electrodes[which]]
+            if omega is None:
+                key = f"materials.{self.case.layer(self.electrodes[which]).material}.molar_volume"
+                raise CaseError("required to strip or plate this layer", key=key)
+            velocity = current_density * omega / FARADAY
+            eigen[points, self.vert] = sign * velocity * h / self.electrode_thickness(which)
+        return eigen
+
+    def _newton(self, h: float, eigen: np.ndarray, guess: np.ndarray, plate_guess: float
+                ) -> tuple[bool, int, float, tuple[np.ndarray, np.ndarray], str]:
+        """Solve one sub-step; returns (ok, iterations, plate increment, (σ, Δp), message)."""
+        fem_petsc = self.dolfinx.fem.petsc
+        PETSc = self.PETSc
+        numerics = self.case.numerics
+        rtol = max(numerics.newton_rtol, 1e-11)
+        kappa = self.kappa if self.loaded else 0.0
+        rigid = math.isinf(kappa)
+        area = self._sum(self.top_area)
+        d = 0.0 if rigid else plate_guess
+        self.du.x.array[:] = guess
+        self.du.x.array[self.fixed_dofs] = 0.0
+        self.du.x.array[self.top_vertical] = d
+        p0 = self.case.conditions.stack_pressure
+        stress = dp = None
+        round_off = False  # last correction at round-off level
+        for iteration in range(numerics.newton_max_iterations + 1):
+            self.du.x.scatter_forward()
+            strain = self.strain_expr.eval(self.mesh, np.arange(self.ncells, dtype=np.int32))
+            stress, tangent, dp, _ = phys.return_map(
+                self.state.stress, strain.reshape(-1, self.ncomp), eigen, h, self.material,
+                self.kin)
+            self._set_q(self.stress_q, stress)
+            self._set_q(self.tangent_q, tangent)
+            force = self._sum(self.reaction)
+            target = p0 if rigid else (p0 + kappa * (self.state.plate + d - self.plate_reference)
+                                       if self.loaded else p0)
+            balance = 0.0 if rigid else force + target * area
+            _zero(self.b)
+            fem_petsc.assemble_vector(self.b, self.residual)
+            self.b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+            self.b.scale(-1.0)
+            fem_petsc.set_bc(self.b, self.bcs_hom)
+            scale = max(abs(force), abs(target) * area if math.isfinite(target) else 0.0,
+                        1e3 * area)
+            balanced = abs(balance) <= rtol * scale
+            if (self.b.norm() <= rtol * scale and balanced) or round_off:
+                return True, iteration, d, (stress, dp), ""
+            if iteration == numerics.newton_max_iterations:
+                break
+            self.A.zeroEntries()
+            fem_petsc.assemble_matrix(self.A, self.jacobian, bcs=self.bcs_hom)
+            self.A.assemble()
+            self.ksp.setOperators(self.A)
+            self.ksp.solve(self.b, self.x0)
+            if self.ksp.getConvergedReason() < 0:
+                reason = self.ksp.getConvergedReason()
+                return False, iteration, d, (stress, dp), f"linear solve failed ({reason})"
+            correction = self.x0.array_r.copy()
+            if not rigid:
+                _zero(self.b1)
+                fem_petsc.apply_lifting(self.b1, [self.jacobian], bcs=[self.bcs_unit])
+                self.b1.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+                fem_petsc.set_bc(self.b1, self.bcs_unit)
+                self.ksp.solve(self.b1, self.x1)
+                unit = self.x1.array_r.copy()
+                a0 = self._directional(correction)
+                a1 = self._directional(unit)
+                step = -(balance + a0) / (a1 + kappa * area)
+                correction += step * unit
+                d += step
+            nlocal = correction.size
+            self.du.x.array[:nlocal] += correction
+            size = np.abs(self.du.x.array[:nlocal]).max(initial=0.0)
+            change = np.abs(correction).max(initial=0.0)
+            round_off = self.comm.allreduce(change, op=_mpi().MAX) <= 1e-12 * max(
+                self.comm.allreduce(size, op=_mpi().MAX), 1e-300)
+        return False, numerics.newton_max_iterations, d, (stress, dp), (
+            f"mechanics Newton did not converge in {numerics.newton_max_iterations} iterations")
+
+    def _directional(self, owned: np.ndarray) -> float:
+        """Linear change of the plate reaction along a correction (owned dof values)."""
+        self.direction.x.array[: owned.size] = owned
+        self.direction.x.scatter_forward()
+        return self._sum(self.reaction_change)
+
+    def _commit(self, h: float, d: float, stress: np.ndarray, dp: np.ndarray,
+                stripped: float) -> float:
+        """Make a converged sub-step the current state; returns the minimum mesh quality."""
+        state = self.state
+        state.stress, state.creep = stress, state.creep + dp
+        state.plate += d
+        state.stripped += stripped
+        state.pressure = self._pressure()  # on the geometry the balance was solved on
+        self.last_rate = dp / h if h > 0 else np.zeros_like(dp)
+        self.u_total.x.array[:] += self.du.x.array
+        if self.config.large_deformation:
+            geo = self.mesh.geometry
+            gdim = geo.dim
+            vertices = geo.dofmaps[0].shape[1]  # Lagrange dofs list the cell's vertices first
+            cell_dofs = self.V.dofmap.list[:, :vertices].ravel()
+            moved = self.du.x.array.reshape(-1, gdim)[cell_dofs]
+            nodes = geo.dofmaps[0].ravel()
+            geo.x[nodes, :gdim] = geo.x[nodes, :gdim] + moved
+        state.geometry = self.mesh.geometry.x.copy()
+        state.displacement = self.u_total.x.array.copy()
+        quality = self._quality() / self.initial_quality
+        return self.comm.allreduce(float(quality.min()) if quality.size else 1.0, op=_mpi().MIN)
+
+    # --- the runner interface -----------------------------------------------------------------
+
+    def columns(self) -> list[str]:
+        """CSV columns of this model."""
+        return list(COLUMNS)
+
+    def solve(self, time: float, dt: float, control: Control) -> StepResult:
+        """Advance from the last accepted state by ``dt`` (s) under ``control`` (collective)."""
+        self._restore(self.accepted)
+        current = control.current_density or 0.0
+        config = self.config
+        total_iterations = substeps = 0
+        elapsed = 0.0
+        h = dt if dt == 0.0 else min(self.next_substep, dt)
+        guess = np.zeros_like(self.du.x.array)
+        plate_guess, h_previous = 0.0, 0.0
+        quality = 1.0
+        while True:
+            h = min(h, dt - elapsed)
+            eigen = self._stripping_strain(h, current)
+            ok, its, d, (stress, dp), message = self._newton(
+                h, eigen, guess * (h / h_previous if h_previous else 0.0),
+                plate_guess * (h / h_previous if h_previous else 0.0))
+            total_iterations += its
+            indicator = 0.0
+            if ok and h > 0.0:
+                owned = dp[: self.nowned * self.nqp]
+                largest = float(owned.max()) if owned.size else 0.0
+                strain_ratio = largest / config.strain_increment_tolerance
+                strain_ratio = self.comm.allreduce(strain_ratio, op=_mpi().MAX)
+                pressure_ratio = self._pressure_change() / config.pressure_change_tolerance
+                indicator = max(strain_ratio, pressure_ratio)
+            if not ok or (indicator > 2.0 and h > config.min_substep):
+                if h <= config.min_substep or dt == 0.0:
+                    return StepResult(False, total_iterations, message=message or
+                                      f"sub-step {h:.3g} s at its minimum")
+                h = max(config.min_substep, h * (0.25 if not ok else max(0.1, 0.7 / indicator)))
+                self.du.x.array[:] = 0.0
+                continue
+            guess, plate_guess, h_previous = self.du.x.array.copy(), d, h
+            quality = self._commit(h, d, stress, dp, self._stripped_volume(h, current))
+            substeps += 1
+            elapsed += h
+            if quality < config.min_mesh_quality:
+                return StepResult(False, total_iterations, message=(
+                    f"mesh quality fell to {quality:.3g} of its initial value (limit "
+                    f"{config.min_mesh_quality}); remeshing is not implemented"))
+            if dt == 0.0 or elapsed >= dt * (1.0 - 1e-12):
+                break
+            growth = 3.0 if indicator <= 0.0 else min(3.0, 0.7 / indicator)
+            if its > 8:
+                growth = min(growth, 0.5)
+            h = max(config.min_substep, h * growth)
+        if dt > 0.0:
+            self.next_substep = h
+        if not self.loaded:
+            self.plate_reference = self.state.plate
+        values = self._values()
+        values["newton_iterations"] = float(total_iterations)
+        values["substeps"] = float(substeps)
+        values["min_mesh_quality"] = quality
+        return StepResult(True, total_iterations, values)
+
+    def _pressure(self) -> float:
+        """Stack pressure (Pa) of the stress now in the quadrature functions."""
+        return -self._sum(self.reaction) / self._sum(self.top_area)
+
+    def _pressure_change(self) -> float:
+        """Relative stack-pressure change of the sub-step just solved."""
+        pressure, previous = self._pressure(), self.state.pressure
+        return abs(pressure - previous) / max(abs(previous), abs(pressure), 1e3)
+
+    def _stripped_volume(self, h: float, current_density: float) -> float:
+        """Li volume (m³, or m² per m in 2D) stripped from the first layer in ``h`` seconds."""
+        omega = self.molar_volume[self.electrodes[0]] or 0.0
+        return current_density * omega / FARADAY * h * self._sum(self.bottom_area)
+
+    def _values(self) -> dict[str, float]:
+        """One row of outputs for the current (just solved) state."""
+        pressure = self.state.pressure
+        owned = self.nowned * self.nqp
+        vm = phys.von_mises(self.state.stress[:owned], self.kin)
+        self._set_q(self.rate_q, self.last_rate)
+        volume = self._sum(self.interface_volume)
+        rate = self._sum(self.interface_rate) / volume if volume > 0 else math.nan
+        return {
+            "stack_pressure_Pa": pressure,
+            "li_thickness_m": self.electrode_thickness(0),
+            "plate_displacement_m": self.state.plate,
+            "max_von_mises_Pa": self.comm.allreduce(float(vm.max()) if vm.size else 0.0,
+                                                    op=_mpi().MAX),
+            "creep_strain_rate_interface_1_s": rate,
+        }
+
+    def accept(self) -> None:
+        """Make the last solved state the history (collective)."""
+        if not self.loaded:
+            self.loaded = True
+        self.accepted = self.state.copy()
+
+    def reject(self) -> None:
+        """Return to the last accepted state (collective)."""
+        self._restore(self.accepted)
+
+    @property
+    def stripped_volume(self) -> float:
+        """Li volume stripped from the first layer since the start (accepted + current)."""
+        return self.state.stripped
+
+    def write_fields(self, time: float) -> None:
+        """Write u, von Mises and equivalent creep strain (VTX, collective)."""
+        if not self.writers:
+            return
+        vm = phys.von_mises(self.state.stress, self.kin).reshape(self.ncells, self.nqp)
+        creep = self.state.creep.reshape(self.ncells, self.nqp)
+        dofmap = self.von_mises_field.function_space.dofmap.list.ravel()
+        self.von_mises_field.x.array[dofmap] = vm @ self.qweights
+        self.creep_field.x.array[dofmap] = creep @ self.qweights
+        for writer in self.writers:
+            writer.write(time)
+
+    def close(self) -> None:
+        """Close writers (collective)."""
+        for writer in self.writers:
+            writer.close()
+        self.writers = []
+
+
+def _zero(vector: Any) -> None:
+    """Zero a ghosted PETSc vector including its ghost entries (zeroEntries skips them)."""
+    with vector.localForm() as local:
+        local.set(0.0)
+
+
+def _mpi() -> Any:
+    from mpi4py import MPI
+
+    return MPI

@@ -1,0 +1,256 @@
+"""Li creep and stack elasticity: UFL forms and the quadrature-point return map (physics.md §3.4).
+
+Everything here is SI (Pa, m, s) except inside the Norton law, where σ is in MPa.
+
+Kinematics. One continuous displacement field u over all layers, updated Lagrangian: each
+(sub-)step solves for the increment Δu on the current geometry; stresses are stored at quadrature
+points and updated incrementally (hypoelastic, small rotations per step). Strains and stresses are
+Mandel vectors (shear components × √2, so σ:ε = σ·ε):
+
+- plane strain (planar 2D, y up): [xx, yy, zz, √2 xy], ε_zz = 0;
+- axisymmetric (x = r, y = z): [rr, zz, θθ, √2 rz], ε_θθ = u_r / r, measure 2π r dx;
+- 3D (z up): [xx, yy, zz, √2 yz, √2 xz, √2 xy].
+
+Constitutive update (backward Euler, J2 radial return). With the trial deviator
+s_tr = s_n + 2G Δe and q_tr = √(3/2 s_tr:s_tr), the equivalent creep increment Δp solves
+
+    q = q_tr − 3G Δp,   Δp = Δt f(q),
+
+with f the creep law. We solve it in z = ln Δp as F(z) = f⁻¹(e^z/Δt) + 3G e^z − q_tr = 0: F is
+convex and increasing in z for the Norton and Garofalo laws, so Newton started right of the root converges
+monotonically over any number of decades of strain rate. The consistent tangent is
+
+    C_t = K 1⊗1 + 2G (q/q_tr) I_dev + (4G/3) [S/(S + 3G Δp) − q/q_tr] N⊗N,  N = 3/2 s_tr/q_tr,
+
+with S = dq/d ln(ε̇) of the law at q.
+
+Stripping and plating. A stripping velocity v = j Ω/F at the Li | SE interface removes a Li volume
+v Δt per area; it enters as a uniaxial (thickness-direction) eigenstrain increment −v Δt / h spread
+through the electrode's thickness h. The Li volume and thickness change are exact; the Li material
+removed is taken evenly through the foil rather than at the interface itself.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import ufl
+
+from ssbstack.config.materials import GAS_CONSTANT, Material
+from ssbstack.config.mechanics import CreepLaw
+
+Kinematics = Literal["plane_strain", "axisymmetric", "3d"]
+SQRT2 = math.sqrt(2.0)
+MPA = 1e6
+
+
+def components(kinematics: Kinematics) -> int:
+    """Length of the Mandel strain/stress vector."""
+    return 6 if kinematics == "3d" else 4
+
+
+def identity_vector(kinematics: Kinematics) -> np.ndarray:
+    """The identity tensor as a Mandel vector."""
+    eye = np.zeros(components(kinematics))
+    eye[:3] = 1.0
+    return eye
+
+
+def vertical_axis(kinematics: Kinematics) -> int:
+    """Index of the stack direction (y in 2D, z in 3D)."""
+    return 2 if kinematics == "3d" else 1
+
+
+def strain_vector(u: Any, kinematics: Kinematics, x: Any = None) -> Any:
+    """Small-strain Mandel vector of ``u`` (UFL). ``x`` (spatial coordinate) for axisymmetry."""
+    e = ufl.sym(ufl.grad(u))
+    if kinematics == "3d":
+        return ufl.as_vector([e[0, 0], e[1, 1], e[2, 2],
+                              SQRT2 * e[1, 2], SQRT2 * e[0, 2], SQRT2 * e[0, 1]])
+    hoop = u[0] / x[0] if kinematics == "axisymmetric" else 0.0
+    return ufl.as_vector([e[0, 0], e[1, 1], hoop, SQRT2 * e[0, 1]])
+
+
+def measure_weight(kinematics: Kinematics, x: Any) -> Any:
+    """Volume weight: 2π r for axisymmetry, 1 otherwise (2D forces are per metre of depth)."""
+    return 2.0 * math.pi * x[0] if kinematics == "axisymmetric" else 1.0
+
+
+@dataclass(frozen=True)
+class MechanicsForms:
+    """UFL forms of one Newton iteration (Δu is ``du``; σ and C_t are quadrature functions)."""
+
+    residual: Any  # ∫ σ·ε(v): internal force vector (N, or N/m in 2D)
+    tangent: Any  # ∫ (C_t ε(δu))·ε(v)
+    reaction: Any  # ∫ σ·ε(w): plate force of the current stress (w = unit plate field)
+    reaction_change: Any  # ∫ (C_t ε(z))·ε(w): its linear change along z (a Function)
+
+
+def build_forms(du: Any, stress: Any, tangent: Any, plate_field: Any, direction: Any,
+                kinematics: Kinematics, dx: Any) -> MechanicsForms:
+    """Residual, tangent and plate-reaction forms for the increment ``du`` (a Function).
+
+    ``plate_field`` is 1 on the top plate's stack-direction dofs and 0 elsewhere; ``direction`` is
+    a Function along which the reaction's linear change is evaluated (the Newton correction).
+    """
+    space = du.function_space
+    x = ufl.SpatialCoordinate(space.mesh)
+    weight = measure_weight(kinematics, x)
+    v, trial = ufl.TestFunction(space), ufl.TrialFunction(space)
+
+    def eps(w: Any) -> Any:
+        return strain_vector(w, kinematics, x)
+
+    return MechanicsForms(
+        residual=ufl.dot(stress, eps(v)) * weight * dx,
+        tangent=ufl.dot(ufl.dot(tangent, eps(trial)), eps(v)) * weight * dx,
+        reaction=ufl.dot(stress, eps(plate_field)) * weight * dx,
+        reaction_change=ufl.dot(ufl.dot(tangent, eps(direction)), eps(plate_field)) * weight * dx,
+    )
+
+
+# --- creep laws -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreepRate:
+    """ε̇_eq(σ_eq) of one law at one temperature, vectorised over numpy arrays (σ in Pa)."""
+
+    law: CreepLaw
+    temperature: float  # K
+
+    @property
+    def arrhenius(self) -> float:
+        """exp(−Q/R (1/T − 1/T_ref))."""
+        law = self.law
+        return math.exp(-law.activation_energy / GAS_CONSTANT
+                        * (1.0 / self.temperature - 1.0 / law.reference_temperature))
+
+    def rate(self, q: np.ndarray) -> np.ndarray:
+        """Equivalent creep strain rate (1/s) at equivalent stress ``q`` (Pa)."""
+        law, n = self.law, self.law.exponent
+        if law.model == "norton":
+            return law.coefficient_per_s_per_MPa_n * self.arrhenius * (q / MPA) ** n
+        return law.coefficient_per_s * self.arrhenius * np.sinh(q / law.stress_scale) ** n
+
+    def stress(self, rate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Inverse law: σ_eq (Pa) at ``rate`` (1/s) and S = dσ_eq/d ln(rate) (Pa)."""
+        law, n = self.law, self.law.exponent
+        if law.model == "norton":
+            q = MPA * (rate / (law.coefficient_per_s_per_MPa_n * self.arrhenius)) ** (1.0 / n)
+            return q, q / n
+        s = (rate / (law.coefficient_per_s * self.arrhenius)) ** (1.0 / n)
+        return law.stress_scale * np.arcsinh(s), law.stress_scale * s / (n * np.sqrt(1.0 + s * s))
+
+
+def creep_increment(q_trial: np.ndarray, dt: float, shear_modulus: np.ndarray,
+                    law: CreepRate, tol: float = 1e-13, max_iterations: int = 200
+                    ) -> tuple[np.ndarray, np.ndarray, int]:
+    """Backward-Euler Δp (and S at the end point) with q = q_tr − 3GΔp, Δp = dt f(q).
+
+    Returns (Δp, S, iterations). Points with a negligible explicit increment keep that value.
+    """
+    dp = np.zeros_like(q_trial)
+    slope = np.ones_like(q_trial)
+    if dt <= 0.0 or q_trial.size == 0:
+        return dp, slope, 0
+    g3 = 3.0 * shear_modulus
+    explicit = dt * law.rate(q_trial)
+    full = q_trial / g3
+    with np.errstate(over="ignore"):
+        y0 = np.minimum(explicit, full)
+    tiny = (y0 <= 1e-14 * full) | (q_trial <= 0.0)
+    dp[tiny] = np.where(q_trial[tiny] > 0.0, explicit[tiny], 0.0)
+    active = np.flatnonzero(~tiny)
+    z = np.log(y0[active])
+    qt, g3a = q_trial[active], g3[active]
+    for iterations in range(1, max_iterations + 1):  # noqa: B007 (returned)
+        y = np.exp(z)
+        q, s = law.stress(y / dt)
+        residual = q + g3a * y - qt
+        step = residual / (s + g3a * y)
+        z -= step
+        if np.all(np.abs(step) <= tol):
+            break
+    else:
+        raise ArithmeticError("creep return map did not converge")
+    y = np.exp(z)
+    dp[active] = y
+    slope[active] = law.stress(y / dt)[1]
+    return dp, slope, iterations
+
+
+# --- the quadrature-point state ---------------------------------------------------------------
+
+
+@dataclass
+class PointMaterial:
+    """Elastic moduli (Pa) and creep law of every quadrature point (flat arrays)."""
+
+    bulk: np.ndarray
+    shear: np.ndarray
+    creep: list[tuple[np.ndarray, CreepRate]]  # (point indices, law) per creeping material
+
+    @classmethod
+    def from_materials(cls, materials: list[Material], point_material: np.ndarray,
+                       temperature: float) -> PointMaterial:
+        """Moduli per point from ``materials[point_material[i]]``."""
+        young = np.array([m.youngs_modulus for m in materials])[point_material]
+        poisson = np.array([m.poisson_ratio for m in materials])[point_material]
+        creep = [(np.flatnonzero(point_material == k), CreepRate(m.creep, temperature))
+                 for k, m in enumerate(materials) if m.creep is not None]
+        return cls(young / (3.0 * (1.0 - 2.0 * poisson)), young / (2.0 * (1.0 + poisson)), creep)
+
+
+def return_map(stress_old: np.ndarray, strain_increment: np.ndarray, eigen_increment: np.ndarray,
+               dt: float, material: PointMaterial, kinematics: Kinematics
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Stress, consistent tangent and Δp at every point for a total strain increment.
+
+    ``stress_old``, ``strain_increment`` and ``eigen_increment`` are (points, ncomp) Mandel arrays.
+    Returns (σ, C_t (points, ncomp, ncomp), Δp (points,), max return-map iterations).
+    """
+    eye = identity_vector(kinematics)
+    k, g = material.bulk, material.shear
+    de = strain_increment - eigen_increment
+    trace = de[:, :3].sum(axis=1)
+    mean_old = stress_old[:, :3].sum(axis=1) / 3.0
+    dev_old = stress_old - np.outer(mean_old, eye)
+    s_trial = dev_old + 2.0 * g[:, None] * (de - np.outer(trace / 3.0, eye))
+    q_trial = np.sqrt(1.5 * np.einsum("ij,ij->i", s_trial, s_trial))
+    mean = mean_old + k * trace
+
+    dp = np.zeros_like(q_trial)
+    slope = np.ones_like(q_trial)
+    iterations = 0
+    for points, law in material.creep:
+        dp[points], slope[points], its = creep_increment(q_trial[points], dt, g[points], law)
+        iterations = max(iterations, its)
+
+    ratio = np.ones_like(q_trial)
+    loaded = q_trial > 0.0
+    ratio[loaded] = 1.0 - 3.0 * g[loaded] * dp[loaded] / q_trial[loaded]
+    stress = s_trial * ratio[:, None] + np.outer(mean, eye)
+
+    ncomp = eye.size
+    dev_projector = np.eye(ncomp) - np.outer(eye, eye) / 3.0
+    tangent = (k[:, None, None] * np.outer(eye, eye)
+               + (2.0 * g * ratio)[:, None, None] * dev_projector)
+    flowing = np.flatnonzero(dp > 0.0)
+    if flowing.size:
+        normal = 1.5 * s_trial[flowing] / q_trial[flowing, None]
+        gf, yf = g[flowing], dp[flowing]
+        beta = (4.0 * gf / 3.0) * (slope[flowing] / (slope[flowing] + 3.0 * gf * yf)
+                                   - ratio[flowing])
+        tangent[flowing] += beta[:, None, None] * np.einsum("pi,pj->pij", normal, normal)
+    return stress, tangent, dp, iterations
+
+
+def von_mises(stress: np.ndarray, kinematics: Kinematics) -> np.ndarray:
+    """σ_eq = √(3/2 s:s) of Mandel stress rows (Pa)."""
+    eye = identity_vector(kinematics)
+    dev = stress - np.outer(stress[:, :3].sum(axis=1) / 3.0, eye)
+    return np.sqrt(1.5 * np.einsum("ij,ij->i", dev, dev))

@@ -1,0 +1,130 @@
+"""Li creep mechanics: return map, verification checks (physics.md §6 items 4–5), 1 vs 2 ranks."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from mpi4py import MPI
+from tests.conftest import run_mpi
+
+from ssbstack.config.loader import apply_overrides, build_case, load_case, load_raw
+from ssbstack.config.mechanics import CreepLaw
+from ssbstack.errors import CaseError
+from ssbstack.physics.mechanics import CreepRate, PointMaterial, creep_increment, return_map
+from ssbstack.verification import mechanics as checks
+
+COMM = MPI.COMM_WORLD
+NORTON = CreepLaw(coefficient_per_s_per_MPa_n=7.7e-3, exponent=6.56, reference_temperature=299.0)
+
+
+@pytest.mark.parametrize("model", ["norton", "garofalo"])
+def test_return_map_solves_backward_euler_over_eleven_decades(model):
+    law = NORTON if model == "norton" else CreepLaw(
+        model="garofalo", coefficient_per_s=10.4, stress_scale=3e6, exponent=6.56,
+        reference_temperature=299.0)
+    rate = CreepRate(law, 299.0)
+    q_trial = np.geomspace(1e4, 5e8, 60)  # 0.01 MPa (explicit limit) .. 500 MPa (full relaxation)
+    shear = np.full_like(q_trial, 2.83e9)
+    for dt in (1e-3, 1.0, 1e5):
+        dp, _, _ = creep_increment(q_trial, dt, shear, rate)
+        q = q_trial - 3.0 * shear * dp
+        assert np.all(q > 0.0)
+        np.testing.assert_allclose(dp, dt * rate.rate(q), rtol=1e-9, atol=1e-300)
+
+
+def test_consistent_tangent_matches_finite_differences():
+    material = PointMaterial(np.array([10.9e9]), np.array([2.83e9]),
+                             [(np.array([0]), CreepRate(NORTON, 299.0))])
+    stress0 = np.array([[-1e6, -2e6, -0.5e6, 0.3e6 * math.sqrt(2)]])
+    strain = np.array([[1e-4, -3e-4, 0.0, 2e-4]])
+    eigen = np.zeros_like(strain)
+    _, tangent, dp, _ = return_map(stress0, strain, eigen, 2.0, material, "plane_strain")
+    assert dp[0] > 1e-6  # the step really creeps
+    step = 1e-9
+    for j in range(4):
+        plus, minus = strain.copy(), strain.copy()
+        plus[0, j] += step
+        minus[0, j] -= step
+        fd = (return_map(stress0, plus, eigen, 2.0, material, "plane_strain")[0]
+              - return_map(stress0, minus, eigen, 2.0, material, "plane_strain")[0]) / (2 * step)
+        np.testing.assert_allclose(tangent[0, :, j], fd[0], rtol=1e-5, atol=1e-6 * 1e10)
+
+
+def _check(name):
+    reference, computed, error, tolerance = getattr(checks, f"verify_{name}")(COMM)
+    assert error <= tolerance, f"{name}: reference {reference}, computed {computed}, error {error}"
+    return reference, computed, error
+
+
+def test_uniaxial_creep_rate_is_a_sigma_n():
+    _, _, error = _check("creep_uniaxial")
+    assert error < 1e-6  # uniform stress: exact up to solver tolerance
+
+
+def test_relaxation_in_fixed_gap_matches_closed_form_ode():
+    _check("creep_relaxation")
+
+
+def test_stripping_removes_exactly_charge_times_molar_volume():
+    _check("creep_stripping_mass_balance")
+
+
+def test_stripping_plates_the_top_electrode_and_the_plate_stays():
+    case = load_case(checks.case_file("creep_stripping"))
+    model, _ = checks.run_history(case, COMM, [])
+    top0, bottom0 = model.layer_volume(-1), model.layer_volume(0)
+    step = case.protocol.expanded()[0]
+    result = model.solve(600.0, 600.0, checks.Control(step.current_density))
+    assert result.converged
+    assert model.layer_volume(-1) - top0 == pytest.approx(bottom0 - model.layer_volume(0),
+                                                          rel=1e-9)
+    assert abs(result.values["plate_displacement_m"]) < 1e-15
+
+
+def test_time_step_convergence_of_pressure_history():
+    _check("creep_time_step_convergence")
+
+
+def test_mesh_convergence_of_pressure_history():
+    _check("creep_mesh_convergence")
+
+
+def test_constant_pressure_fixture_holds_its_pressure_while_li_creeps():
+    data = apply_overrides(load_raw(checks.case_file("creep_convergence")),
+                           ["mechanics.fixture=constant_pressure", "mechanics.stiffness=0"])
+    case = build_case(data)
+    _, rows = checks.run_history(case, COMM, [60.0, 600.0])
+    for row in rows:
+        assert row["stack_pressure_Pa"] == pytest.approx(1e6, rel=1e-8)
+    assert rows[-1]["plate_displacement_m"] < rows[1]["plate_displacement_m"] < 0.0
+
+
+def test_bad_mechanics_input_names_the_key():
+    data = apply_overrides(load_raw(checks.case_file("creep_relaxation")),
+                           ["mechanics.area=0"])
+    with pytest.raises(CaseError, match=r"mechanics\.area"):
+        build_case(data)
+    data = apply_overrides(load_raw(checks.case_file("creep_uniaxial")),
+                           ["materials.Li.creep.model=garofalo"])
+    with pytest.raises(CaseError, match=r"materials\.Li\.creep"):
+        build_case(data)
+
+
+@pytest.mark.skipif(COMM.size > 1, reason="launches its own 2-rank run")
+def test_two_ranks_give_the_serial_pressure_history():
+    code = ("import json; from mpi4py import MPI; from ssbstack.verification import mechanics as m;"
+            "from ssbstack.config.loader import load_case;"
+            "c = load_case(m.case_file('creep_convergence'));"
+            "_, rows = m.run_history(c, MPI.COMM_WORLD, [60.0, 600.0]);"
+            "MPI.COMM_WORLD.rank == 0 and print('ROWS' + json.dumps(rows))")
+    done = run_mpi(["-c", code], ranks=2, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    parallel = json.loads(done.stdout.split("ROWS", 1)[1].splitlines()[0])
+    _, serial = checks.run_history(load_case(checks.case_file("creep_convergence")), COMM,
+                                   [60.0, 600.0])
+    for a, b in zip(serial, parallel, strict=True):
+        for key in ("stack_pressure_Pa", "plate_displacement_m", "li_thickness_m"):
+            assert b[key] == pytest.approx(a[key], rel=1e-7, abs=1e-15)
