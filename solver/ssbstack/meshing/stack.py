@@ -344,6 +344,8 @@ def _size_fields(model: Any, case: Case, dim: int, bounds: dict[str, tuple[float
 
 def _roughen(model: Any, case: Case, dim: int, bounds: dict[str, tuple[float, float]]) -> None:
     """Move the nodes of the layers next to each rough interface: z += A f(x, y) w(z)."""
+    if not any(isinstance(spec, Rough) for spec in case.geometry.interfaces.values()):
+        return
     up = dim - 1  # index of the stacking coordinate
     node_tags, coords, _ = model.mesh.getNodes()
     x = coords.reshape(-1, 3)
