@@ -15,6 +15,7 @@ from ssbstack.units import (
     MolarEnergy,
     MolarVolume,
     Pressure,
+    SheetConductance,
     Temperature,
 )
 
@@ -39,6 +40,12 @@ class Material(Section):
     electron_blocking: bool = False
     area_resistance: AreaResistance | None = Field(
         None, description="Ω m², normal resistance of a thin (sheet) layer"
+    )
+    sheet_ionic_conductance: SheetConductance | None = Field(
+        None, ge=0.0, description="S, lateral ionic conductance of a sheet layer (default σ_i t)"
+    )
+    sheet_electronic_conductance: SheetConductance | None = Field(
+        None, ge=0.0, description="S, lateral electronic conductance of a sheet (default σ_e t)"
     )
     molar_volume: MolarVolume | None = Field(None, description="m³/mol (Li: 1.30e-5)")
     diffusivity: Diffusivity | None = Field(None, description="m²/s, Li in the layer")

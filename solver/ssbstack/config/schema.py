@@ -126,6 +126,11 @@ class Electrochemistry(Section):
     interfaces: dict[str, Kinetics] = Field(
         default_factory=dict, description="per-interface kinetics, keyed 'lower|upper'"
     )
+    sheet_contact_resistance: AreaResistance = Field(
+        0.0, ge=0.0,
+        description="Ω m², electrode|sheet contact resistance added to every thin interlayer's "
+        "normal resistance (default 0: ideal contact, the sheet takes the electrode potential)",
+    )
 
 
 class Protocol(Section):

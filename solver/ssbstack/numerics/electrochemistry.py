@@ -1,12 +1,30 @@
-"""The electrochemistry model: builds the electrolyte submesh, spaces and solver; one solve per call.
+"""The electrochemistry model: electrolyte submesh, interlayer sheets, spaces and solver; outputs.
 
 Implements :class:`ssbstack.numerics.model.Model`. The state has no history (no capacitance, no
 concentration), so the model is static: the runner solves it once at the end of each step.
+
+Blocks of the SNES system: φ_e (P_k on the electrolyte submesh), the cell voltage (a real space)
+and, for each electrode whose interface carries thin interlayers (``Interface.sheets``), the sheet
+potential's deviation δ = ψ − φ_s from the electrode (P_k on a facet submesh of the whole
+interface, contact and void facets; δ = 0 on the contact facets when the sheet's normal resistance
+is 0).
+
+Outputs per solve (``COLUMNS``): the ohmic, kinetic, interlayer and constriction parts of the cell
+voltage from the power balance V I = ∫κ|∇φ|² + Σ∫ j η + Σ P_sheet (so they add up to V), the
+area-specific resistance, the mean and maximum current density into the electrolyte on each side
+and their ratio (hot-spot factor), and the charge balance I_bottom + I_top. The mean is over the
+facets that pass current into the electrolyte: the contact facets of a bare interface, the whole
+interface under a sheet.
+
+Files (when ``outdir`` is given): ``fields/electrolyte.bp`` (φ_e), ``fields/current.bp`` (i =
+−κ∇φ_e, A/m², cell-wise), and at close ``interface_current.csv`` / ``interface_current.png``: the
+current density profile (2D) or map (3D) on both interfaces at the step with the largest current.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +32,24 @@ import numpy as np
 
 from ssbstack.compat import load_dolfinx
 from ssbstack.config.schema import Case, Kinetics
+from ssbstack.errors import CaseError
+from ssbstack.io.checkpoint import (
+    Cellwise,
+    function_rows,
+    original_cell_keys,
+    restore_function,
+    scalar_rows,
+)
 from ssbstack.meshing.stack import StackMesh
+from ssbstack.meshing.tags import BOTTOM, Interface
 from ssbstack.numerics.model import Control, StepResult
 from ssbstack.physics.electrochemistry import (
     FARADAY,
     GAS_CONSTANT,
     ContactKinetics,
+    Electrode,
+    Sheet,
+    butler_volmer,
     electrolyte_forms,
 )
 
@@ -27,6 +57,7 @@ COLUMNS = [
     "ohmic_V",
     "kinetic_bottom_V",
     "kinetic_top_V",
+    "interlayer_V",
     "constriction_V",
     "asr_ohm_m2",
     "mean_current_bottom_A_m2",
@@ -38,6 +69,7 @@ COLUMNS = [
     "charge_balance_A",
     "newton_iterations",
 ]
+SIDES = ("bottom", "top")
 
 
 def petsc_solver_options(case: Case) -> dict[str, Any]:
@@ -48,7 +80,9 @@ def petsc_solver_options(case: Case) -> dict[str, Any]:
         "snes_linesearch_type": "basic",
         "snes_rtol": numerics.newton_rtol,
         "snes_atol": numerics.newton_atol,
-        "snes_stol": 0.0,
+        # A Newton step below 1e-14 of the solution is round-off: stop (stiff sheets put the
+        # residual's round-off floor above a tight atol).
+        "snes_stol": 1e-14,
         "snes_max_it": numerics.newton_max_iterations,
     }
     if numerics.linear_solver == "direct":
@@ -58,41 +92,88 @@ def petsc_solver_options(case: Case) -> dict[str, Any]:
     return options
 
 
+def sheet_properties(case: Case, interface: Interface) -> tuple[float, float]:
+    """Lateral conductance G (S) and normal area resistance R_n (Ω m²) of an interface's sheets.
+
+    Sheets conduct laterally in parallel and normally in series: G = Σ (G_i + G_e) with
+    G_i = σ_i t, G_e = σ_e t (0 for an electron-blocking layer) unless a sheet conductance is given;
+    R_n = Σ R_il with R_il = area_resistance, else t/σ_i when σ_i is given, else 0 (a metal film);
+    plus ``electrochemistry.sheet_contact_resistance``.
+    """
+    lateral = 0.0
+    normal = case.electrochemistry.sheet_contact_resistance
+    temperature = case.conditions.temperature
+    for name in interface.sheets:
+        material, thickness = case.material(name), case.layer(name).thickness
+        sigma_i = (material.ionic_conductivity_at(temperature)
+                   if material.ionic_conductivity is not None else 0.0)
+        g_i = material.sheet_ionic_conductance
+        g_i = sigma_i * thickness if g_i is None else g_i
+        g_e = material.sheet_electronic_conductance
+        if g_e is None:
+            g_e = (material.electronic_conductivity or 0.0) * thickness
+        if material.electron_blocking:
+            g_e = 0.0
+        lateral += g_i + g_e
+        if material.area_resistance is not None:
+            normal += material.area_resistance
+        elif sigma_i > 0.0:
+            normal += thickness / sigma_i
+    return lateral, normal
+
+
+@dataclass
+class _Side:
+    """Book-keeping of one electrode side."""
+
+    interface: Interface
+    kinetics: Kinetics
+    reaction_tags: tuple[int, ...]  # facets passing current into the electrolyte
+    area: float  # their measure (m², planar 2D: m)
+    phi_dofs: np.ndarray  # local φ dofs on those facets
+    sheet: Any = None  # (δ Function, owned δ dof → local φ dof) when a sheet is present
+
+
 class ElectrochemistryModel:
-    """Electrolyte potential + cell voltage under galvanostatic or potentiostatic control."""
+    """Electrolyte potential + cell voltage (+ sheet potentials) under current or voltage control."""
 
     time_dependent = False
 
     def __init__(self, case: Case, stack_mesh: StackMesh, comm: Any, outdir: Path | None = None):
         dolfinx = load_dolfinx()
         import basix.ufl
-        import dolfinx.fem.petsc
         import ufl
+        from dolfinx.fem.petsc import NonlinearProblem
 
         self.case, self.comm = case, comm
+        self.outdir = Path(outdir) if outdir is not None else None
         mesh, tags = stack_mesh.mesh, stack_mesh.tags
         tdim = mesh.topology.dim
         electrolyte = case.electrolyte.name
         cells = stack_mesh.cell_tags.find(tags.cell(electrolyte))
         self.mesh, cell_map, vertex_map, _ = dolfinx.mesh.create_submesh(mesh, tdim, cells)
+        self.cell_keys = original_cell_keys(self.mesh, mesh, cell_map)
         mesh.topology.create_connectivity(tdim - 1, tdim)
         self.mesh.topology.create_connectivity(tdim - 1, tdim)
-        facet_tags = dolfinx.mesh.transfer_meshtags_to_submesh(
+        self.facet_tags = dolfinx.mesh.transfer_meshtags_to_submesh(
             stack_mesh.facet_tags, self.mesh, vertex_map, cell_map
         )
+        self.axisymmetric = bool(getattr(stack_mesh, "axisymmetric", False))
         below = next(i for i in tags.interfaces if i.upper == electrolyte)
         above = next(i for i in tags.interfaces if i.lower == electrolyte)
-        self.interfaces = (below, above)
-        ds = ufl.Measure("ds", domain=self.mesh, subdomain_data=facet_tags)
-        self.ds_bottom, self.ds_top = ds(below.contact_tag), ds(above.contact_tag)
+        # One fixed quadrature rule on the interfaces: the residual and the post-processing
+        # integrals of the same current then agree to round-off (charge balance).
+        degree = case.numerics.element_degree
+        self.ds = ufl.Measure("ds", domain=self.mesh, subdomain_data=self.facet_tags,
+                              metadata={"quadrature_degree": 2 * degree + 2})
+        self.weight = self._weight(self.mesh)
 
         temperature = case.conditions.temperature
         material = case.material(electrolyte)
         self.conductivity = material.ionic_conductivity_at(temperature)
         self.thickness = case.layer(electrolyte).thickness
         self.f = FARADAY / (GAS_CONSTANT * temperature)
-
-        self.space = dolfinx.fem.functionspace(self.mesh, ("Lagrange", case.numerics.element_degree))
+        self.space = dolfinx.fem.functionspace(self.mesh, ("Lagrange", degree))
         real = dolfinx.fem.functionspace(
             self.mesh, basix.ufl.real_element(self.mesh.basix_cell(), ())
         )
@@ -105,79 +186,107 @@ class ElectrochemistryModel:
         self.applied_current = constant(0.0)
         self.set_voltage = constant(0.0)
         self.galvanostatic = constant(1.0)
-        one = constant(1.0)
-        self.contact_area = (self._integral(one * self.ds_bottom), self._integral(one * self.ds_top))
+        self.entity_maps: list[Any] = []
+        self.bcs: list[Any] = []
+        self.sides: list[_Side] = []
+        electrodes = []
+        for interface, potential in ((below, self.voltage), (above, constant(0.0))):
+            kinetics = case.kinetics(interface.name)
+            assert kinetics is not None  # the schema guarantees kinetics on every interface
+            lateral, normal = sheet_properties(case, interface)
+            has_sheet = bool(interface.sheets)
+            reaction = ((interface.contact_tag, interface.void_tag) if has_sheet
+                        else (interface.contact_tag,))
+            ds_reaction = self.ds(reaction)
+            area = self._integral(self.weight * ds_reaction)
+            if area <= 0.0:
+                raise CaseError("no contact facets: the electrode does not touch the electrolyte",
+                                key=f"geometry.interfaces.'{interface.name}'")
+            side = _Side(interface, kinetics, reaction, area, self._dofs_on(reaction))
+            sheet = None
+            contact = self._contact(kinetics, temperature)
+            if has_sheet:
+                delta, pairing = self._sheet_space(interface, reaction, degree, normal)
+                side.sheet = (delta, pairing)
+                kinetic = 1.0 / (self.f * contact.exchange_current * (
+                    1.0 if contact.linear else contact.alpha_anodic + contact.alpha_cathodic))
+                scale = (normal + kinetic) * self.conductivity / self.thickness
+                sheet = Sheet(delta, constant(lateral), normal, self.ds(interface.contact_tag),
+                              constant(scale))
+            electrodes.append(Electrode(potential, contact, ds_reaction, sheet))
+            self.sides.append(side)
         self.nominal_area = self._nominal_area(stack_mesh)
-        if min(self.contact_area) <= 0.0:
-            raise ValueError("an electrode has no contact facets with the electrolyte")
 
         self.forms = electrolyte_forms(
-            self.phi,
-            self.voltage,
-            constant(self.conductivity),
-            self._kinetics(case.kinetics(below.name), temperature),
-            self._kinetics(case.kinetics(above.name), temperature),
-            self.ds_bottom,
-            self.ds_top,
-            constant(self.f),
-            self.applied_current,
-            constant(self.nominal_area),
-            constant(self.contact_area[0]),
-            self.set_voltage,
-            self.galvanostatic,
-            constant(self.conductivity / self.thickness),
+            self.phi, self.voltage, constant(self.conductivity), electrodes[0], electrodes[1],
+            constant(self.f), self.applied_current, constant(self.nominal_area),
+            constant(self.sides[0].area), self.set_voltage, self.galvanostatic,
+            constant(self.conductivity / self.thickness), self.weight,
         )
+        self.unknowns = self.forms.unknowns
         prefix = f"ssbstack_echem_{id(self)}_"
-        self.problem = dolfinx.fem.petsc.NonlinearProblem(
+        self.problem = NonlinearProblem(
             self.forms.residual,
-            [self.phi, self.voltage],
+            self.unknowns,
             kind="mpi",
             petsc_options_prefix=prefix,
             petsc_options=petsc_solver_options(case),
+            entity_maps=self.entity_maps or None,
+            bcs=self.bcs,
         )
-        compiled = {
-            name: dolfinx.fem.form(expr)
-            for name, expr in {
-                "joule": self.forms.joule_heating * ufl.dx(domain=self.mesh),
-                "current_bottom": self.forms.current_bottom * self.ds_bottom,
-                "current_top": self.forms.current_top * self.ds_top,
-                "power_bottom": self.forms.current_bottom * self.forms.eta_bottom * self.ds_bottom,
-                "power_top": self.forms.current_top * self.forms.eta_top * self.ds_top,
-            }.items()
-        }
-        self._post = compiled
-        self._kin = (case.kinetics(below.name), case.kinetics(above.name))
-        self._interface_dofs = tuple(
-            self._dofs_on(facet_tags, item.contact_tag) for item in self.interfaces
-        )
-        self._accepted = (self.phi.x.array.copy(), self.voltage.x.array.copy())
-        self._writer = None
-        if outdir is not None and case.outputs.fields and dolfinx.has_adios2:
-            self._writer = dolfinx.io.VTXWriter(
-                comm, Path(outdir) / "fields" / "electrolyte.bp", [self.phi], engine="BP4"
-            )
+        w = self.weight
+        posts = {"joule": self.forms.joule_heating * w * ufl.dx(domain=self.mesh)}
+        for name, electrode, current, eta in zip(SIDES, electrodes, self.forms.currents,
+                                                 self.forms.etas, strict=True):
+            posts[f"current_{name}"] = current * w * electrode.ds
+            posts[f"power_{name}"] = current * eta * w * electrode.ds
+        for k, dissipation in enumerate(self.forms.sheet_dissipation):
+            posts[f"sheet_{k}"] = dissipation
+        self._post = {name: dolfinx.fem.form(expr, entity_maps=self.entity_maps or None)
+                      for name, expr in posts.items()}
+        self._accepted = [u.x.array.copy() for u in self.unknowns]
+        self._profile: dict[str, Any] | None = None
+        self._last_values: dict[str, float] = {}
+        self._writers: list[Any] = []
+        if self.outdir is not None and case.outputs.fields and dolfinx.has_adios2:
+            flux_space = dolfinx.fem.functionspace(
+                self.mesh, ("Discontinuous Lagrange", 0, (self.mesh.geometry.dim,)))
+            self.current_field = dolfinx.fem.Function(flux_space, name="current_density")
+            self._flux = dolfinx.fem.Expression(
+                -self.conductivity * ufl.grad(self.phi), flux_space.element.interpolation_points)
+            fields = self.outdir / "fields"
+            self._writers = [
+                dolfinx.io.VTXWriter(comm, fields / "electrolyte.bp", [self.phi], engine="BP4"),
+                dolfinx.io.VTXWriter(comm, fields / "current.bp", [self.current_field],
+                                     engine="BP4"),
+            ]
 
     # -- set-up helpers ------------------------------------------------------------------------
+    def _weight(self, mesh: Any) -> Any:
+        """Integrand weight: 2πr on an axisymmetric r–z mesh (x = r), else 1."""
+        import ufl
+
+        if self.axisymmetric:
+            return 2.0 * math.pi * ufl.SpatialCoordinate(mesh)[0]
+        return 1.0
+
     def _integral(self, expression: Any) -> float:
         dolfinx = load_dolfinx()
         from mpi4py import MPI
 
-        local = dolfinx.fem.assemble_scalar(dolfinx.fem.form(expression))
-        return self.comm.allreduce(local, op=MPI.SUM)
+        form = dolfinx.fem.form(expression, entity_maps=self.entity_maps or None)
+        return self.comm.allreduce(dolfinx.fem.assemble_scalar(form), op=MPI.SUM)
 
     def _nominal_area(self, stack_mesh: StackMesh) -> float:
         """Projected electrode area: the measure of the bottom collector boundary (m² or m)."""
         import ufl
 
-        from ssbstack.meshing.tags import BOTTOM
-
         dolfinx = load_dolfinx()
         ds = ufl.Measure("ds", domain=stack_mesh.mesh, subdomain_data=stack_mesh.facet_tags)
         one = dolfinx.fem.Constant(stack_mesh.mesh, dolfinx.default_scalar_type(1.0))
-        return self._integral(one * ds(BOTTOM))
+        return self._integral(one * self._weight(stack_mesh.mesh) * ds(BOTTOM))
 
-    def _kinetics(self, kinetics: Kinetics | None, temperature: float) -> ContactKinetics:
-        assert kinetics is not None  # the schema guarantees kinetics on every interface
+    def _contact(self, kinetics: Kinetics, temperature: float) -> ContactKinetics:
         return ContactKinetics(
             kinetics.exchange_current(temperature),
             kinetics.alpha_anodic,
@@ -185,12 +294,39 @@ class ElectrochemistryModel:
             kinetics.form == "linear",
         )
 
-    def _dofs_on(self, facet_tags: Any, tag: int) -> np.ndarray:
+    def _facets(self, tags: tuple[int, ...]) -> np.ndarray:
+        return np.unique(np.concatenate([self.facet_tags.find(t) for t in tags])).astype(np.int32)
+
+    def _dofs_on(self, tags: tuple[int, ...]) -> np.ndarray:
+        """Local (owned and ghost) φ dofs on the facets with ``tags``."""
         dolfinx = load_dolfinx()
         fdim = self.mesh.topology.dim - 1
-        dofs = dolfinx.fem.locate_dofs_topological(self.space, fdim, facet_tags.find(tag))
-        owned = self.space.dofmap.index_map.size_local * self.space.dofmap.index_map_bs
-        return dofs[dofs < owned]
+        return dolfinx.fem.locate_dofs_topological(self.space, fdim, self._facets(tags))
+
+    def _sheet_space(self, interface: Interface, tags: tuple[int, ...], degree: int,
+                     normal: float) -> tuple[Any, np.ndarray]:
+        """δ on a facet submesh of the interface (δ = 0 on the contact facets when R_n = 0) and
+        its owned dofs → local φ dofs."""
+        dolfinx = load_dolfinx()
+
+        fdim = self.mesh.topology.dim - 1
+        sheet_mesh, entity_map, _, _ = dolfinx.mesh.create_submesh(
+            self.mesh, fdim, self._facets(tags))
+        self.entity_maps.append(entity_map)
+        space = dolfinx.fem.functionspace(sheet_mesh, ("Lagrange", degree))
+        delta = dolfinx.fem.Function(space, name=f"delta_{interface.name.replace('|', '_')}")
+        if normal == 0.0:
+            contact = self._facets((interface.contact_tag,))
+            cells = entity_map.sub_topology_to_topology(contact, inverse=True)
+            sheet_mesh.topology.create_connectivity(fdim, fdim)
+            dofs = dolfinx.fem.locate_dofs_topological(space, fdim, cells[cells >= 0])
+            self.bcs.append(dolfinx.fem.dirichletbc(dolfinx.default_scalar_type(0.0), dofs, space))
+        phi_dofs = self._dofs_on(tags)
+        owned = space.dofmap.index_map.size_local
+        pairing = _match_points(space.tabulate_dof_coordinates()[:owned],
+                                self.space.tabulate_dof_coordinates()[phi_dofs], phi_dofs,
+                                1e-9 * self.thickness)
+        return delta, pairing
 
     # -- runner interface ----------------------------------------------------------------------
     def columns(self) -> list[str]:
@@ -214,75 +350,176 @@ class ElectrochemistryModel:
                 message=f"electrochemistry Newton solve diverged (SNES reason {reason}) after "
                 f"{iterations} iterations; try a smaller current step or numerics.linear_solver",
             )
-        return StepResult(True, iterations, self._outputs(iterations))
+        for u in self.unknowns:
+            u.x.scatter_forward()
+        self._last_values = self._outputs(iterations)
+        return StepResult(True, iterations, dict(self._last_values))
+
+    def _total(self, name: str) -> float:
+        from mpi4py import MPI
+
+        dolfinx = load_dolfinx()
+        return self.comm.allreduce(dolfinx.fem.assemble_scalar(self._post[name]), op=MPI.SUM)
 
     def _outputs(self, iterations: int) -> dict[str, float]:
         from mpi4py import MPI
 
-        dolfinx = load_dolfinx()
-
-        def total(name: str) -> float:
-            return self.comm.allreduce(dolfinx.fem.assemble_scalar(self._post[name]), op=MPI.SUM)
-
         voltage = float(self.voltage.x.array[0])
-        current = total("current_bottom")  # A (per unit depth in 2D)
-        current_top = total("current_top")
+        current = self._total("current_bottom")  # A (per unit depth in planar 2D)
+        current_top = self._total("current_top")
+        sheets = sum(self._total(f"sheet_{k}") for k in range(len(self.forms.sheet_dissipation)))
         mean_density = current / self.nominal_area
         values = {"voltage_V": voltage, "newton_iterations": float(iterations)}
+        parts = ["ohmic_V", "kinetic_bottom_V", "kinetic_top_V", "interlayer_V", "constriction_V",
+                 "asr_ohm_m2"]
         if abs(current) > 0.0:
-            ohmic = total("joule") / current
+            ohmic = self._total("joule") / current
             values |= {
                 "ohmic_V": ohmic,
-                "kinetic_bottom_V": total("power_bottom") / current,
-                "kinetic_top_V": total("power_top") / current,
+                "kinetic_bottom_V": self._total("power_bottom") / current,
+                "kinetic_top_V": self._total("power_top") / current,
+                "interlayer_V": sheets / current,
                 "constriction_V": ohmic - mean_density * self.thickness / self.conductivity,
                 "asr_ohm_m2": voltage / mean_density,
             }
         else:
-            values |= dict.fromkeys(
-                ["ohmic_V", "kinetic_bottom_V", "kinetic_top_V", "constriction_V", "asr_ohm_m2"],
-                math.nan,
-            )
-        for side, dofs, kin, area, integral in zip(
-            ("bottom", "top"), self._interface_dofs, self._kin, self.contact_area,
-            (current, current_top), strict=True,
-        ):
-            local = self._local_current(dofs, kin, side)
+            values |= dict.fromkeys(parts, math.nan)
+        for name, side, integral in zip(SIDES, self.sides, (current, current_top), strict=True):
+            _, local = self.interface_current(side)
             peak = self.comm.allreduce(float(np.max(np.abs(local), initial=0.0)), op=MPI.MAX)
-            mean = abs(integral) / area
-            values[f"mean_current_{side}_A_m2"] = mean
-            values[f"max_current_{side}_A_m2"] = peak
-            values[f"hot_spot_factor_{side}"] = peak / mean if mean > 0 else math.nan
+            mean = abs(integral) / side.area
+            values[f"mean_current_{name}_A_m2"] = mean
+            values[f"max_current_{name}_A_m2"] = peak
+            values[f"hot_spot_factor_{name}"] = peak / mean if mean > 0 else math.nan
         values["charge_balance_A"] = current + current_top
         return values
 
-    def _local_current(self, dofs: np.ndarray, kinetics: Kinetics | None, side: str) -> np.ndarray:
-        """Anodic current density (A/m²) at the owned contact dofs of one electrode."""
-        assert kinetics is not None
-        phi_s = float(self.voltage.x.array[0]) if side == "bottom" else 0.0
-        eta = phi_s - self.phi.x.array[dofs]
-        i0 = kinetics.exchange_current(self.case.conditions.temperature)
-        if kinetics.form == "linear":
-            return i0 * self.f * eta
-        return i0 * (np.exp(kinetics.alpha_anodic * self.f * eta)
-                     - np.exp(-kinetics.alpha_cathodic * self.f * eta))
+    def interface_current(self, side: _Side) -> tuple[np.ndarray, np.ndarray]:
+        """Owned nodes (coordinates, m) and anodic current density into the electrolyte there
+        (A/m²) on one interface; bare interfaces also list their void nodes (j = 0)."""
+        index = self.sides.index(side)
+        kinetics = self._contact(side.kinetics, self.case.conditions.temperature)
+        owned = self.space.dofmap.index_map.size_local
+        coordinates = self.space.tabulate_dof_coordinates()
+        potential = float(self.voltage.x.array[0]) if index == 0 else 0.0
+        if side.sheet is not None:
+            delta, pairing = side.sheet
+            owned_delta = delta.function_space.dofmap.index_map.size_local
+            eta = potential + delta.x.array[:owned_delta] - self.phi.x.array[pairing]
+            return coordinates[pairing], butler_volmer(eta, kinetics, self.f, np.exp)
+        contact = side.phi_dofs[side.phi_dofs < owned]
+        current = butler_volmer(potential - self.phi.x.array[contact], kinetics, self.f, np.exp)
+        void = self._dofs_on((side.interface.void_tag,))
+        void = np.setdiff1d(void[void < owned], contact)
+        points = np.concatenate([coordinates[contact], coordinates[void]])
+        return points, np.concatenate([current, np.zeros(len(void))])
 
     def accept(self) -> None:
         """Keep the solved state as the initial guess for the next solve."""
-        self._accepted = (self.phi.x.array.copy(), self.voltage.x.array.copy())
+        self._accepted = [u.x.array.copy() for u in self.unknowns]
 
     def reject(self) -> None:
         """Return to the last accepted state."""
-        self.phi.x.array[:] = self._accepted[0]
-        self.voltage.x.array[:] = self._accepted[1]
+        for u, saved in zip(self.unknowns, self._accepted, strict=True):
+            u.x.array[:] = saved
+
+    def state(self) -> dict[str, Cellwise]:
+        """φ_e and the cell voltage of the accepted state (the next solve's initial guess)."""
+        self.reject()  # the accepted state is in the functions
+        return {"phi_e": function_rows(self.phi, self.cell_keys),
+                "cell_voltage": scalar_rows(self.voltage.x.array[0])}
+
+    def restore(self, arrays: dict[str, Cellwise]) -> None:
+        """Set the accepted state from a checkpoint."""
+        restore_function(self.phi, self.cell_keys, arrays["phi_e"])
+        self.voltage.x.array[:] = arrays["cell_voltage"][1][0, 0]
+        self.accept()
 
     def write_fields(self, time: float) -> None:
-        """Write φ_e to fields/electrolyte.bp (collective)."""
-        if self._writer is not None:
-            self._writer.write(time)
+        """Write φ_e and i to fields/*.bp; keep the interface profile of the largest current
+        (collective)."""
+        if self._writers:
+            self.current_field.interpolate(self._flux)
+        for writer in self._writers:
+            writer.write(time)
+        current = abs(self._last_values.get("mean_current_bottom_A_m2", 0.0))
+        if self.outdir is not None and (self._profile is None or current > self._profile["mean"]):
+            gathered = [self.comm.gather(self.interface_current(side), root=0)
+                        for side in self.sides]
+            self._profile = {"mean": current, "time": time, "sides": gathered}
 
     def close(self) -> None:
-        """Close the field writer (collective)."""
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
+        """Close the field writers and write the interface current profile (collective)."""
+        for writer in self._writers:
+            writer.close()
+        self._writers = []
+        if self._profile is not None and self.comm.rank == 0 and self.case.outputs.plots:
+            write_interface_profile(self._profile, self.sides, self.outdir, self.axisymmetric,
+                                    self.mesh.geometry.dim)
+        self._profile = None
+
+
+def _match_points(points: np.ndarray, candidates: np.ndarray, labels: np.ndarray,
+                  tolerance: float) -> np.ndarray:
+    """``labels`` of the candidate coinciding (within ``tolerance``, m) with each point."""
+    import itertools
+
+    def key(x: np.ndarray) -> tuple[int, ...]:
+        return tuple(np.rint(x / tolerance).astype(np.int64))
+
+    table = {key(x): int(label) for x, label in zip(candidates, labels, strict=True)}
+    offsets = list(itertools.product((0, -1, 1), repeat=points.shape[1]))
+    matched = np.empty(len(points), dtype=np.int64)
+    for i, x in enumerate(points):
+        base = np.array(key(x))
+        found = next((table[k] for k in (tuple(base + o) for o in offsets) if k in table), None)
+        if found is None:
+            raise RuntimeError(f"sheet node {x} has no electrolyte node (mesh not conforming)")
+        matched[i] = found
+    return matched
+
+
+def write_interface_profile(profile: dict[str, Any], sides: list[_Side], outdir: Path,
+                            axisymmetric: bool, gdim: int) -> None:
+    """interface_current.csv and .png: j (mA/cm²) along each interface (rank 0)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows, figure = [], plt.figure(figsize=(8, 4.5))
+    data = []
+    for name, side, gathered in zip(SIDES, sides, profile["sides"], strict=True):
+        points = np.concatenate([p for p, _ in gathered])
+        current = 0.1 * np.concatenate([j for _, j in gathered])  # A/m² → mA/cm²
+        data.append((name, side, points, current))
+        rows += [(name, *p, c) for p, c in zip(points, current, strict=True)]
+    if gdim == 3:
+        axes = figure.subplots(1, 2)
+        for axis, (name, side, points, current) in zip(axes, data, strict=True):
+            mapped = axis.scatter(1e6 * points[:, 0], 1e6 * points[:, 1], c=current, s=4,
+                                  cmap="viridis")
+            axis.set_title(f"{name}: {side.interface.name}")
+            axis.set_xlabel("x (µm)")
+            axis.set_ylabel("y (µm)")
+            axis.set_aspect("equal")
+            figure.colorbar(mapped, ax=axis, label="j into SE (mA/cm²)")
+    else:
+        axis = figure.subplots()
+        for name, side, points, current in data:
+            order = np.argsort(points[:, 0])
+            axis.plot(1e6 * points[order, 0], current[order], lw=1.2,
+                      label=f"{name}: {side.interface.name}")
+        axis.set_xlabel("r (µm)" if axisymmetric else "x (µm)")
+        axis.set_ylabel("j into electrolyte (mA/cm²)")
+        axis.grid(alpha=0.3)
+        axis.legend()
+    figure.suptitle(f"interface current density at t = {profile['time'] / 3600:.4g} h "
+                    f"(mean {0.1 * profile['mean']:.3g} mA/cm² on the bottom contact)")
+    figure.tight_layout()
+    figure.savefig(outdir / "interface_current.png", dpi=120)
+    plt.close(figure)
+    with open(outdir / "interface_current.csv", "w", encoding="utf-8") as handle:
+        handle.write("side,x_m,y_m,z_m,current_density_mA_cm2\n")
+        for name, *xyz, value in rows:
+            handle.write(f"{name},{xyz[0]:.9e},{xyz[1]:.9e},{xyz[2]:.9e},{value:.9e}\n")

@@ -1,21 +1,39 @@
-"""Li⁺ transport in the solid electrolyte with Butler–Volmer electrode contacts (physics.md §3.1–3.2).
+"""Li⁺ transport in the solid electrolyte, electrode kinetics and thin interlayers (physics.md §3.1–3.3).
 
 Forms only: no meshes are made, nothing is solved or written here.
 
-Unknowns: the electrolyte potential φ_e (V) in the electrolyte, and the cell voltage V (V, one
-global dof in a real space). The electrodes are equipotential (Li: σ ≈ 1.1×10⁷ S/m): the bottom
-electrode sits at φ_s = V, the top electrode at φ_s = 0 (ground).
+Unknowns: the electrolyte potential φ_e (V) in the electrolyte, the cell voltage V (V, one global
+dof in a real space) and, for an electrode with a thin interlayer, the sheet potential ψ (V) on the
+interface facets. The electrodes are equipotential (Li: σ ≈ 1.1×10⁷ S/m): the bottom electrode sits
+at φ_s = V, the top electrode at φ_s = 0 (ground).
 
 - bulk: ∇·(κ∇φ_e) = 0, i = −κ∇φ_e;
-- contact facets: the anodic current into the electrolyte is j = BV(η), η = φ_s − φ_e − U,
-  BV(η) = i₀ [exp(α_a f η) − exp(−α_c f η)] (or η / R_ct when linearised), f = F/RT;
+- bare contact: the anodic current into the electrolyte is j = BV(η), η = φ_s − φ_e on the contact
+  facets, BV(η) = i₀ [exp(α_a f η) − exp(−α_c f η)] (or i₀ f η when linearised), f = F/RT;
   void facets carry no term, so no current crosses them (natural no-flux condition);
+- thin interlayer (sheet, physics.md §3.3): the sheet covers the whole interface (contact and void
+  facets). Its potential is ψ = φ_s + δ; the unknown is the deviation δ from the electrode
+  potential. The electrode feeds the sheet through its contact facets with the normal area
+  resistance R_n, j_n = (φ_s − ψ)/R_n = −δ/R_n (R_n = 0: δ = 0 there, imposed by the caller as a
+  Dirichlet condition); the sheet passes current to the electrolyte everywhere with
+  j = BV(ψ − φ_e); and it carries current laterally with the sheet conductance G (S):
+  −∇_Γ·(G ∇_Γ δ) = j_n − j on the interface Γ. δ lives on a facet submesh; every sheet integral
+  is an electrolyte-mesh ``ds`` integral, where ∇δ is the gradient along the facet.
+  G = G_i + G_e: the sheet is assumed to hold a uniform Li activity (fast Li exchange between its
+  ionic and electronic carriers), so ionic and electronic lateral currents share one driving
+  potential and add; an electron-blocking layer contributes no G_e. With G = 0 and R_n = 0 the
+  sheet is exactly the bare contact. The δ row is multiplied by ``row_scale`` (dimensionless),
+  which leaves the solution unchanged and keeps its round-off at the scale of the φ_e rows;
 - control: galvanostatic ∫_bottom j dA = i_app A_nominal, or potentiostatic V = V_set, switched
   by the constant ``galvanostatic`` (1 or 0) so one compiled form serves every protocol step.
+
+Every integrand carries ``weight`` (1, or 2πr on an axisymmetric r–z mesh), so integrals are
+areas (m²) and currents (A) of the real cell; in planar 2D they are per unit depth (m, A/m).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,64 +53,106 @@ class ContactKinetics:
     linear: bool  # j = η f i₀ instead of Butler–Volmer (f = F/RT)
 
 
-def butler_volmer(eta: Any, kinetics: ContactKinetics, f: Any) -> Any:
-    """Anodic current density (A/m²) at overpotential ``eta`` (V); ``f`` = F/(RT) in 1/V."""
+def butler_volmer(eta: Any, kinetics: ContactKinetics, f: Any, exp: Callable = ufl.exp) -> Any:
+    """Anodic current density (A/m²) at overpotential ``eta`` (V); ``f`` = F/(RT) in 1/V.
+
+    ``exp`` is ``ufl.exp`` for forms or ``numpy.exp`` for nodal values."""
     i0 = kinetics.exchange_current
     if kinetics.linear:
         return i0 * f * eta
-    return i0 * (ufl.exp(kinetics.alpha_anodic * f * eta) - ufl.exp(-kinetics.alpha_cathodic * f * eta))
+    return i0 * (exp(kinetics.alpha_anodic * f * eta) - exp(-kinetics.alpha_cathodic * f * eta))
+
+
+@dataclass
+class Sheet:
+    """A thin interlayer on one electrode (physics.md §3.3)."""
+
+    deviation: Any  # δ = ψ − φ_s, Function on the interface facet mesh, V
+    lateral_conductance: Any  # G = G_i + G_e, S
+    normal_resistance: float  # R_n, Ω m² between the electrode and the sheet (0: δ = 0 there)
+    ds_contact: Any  # electrolyte-mesh measure of the facets where the electrode touches the sheet
+    row_scale: Any = 1.0  # multiplies the δ row (dimensionless)
+
+
+@dataclass
+class Electrode:
+    """One electrode as the electrolyte sees it."""
+
+    potential: Any  # φ_s, V (the cell voltage for the bottom electrode, 0 for the top)
+    kinetics: ContactKinetics
+    ds: Any  # facets where current enters the electrolyte: contacts (bare) or the whole interface
+    sheet: Sheet | None = None
+
+    def overpotential(self, phi: Any) -> Any:
+        """η = φ_s (+ δ under a sheet) − φ_e, V."""
+        if self.sheet is not None:
+            return self.potential + self.sheet.deviation - phi
+        return self.potential - phi
 
 
 @dataclass
 class ElectrolyteForms:
     """UFL pieces of the electrolyte problem, for the solver and for post-processing."""
 
-    residual: list[Any]  # blocks [φ_e, V]
-    current_bottom: Any  # anodic current density on the bottom contact facets, A/m²
-    current_top: Any  # anodic current density on the top contact facets, A/m² (negative when plated)
-    eta_bottom: Any
-    eta_top: Any
+    residual: list[Any]  # blocks [φ_e, V, δ of each sheet (bottom first)]
+    unknowns: list[Any]  # the Functions of those blocks
+    currents: tuple[Any, Any]  # anodic current density into the electrolyte (bottom, top), A/m²
+    etas: tuple[Any, Any]  # kinetic overpotentials (bottom, top), V
     joule_heating: Any  # κ |∇φ_e|², W/m³ (its integral / current = ohmic voltage)
+    sheet_dissipation: list[Any]  # per sheet: forms whose integral is the sheet's power, W
 
 
 def electrolyte_forms(
     phi: Any,
     voltage: Any,
     conductivity: Any,
-    bottom: ContactKinetics,
-    top: ContactKinetics,
-    ds_bottom: Any,
-    ds_top: Any,
+    bottom: Electrode,
+    top: Electrode,
     f: Any,
     applied_current: Any,
     nominal_area: Any,
-    contact_area: Any,
+    reaction_area: Any,
     set_voltage: Any,
     galvanostatic: Any,
     conductance_scale: Any,
+    weight: Any = 1.0,
 ) -> ElectrolyteForms:
-    """Residual of the electrolyte + cell-voltage problem.
+    """Residual of the electrolyte + cell-voltage (+ sheet) problem.
 
-    ``applied_current`` (A/m² of nominal area), ``nominal_area`` and ``contact_area`` (m² in 3D,
-    m in 2D) make the galvanostatic constraint ∫_bottom j = i_app A_nominal; ``set_voltage`` (V)
-    and ``conductance_scale`` (S/m², scales the potentiostatic row) serve potentiostatic steps.
+    ``applied_current`` (A/m² of nominal area), ``nominal_area`` and ``reaction_area`` (the
+    measure of ``bottom.ds``; m² in 3D and axisymmetric, m in planar 2D) make the galvanostatic
+    constraint ∫_bottom j = i_app A_nominal; ``set_voltage`` (V) and ``conductance_scale`` (S/m²,
+    scales the potentiostatic row) serve potentiostatic steps; ``weight`` is 1 or 2πr.
     """
-    space_phi, space_v = phi.function_space, voltage.function_space
-    v_phi = ufl.TestFunction(space_phi)
-    v_volt = ufl.TestFunction(space_v)
-    eta_bottom = voltage - phi
-    eta_top = -phi
-    j_bottom = butler_volmer(eta_bottom, bottom, f)
-    j_top = butler_volmer(eta_top, top, f)
-    dx = ufl.dx(domain=space_phi.mesh)
-    flux = conductivity * ufl.inner(ufl.grad(phi), ufl.grad(v_phi)) * dx
-    residual_phi = flux - j_bottom * v_phi * ds_bottom - j_top * v_phi * ds_top
-    galvanostatic_row = j_bottom - applied_current * nominal_area / contact_area
+    v_phi = ufl.TestFunction(phi.function_space)
+    v_volt = ufl.TestFunction(voltage.function_space)
+    dx = ufl.dx(domain=phi.function_space.mesh)
+    currents = tuple(butler_volmer(e.overpotential(phi), e.kinetics, f) for e in (bottom, top))
+    residual_phi = conductivity * ufl.inner(ufl.grad(phi), ufl.grad(v_phi)) * weight * dx
+    for electrode, current in zip((bottom, top), currents, strict=True):
+        residual_phi -= current * v_phi * weight * electrode.ds
+    galvanostatic_row = currents[0] - applied_current * nominal_area / reaction_area
     potentiostatic_row = conductance_scale * (voltage - set_voltage)
     residual_v = (
         galvanostatic * galvanostatic_row + (1 - galvanostatic) * potentiostatic_row
-    ) * v_volt * ds_bottom
+    ) * v_volt * weight * bottom.ds
+    residual, unknowns, dissipation = [residual_phi, residual_v], [phi, voltage], []
+    for electrode, current in zip((bottom, top), currents, strict=True):
+        sheet = electrode.sheet
+        if sheet is None:
+            continue
+        delta = sheet.deviation
+        w = ufl.TestFunction(delta.function_space)
+        lateral = sheet.lateral_conductance * ufl.inner(ufl.grad(delta), ufl.grad(delta))
+        row = (sheet.lateral_conductance * ufl.inner(ufl.grad(delta), ufl.grad(w))
+               + current * w) * weight * electrode.ds
+        power = lateral * weight * electrode.ds
+        if sheet.normal_resistance > 0.0:
+            row += delta / sheet.normal_resistance * w * weight * sheet.ds_contact
+            power += delta**2 / sheet.normal_resistance * weight * sheet.ds_contact
+        residual.append(sheet.row_scale * row)
+        unknowns.append(delta)
+        dissipation.append(power)
     joule = conductivity * ufl.inner(ufl.grad(phi), ufl.grad(phi))
-    return ElectrolyteForms(
-        [residual_phi, residual_v], j_bottom, j_top, eta_bottom, eta_top, joule
-    )
+    etas = (bottom.overpotential(phi), top.overpotential(phi))
+    return ElectrolyteForms(residual, unknowns, currents, etas, joule, dissipation)

@@ -1,0 +1,297 @@
+"""Verification of the electrochemistry model (physics.md §6.1–6.3, §6.5–6.6 for charge).
+
+Each ``verify_<name>(comm)`` returns ``(reference, computed, rel_error, tolerance)``. The cases are
+``cases/verification/echem_*.toml``; the MMS builds its own unit-square problem from the physics
+forms. Every check can fail: the references are independent closed forms, not model output.
+
+Exact references used here
+- flat stack, linear kinetics: V / i = L/κ + R_ct,b + R_ct,t + R_n (R_n: the sheet's normal
+  resistance); Butler–Volmer (α_a = α_c = 1/2): each electrode adds η = (2RT/F) asinh(i / 2i₀).
+- Holm (3D, axisymmetric r–z mesh): equipotential disc of radius a on a flux tube of radius b:
+  R_c = ρ/(4a) ψ(a/b), ψ(ε) = 1 − 1.40925 ε + 0.29591 ε³ (Roess; Yovanovich). ψ → 1 gives Holm's
+  half-space value ρ/(4a); the tube correction is applied, not neglected (ε = 0.1: ψ = 0.8594).
+- 2D strip: periodic strips of half-width a, period 2b, on a half-space (the SE is 3b thick):
+  ζ = sin(π z / 2b) maps the half-channel |x| < b, y > 0 onto the upper half-plane with the strip
+  on |ξ| < s = sin(π a / 2b); there the potential of current I (per unit depth) is
+  φ = (ρ I/π) Re arccosh(ζ/s) ≈ (ρ I/π) ln(2|ζ|/s), and |ζ| ≈ e^{π y/2b}/2 far away, so
+  φ ≈ ρ I y/(2b) + (ρ I/π) ln(1/s): R_c = (ρ/π) ln(1/sin(π a / 2b)) in Ω m, for the current I (A/m)
+  of one period of width 2b.
+- constriction values are the model's ``constriction_V`` (ohmic voltage minus i L/κ) divided by
+  the cell current; both converge from below (P1 energy), and the check also demands that the
+  error falls from a coarse mesh (sizes × 2) to the case's mesh.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ssbstack.physics.electrochemistry import FARADAY, GAS_CONSTANT
+
+CASES = Path(__file__).resolve().parents[3] / "cases" / "verification"
+STRIP_CURRENT = 10.0  # A/m² (1 mA/cm²) for linear checks; the answers do not depend on it
+SHEET_CONDUCTANCES = (0.0, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-1)  # S, hot-spot sweep
+_MMS_CACHE: dict[int, dict[str, float]] = {}
+
+
+def _solve_case(comm: Any, name: str, current: float, overrides: list[str] | None = None
+                ) -> tuple[dict[str, float], Any]:
+    """Mesh and solve one verification case at ``current`` (A/m²); the values and the model."""
+    from ssbstack.config.loader import load_case
+    from ssbstack.meshing.stack import build_mesh
+    from ssbstack.numerics.electrochemistry import ElectrochemistryModel
+    from ssbstack.numerics.model import Control
+
+    case = load_case(CASES / f"{name}.toml", overrides or [])
+    model = ElectrochemistryModel(case, build_mesh(case, comm), comm)
+    result = model.solve(0.0, 0.0, Control(current))
+    if not result.converged:
+        raise RuntimeError(f"{name}: {result.message}")
+    model.close()
+    return result.values, model
+
+
+def _relative(reference: float, computed: float) -> float:
+    return abs(computed - reference) / abs(reference)
+
+
+# -- flat stack -----------------------------------------------------------------------------------
+def _flat_reference(model: Any, current: float, butler_volmer: bool) -> float:
+    """Exact cell voltage (V) of the flat stack at ``current`` (A/m²)."""
+    from ssbstack.numerics.electrochemistry import sheet_properties
+
+    case = model.case
+    temperature = case.conditions.temperature
+    resistance = model.thickness / model.conductivity
+    for side in model.sides:
+        resistance += sheet_properties(case, side.interface)[1] if side.interface.sheets else 0.0
+    voltage = current * resistance
+    for side in model.sides:
+        r_ct = side.kinetics.charge_transfer_resistance
+        if butler_volmer:
+            i0 = GAS_CONSTANT * temperature / (FARADAY * r_ct)
+            voltage += 2.0 * GAS_CONSTANT * temperature / FARADAY * math.asinh(current / (2 * i0))
+        else:
+            voltage += current * r_ct
+    return voltage
+
+
+def verify_flat_asr_linear(comm: Any) -> tuple[float, float, float, float]:
+    """Flat full-contact stack, linear kinetics: ASR = L/κ + ΣR_ct + R_sheet exactly (Ω m²)."""
+    current = 20.0
+    values, model = _solve_case(comm, "echem_flat", current)
+    reference = _flat_reference(model, current, butler_volmer=False) / current
+    computed = values["asr_ohm_m2"]
+    return reference, computed, _relative(reference, computed), 1e-9
+
+
+def verify_flat_butler_volmer(comm: Any) -> tuple[float, float, float, float]:
+    """Flat stack, Butler–Volmer (α = 1/2) at 3 mA/cm²: V = i(L/κ + R_n) + Σ (2RT/F) asinh(i/2i₀)."""
+    current = 30.0
+    forms = ["electrochemistry.kinetics.form=butler-volmer",
+             "electrochemistry.interfaces.se|top_li.form=butler-volmer"]
+    values, model = _solve_case(comm, "echem_flat", current, forms)
+    reference = _flat_reference(model, current, butler_volmer=True)
+    computed = values["voltage_V"]
+    return reference, computed, _relative(reference, computed), 1e-9
+
+
+# -- constriction ---------------------------------------------------------------------------------
+def _constriction(comm: Any, name: str, refine: float) -> tuple[float, Any]:
+    """R_c (Ω; Ω m per unit depth in planar 2D) with the case's mesh sizes × ``refine``."""
+    from ssbstack.config.loader import load_case
+
+    mesh = load_case(CASES / f"{name}.toml").geometry.mesh
+    overrides = [f"geometry.mesh.{key}={getattr(mesh, key) * refine!r}"
+                 for key in ("interface", "edge", "bulk")]
+    values, model = _solve_case(comm, name, STRIP_CURRENT, overrides)
+    return values["constriction_V"] / (STRIP_CURRENT * model.nominal_area), model
+
+
+def _converged_constriction(comm: Any, name: str, reference_of: Any
+                            ) -> tuple[float, float, float, float]:
+    coarse, _ = _constriction(comm, name, 2.0)
+    fine, model = _constriction(comm, name, 1.0)
+    reference = reference_of(model)
+    error = _relative(reference, fine)
+    converging = error < _relative(reference, coarse)
+    return reference, fine, error if converging else math.inf, 0.02
+
+
+def verify_holm_constriction_axisymmetric(comm: Any) -> tuple[float, float, float, float]:
+    """One circular contact (a = 10 µm) on a thick SE (flux tube b = 100 µm): ρ/(4a) ψ(a/b)."""
+
+    def reference(model: Any) -> float:
+        b = model.case.geometry.electrolyte_radius
+        spec = model.case.geometry.interfaces["bottom_li|se"]
+        a = spec.position[0] - spec.radius
+        eps = a / b
+        return 1.0 / (4.0 * a * model.conductivity) * (1.0 - 1.40925 * eps + 0.29591 * eps**3)
+
+    return _converged_constriction(comm, "echem_holm", reference)
+
+
+def verify_strip_constriction_2d(comm: Any) -> tuple[float, float, float, float]:
+    """Periodic strip contacts (a = 25 µm, period 200 µm): (ρ/π) ln(1/sin(πa/2b)) in Ω m."""
+
+    def reference(model: Any) -> float:
+        b = model.case.geometry.width / 2.0
+        a = b - model.case.geometry.interfaces["bottom_li|se"].radius
+        return math.log(1.0 / math.sin(math.pi * a / (2.0 * b))) / (math.pi * model.conductivity)
+
+    return _converged_constriction(comm, "echem_strip", reference)
+
+
+# -- sheets and charge ----------------------------------------------------------------------------
+def _sheet_void(comm: Any, conductance: float, current: float = 30.0) -> dict[str, float]:
+    overrides = [f"materials.MIEC.sheet_electronic_conductance={conductance!r}"]
+    return _solve_case(comm, "echem_sheet_void", current, overrides)[0]
+
+
+def hot_spot_sweep(comm: Any) -> list[float]:
+    """Hot-spot factor of the bottom interface for each of ``SHEET_CONDUCTANCES``."""
+    return [_sheet_void(comm, g)["hot_spot_factor_bottom"] for g in SHEET_CONDUCTANCES]
+
+
+def verify_sheet_hot_spot_monotone(comm: Any) -> tuple[float, float, float, float]:
+    """A MIEC sheet over a void: the hot-spot factor falls strictly with G = 0 … 0.1 S and tends to 1.
+
+    Reference: 1 (uniform current); computed: the factor at the largest G; the error is ∞ when
+    any step of the sweep does not decrease the factor."""
+    factors = hot_spot_sweep(comm)
+    monotone = all(b < a for a, b in itertools.pairwise(factors))
+    computed = factors[-1]
+    return 1.0, computed, abs(computed - 1.0) if monotone else math.inf, 0.01
+
+
+def verify_charge_conservation(comm: Any) -> tuple[float, float, float, float]:
+    """Butler–Volmer, void and sheet at 3 mA/cm²: current out (top) = current in (applied)."""
+    _, model = _solve_case(comm, "echem_sheet_void", 30.0,
+                           ["materials.MIEC.sheet_electronic_conductance=1e-3"])
+    reference = 30.0 * model.nominal_area
+    current_in = model._total("current_bottom")
+    current_out = -model._total("current_top")
+    error = max(abs(current_in - reference), abs(current_out - reference)) / reference
+    return reference, current_out, error, 1e-10
+
+
+# -- method of manufactured solutions -------------------------------------------------------------
+def _mms_errors(comm: Any, n: int) -> tuple[float, float, float]:
+    """L2 and H1-seminorm errors of φ_e and L2 error of ψ on an n × n unit square (P1)."""
+    import basix.ufl
+    import dolfinx.fem.petsc
+    import ufl
+
+    from ssbstack.compat import load_dolfinx
+    from ssbstack.physics.electrochemistry import (
+        ContactKinetics,
+        Electrode,
+        Sheet,
+        butler_volmer,
+        electrolyte_forms,
+    )
+
+    dolfinx = load_dolfinx()
+    mesh = dolfinx.mesh.create_unit_square(comm, n, n)
+    fdim = 1
+    mesh.topology.create_connectivity(fdim, 2)
+    bottom = dolfinx.mesh.locate_entities_boundary(mesh, fdim, lambda x: np.isclose(x[1], 0.0))
+    top = dolfinx.mesh.locate_entities_boundary(mesh, fdim, lambda x: np.isclose(x[1], 1.0))
+    contact = dolfinx.mesh.locate_entities_boundary(
+        mesh, fdim, lambda x: np.isclose(x[1], 0.0) & (x[0] <= 0.5 + 1e-12))
+    values = np.full(len(bottom), 2, dtype=np.int32)
+    values[np.isin(bottom, contact)] = 1
+    facets = np.concatenate([bottom, top])
+    order = np.argsort(facets)
+    tags = dolfinx.mesh.meshtags(mesh, fdim, facets[order], np.concatenate(
+        [values, np.full(len(top), 3, dtype=np.int32)])[order])
+    ds = ufl.Measure("ds", domain=mesh, subdomain_data=tags, metadata={"quadrature_degree": 6})
+    dx = ufl.Measure("dx", domain=mesh, metadata={"quadrature_degree": 6})
+    sheet_mesh, entity_map, _, _ = dolfinx.mesh.create_submesh(mesh, fdim, bottom)
+
+    space = dolfinx.fem.functionspace(mesh, ("Lagrange", 1))
+    real = dolfinx.fem.functionspace(mesh, basix.ufl.real_element(mesh.basix_cell(), ()))
+    sheet_space = dolfinx.fem.functionspace(sheet_mesh, ("Lagrange", 1))
+    phi, voltage = dolfinx.fem.Function(space), dolfinx.fem.Function(real)
+    delta = dolfinx.fem.Function(sheet_space)
+
+    def constant(value: float) -> Any:
+        return dolfinx.fem.Constant(mesh, dolfinx.default_scalar_type(value))
+
+    kappa, f, lateral, normal, scale = 2.0, 20.0, 0.3, 1.0, 0.5
+    x = ufl.SpatialCoordinate(mesh)
+    phi_exact = 0.1 * ufl.cos(ufl.pi * x[0]) * (1 + x[1] ** 2) + 0.2 * x[1]
+    psi_exact = 0.3 + 0.05 * ufl.cos(ufl.pi * x[0])
+    v_exact = 0.5
+    kinetics_b = ContactKinetics(constant(1.0), 0.4, 0.6, False)
+    kinetics_t = ContactKinetics(constant(0.5), 0.5, 0.5, False)
+    sheet = Sheet(delta, constant(lateral), normal, ds(1), constant(scale))
+    electrodes = (Electrode(voltage, kinetics_b, ds((1, 2)), sheet),
+                  Electrode(constant(0.0), kinetics_t, ds(3)))
+    forms = electrolyte_forms(
+        phi, voltage, constant(kappa), *electrodes, constant(f), constant(0.0), constant(1.0),
+        constant(1.0), constant(v_exact), constant(0.0), constant(1.0))
+    # Manufactured sources: bulk −∇·(κ∇φ), boundary κ∂φ/∂n − j, sheet −G δ'' + j − j_n χ_contact
+    # (the sheet row carries the same row scale as the physics forms); δ = ψ − V.
+    normal_vector = ufl.FacetNormal(mesh)
+    flux = kappa * ufl.dot(ufl.grad(phi_exact), normal_vector)
+    j_b = butler_volmer(psi_exact - phi_exact, kinetics_b, f)
+    j_t = butler_volmer(0.0 - phi_exact, kinetics_t, f)
+    v_phi, w = ufl.TestFunction(space), ufl.TestFunction(sheet_space)
+    residual = list(forms.residual)
+    residual[0] += (ufl.div(kappa * ufl.grad(phi_exact)) * v_phi * dx
+                    - (flux - j_b) * v_phi * ds((1, 2)) - (flux - j_t) * v_phi * ds(3))
+    j_n = (v_exact - psi_exact) / normal
+    residual[2] -= scale * ((-lateral * ufl.div(ufl.grad(psi_exact)) + j_b) * w * ds((1, 2))
+                            - j_n * w * ds(1))
+    delta_exact = psi_exact - v_exact
+    problem = dolfinx.fem.petsc.NonlinearProblem(
+        residual, forms.unknowns, kind="mpi", entity_maps=[entity_map],
+        petsc_options_prefix=f"ssbstack_mms_{n}_",
+        petsc_options={"snes_type": "newtonls", "snes_rtol": 1e-12, "snes_atol": 1e-14,
+                       "snes_max_it": 30, "ksp_type": "preonly", "pc_type": "lu",
+                       "pc_factor_mat_solver_type": "mumps", "snes_error_if_not_converged": True})
+    problem.solve()
+    for u in forms.unknowns:
+        u.x.scatter_forward()
+    from mpi4py import MPI
+
+    def norm(expression: Any) -> float:
+        form = dolfinx.fem.form(expression, entity_maps=[entity_map])
+        return math.sqrt(comm.allreduce(dolfinx.fem.assemble_scalar(form), op=MPI.SUM))
+
+    error = phi - phi_exact
+    return (norm(error**2 * dx), norm(ufl.inner(ufl.grad(error), ufl.grad(error)) * dx),
+            norm((delta - delta_exact) ** 2 * ds((1, 2))))
+
+
+def mms_rates(comm: Any) -> dict[str, float]:
+    """Observed convergence rates of φ (L2, H1) and ψ (L2) between n = 16 and 32 (cached)."""
+    key = comm.py2f()
+    if key not in _MMS_CACHE:
+        coarse, fine = _mms_errors(comm, 16), _mms_errors(comm, 32)
+        rates = [math.log2(c / f) for c, f in zip(coarse, fine, strict=True)]
+        _MMS_CACHE[key] = dict(zip(("phi_l2", "phi_h1", "psi_l2"), rates, strict=True))
+    return _MMS_CACHE[key]
+
+
+def verify_mms_rate_l2(comm: Any) -> tuple[float, float, float, float]:
+    """MMS, coupled BV + sheet problem, P1: L2 rate of φ_e → 2."""
+    rate = mms_rates(comm)["phi_l2"]
+    return 2.0, rate, _relative(2.0, rate), 0.05
+
+
+def verify_mms_rate_h1(comm: Any) -> tuple[float, float, float, float]:
+    """MMS, coupled BV + sheet problem, P1: H1-seminorm rate of φ_e → 1."""
+    rate = mms_rates(comm)["phi_h1"]
+    return 1.0, rate, _relative(1.0, rate), 0.05
+
+
+def verify_mms_rate_sheet_l2(comm: Any) -> tuple[float, float, float, float]:
+    """MMS, coupled BV + sheet problem, P1: L2 rate of the sheet potential ψ → 2."""
+    rate = mms_rates(comm)["psi_l2"]
+    return 2.0, rate, _relative(2.0, rate), 0.05

@@ -1,0 +1,62 @@
+"""The electrochemistry verification checks pass, in serial and on 2 ranks with the same numbers.
+
+The checks themselves are in :mod:`ssbstack.verification.electrochemistry` (exact references,
+MMS rates, Holm/strip constriction, sheet hot spot, charge conservation); here they are run as
+tests, and a child script prints the computed values at full precision on 1 and 2 ranks.
+"""
+
+import itertools
+import json
+import subprocess
+import sys
+
+import pytest
+from mpi4py import MPI
+
+from conftest import ROOT, run_mpi
+from ssbstack.verification import discover, run_check
+from ssbstack.verification.electrochemistry import SHEET_CONDUCTANCES, hot_spot_sweep
+
+CHECKS = {name: check for name, check in discover().items() if name.startswith("electrochemistry.")}
+PARALLEL = ["flat_asr_linear", "flat_butler_volmer", "charge_conservation", "mms_rate_l2",
+            "mms_rate_sheet_l2", "sheet_hot_spot_monotone"]
+SCRIPT = f"""
+import json
+from mpi4py import MPI
+from ssbstack.verification import discover
+checks = discover()
+out = {{n: checks["electrochemistry." + n](MPI.COMM_WORLD)[1] for n in {PARALLEL!r}}}
+if MPI.COMM_WORLD.rank == 0:
+    print("RESULT " + json.dumps(out))
+"""
+
+
+@pytest.mark.parametrize("name", sorted(CHECKS))
+def test_check_passes(name):
+    result = run_check(name, CHECKS[name], MPI.COMM_WORLD)
+    assert result.passed, result
+
+
+def test_hot_spot_falls_strictly_with_sheet_conductance():
+    factors = hot_spot_sweep(MPI.COMM_WORLD)
+    assert len(factors) == len(SHEET_CONDUCTANCES)
+    assert factors[0] > 2.0  # no lateral conduction: the void carries nothing
+    assert all(b < a for a, b in itertools.pairwise(factors)), factors
+
+
+def _values(output: str) -> dict:
+    line = next(x for x in output.splitlines() if x.startswith("RESULT "))
+    return json.loads(line.removeprefix("RESULT "))
+
+
+def test_one_and_two_ranks_give_the_same_numbers(tmp_path):
+    script = tmp_path / "checks.py"
+    script.write_text(SCRIPT, encoding="utf-8")
+    serial = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                            timeout=300, cwd=ROOT)
+    assert serial.returncode == 0, serial.stderr
+    parallel = run_mpi([str(script)], ranks=2, timeout=300)
+    assert parallel.returncode == 0, parallel.stderr
+    one, two = _values(serial.stdout), _values(parallel.stdout)
+    for name in PARALLEL:
+        assert two[name] == pytest.approx(one[name], rel=1e-8), name
