@@ -20,7 +20,8 @@ MESHES = ROOT / "meshes"
 
 
 def file_case(kind: str, path: Path, **extra):
-    return reference_case(kind, {"kind": "file", "file": str(path)}, replace=True, **extra)
+    geometry = {"kind": "file", "file": str(path), "file_kind": kind}
+    return reference_case(kind, geometry, replace=True, **extra)
 
 
 def test_mesh_case_writes_xdmf_msh_and_json_that_read_back(tmp_path):
@@ -44,11 +45,9 @@ def test_mesh_case_writes_xdmf_msh_and_json_that_read_back(tmp_path):
 def test_reference_meshes_are_a_geometry_source(name):
     kind = name.split(".")[0]
     stack_mesh = build_mesh(file_case(kind, MESHES / name), MPI.COMM_WORLD)
-    measures = tagged_measures(stack_mesh)
+    assert stack_mesh.kind == kind
+    measures = tagged_measures(stack_mesh)  # axisymmetric: 2πr-weighted (file_kind)
     exact = kind != "disc3d"
-    if kind == "axisymmetric":  # a file carries no axisymmetry: measure the r-weighted way
-        stack_mesh.kind = "axisymmetric"
-        measures = tagged_measures(stack_mesh)
     nominal = nominal_measures(reference_case(kind))
     for layer in stack_mesh.tags.layers:
         rel = 1e-10 if exact and kind != "box3d" else 1e-2  # box3d reference has a rough top

@@ -8,7 +8,7 @@ Kinds (``kind``):
 - ``box3d``: 3D RVE, ``width`` (x) × ``depth`` (y), z up the stack;
 - ``disc3d``: 3D whole cell, discs of the same radii as ``axisymmetric``;
 - ``file``: an external ``.msh`` (physical names = layer/facet names) or ``.vtu`` (integer tags of
-  the tag table) read through gmsh/meshio.
+  the tag table) read through gmsh/meshio; ``file_kind`` says which of the above it represents.
 
 Interface morphology is keyed by interface name ``"lower|upper"`` (see :mod:`ssbstack.meshing.tags`)
 in ``[geometry.interfaces."lower|upper"]``; interfaces not listed are in full contact.
@@ -117,6 +117,9 @@ class Geometry(Section):
     )
     file: str | None = Field(None, description="mesh file for kind = 'file' (.msh or .vtu)")
     file_unit: Length = Field(1.0, gt=0.0, description="length of one file coordinate unit, m")
+    file_kind: Literal["planar2d", "axisymmetric", "box3d", "disc3d"] | None = Field(
+        None, description="what a mesh file represents ('axisymmetric': x is r, 2πr weights)"
+    )
     sheet_threshold: Length = Field(
         1e-6, gt=0.0, description="layers thinner than this are interface sheets, m"
     )

@@ -168,7 +168,8 @@ def read_mesh(xdmf: str | Path, case: Case, comm: Any) -> StackMesh:
         mesh.topology.create_connectivity(mesh.topology.dim - 1, mesh.topology.dim)
         cell_tags = handle.read_meshtags(mesh, name="cell_tags")
         facet_tags = handle.read_meshtags(mesh, name="facet_tags")
-    return StackMesh(mesh, cell_tags, facet_tags, case.tags, case.geometry.kind,
+    return StackMesh(mesh, cell_tags, facet_tags, case.tags,
+                     case.geometry.file_kind or case.geometry.kind,
                      quality_report(mesh, comm))
 
 

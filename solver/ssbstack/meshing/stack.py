@@ -416,7 +416,7 @@ def build_mesh(case: Case, comm: Any, *, keep_msh: bool = False) -> StackMesh:
     data.mesh.geometry.x[:] *= result["unit"]
     data.facet_tags.name = "facet_tags"
     data.cell_tags.name = "cell_tags"
-    kind = case.geometry.kind
+    kind = case.geometry.file_kind or case.geometry.kind
     stack_mesh = StackMesh(data.mesh, data.cell_tags, data.facet_tags, case.tags, kind, msh=msh)
     stack_mesh.quality = quality_report(data.mesh, comm)
     stack_mesh.quality["gmsh_seconds"] = result["gmsh_seconds"]
