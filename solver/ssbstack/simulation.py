@@ -75,9 +75,11 @@ def run_case(case: Case, resolved: str, outdir: Path, comm: Any, *, overwrite: b
     stack_mesh = build_mesh(case, comm)
     record.timing("mesh", time.perf_counter() - started)
     cells = stack_mesh.mesh.topology.index_map(stack_mesh.mesh.topology.dim).size_global
-    log(f"mesh: {case.geometry.kind}, {cells} cells, layers {', '.join(case.tags.layers)}")
-    record.update(mesh={"kind": case.geometry.kind, "cells": cells,
-                        "quality": getattr(stack_mesh, "quality", None)})
+    quality = stack_mesh.quality
+    log(f"mesh: {case.geometry.kind}, {cells} cells, layers {', '.join(case.tags.layers)}; "
+        f"min quality {quality['quality_min']:.3f}, edges {quality['edge_min_m']:.3g}–"
+        f"{quality['edge_max_m']:.3g} m")
+    record.update(mesh={"kind": case.geometry.kind, **quality})
 
     started = time.perf_counter()
     models = build_models(case, stack_mesh, comm, outdir)

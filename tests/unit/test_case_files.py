@@ -34,6 +34,12 @@ def test_overrides_change_values_and_create_tables():
     assert case.numerics.element_degree == 2 and case.outputs.plots is False
 
 
+def test_override_keys_may_be_quoted():
+    case = load_case(DEMO, ['geometry.interfaces."bottom_li|se".morphology=single_void',
+                            'geometry.interfaces."bottom_li|se".radius=20 um'])
+    assert case.geometry.interfaces["bottom_li|se"].radius == pytest.approx(20e-6)
+
+
 def test_resolved_case_loads_back_identically(tmp_path):
     case = load_case(DEMO, ["geometry.width=80 um"])
     resolved = tmp_path / "case.resolved.json"

@@ -13,6 +13,7 @@ Every failure raises :class:`~ssbstack.errors.CaseError` naming the file and key
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,7 @@ def load_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
     if path in _chain:
         raise CaseError("extends loops back to itself", file=str(path))
     data = _read(path)
+    _resolve_file_paths(data, path.parent)
     parent = data.pop("extends", None)
     if parent is None:
         return data
@@ -74,6 +76,15 @@ def load_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
     return merge(load_raw(parent_path, (*_chain, path)), data)
 
 
+def _resolve_file_paths(data: dict[str, Any], folder: Path) -> None:
+    """Make a relative ``geometry.file`` relative to the case file that names it."""
+    geometry = data.get("geometry")
+    if isinstance(geometry, dict) and isinstance(geometry.get("file"), str):
+        target = Path(geometry["file"])
+        if not target.is_absolute():
+            geometry["file"] = str(folder / target)
+
+
 def parse_override(text: str) -> tuple[list[str], Any]:
     """Split ``a.b.c=value`` into a key path and a value."""
     key, sep, raw = text.partition("=")
@@ -83,7 +94,8 @@ def parse_override(text: str) -> tuple[list[str], Any]:
         value = tomllib.loads(f"v = {raw.strip()}")["v"]
     except tomllib.TOMLDecodeError:
         value = raw.strip()
-    return [part.strip() for part in key.strip().split(".")], value
+    parts = re.findall(r'"([^"]*)"|([^."]+)', key.strip())
+    return [(quoted or plain).strip() for quoted, plain in parts], value
 
 
 def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
@@ -164,9 +176,16 @@ def build_case(data: dict[str, Any], *, file: str = "<case>") -> Case:
 
 def load_case(path: str | Path, overrides: list[str] | None = None) -> Case:
     """Load, merge, override and validate a case file."""
+    from ssbstack.meshing.stack import check_geometry
+
     path = Path(path)
     data = apply_overrides(load_raw(path), list(overrides or []))
-    return build_case(data, file=str(path))
+    case = build_case(data, file=str(path))
+    try:
+        check_geometry(case)  # cross-checks of [geometry] against the stack, without gmsh
+    except CaseError as exc:
+        raise CaseError(exc.detail, file=str(path), key=exc.key) from None
+    return case
 
 
 def resolved_json(case: Case) -> str:
