@@ -2,11 +2,11 @@
 
     python compare_timeseries.py [--rtol 1e-8] [--atol 1e-12] [--ignore REGEX] REF.csv OTHER.csv [...]
 
-Numbers a, b agree when |a - b| <= rtol * max(|a|, |b|, floor), where floor = 1e-6 * (largest |value| of
-that column in the reference), so values that cross zero are not judged by their rounding noise, or
-when both are at most atol in magnitude: quantities that are zero in exact arithmetic (a constriction
-voltage of a planar interface, a charge balance) come out as 1e-18..1e-15 rounding noise that differs
-with the rank count.
+Numbers a, b agree when |a - b| <= rtol * max(|a|, |b|, floor), where floor = 1e-6 * (largest |value| in
+the reference among the columns with the same unit suffix: all *_V columns, all *_A_m2 columns, ...), or
+when both are at most atol in magnitude. A small quantity that is a difference of large ones (a 2e-10 V
+interlayer drop out of potentials of 0.4 V) carries rounding noise of the large ones (1e-18 V), which
+differs with the rank count; so does a quantity that is zero in exact arithmetic (a charge balance).
 Columns whose name matches --ignore (default: wall-clock/timing/host columns) are skipped; other
 non-numeric cells must be equal. Stdlib only. Exit code 1 on any difference.
 """
@@ -33,6 +33,19 @@ def num(s):
         return None
 
 
+UNIT_HEADS = {"A", "V", "W", "ohm", "S", "mol", "C", "J", "Pa", "N"}
+
+
+def unit(name):
+    """Unit suffix of a column name: 'voltage_V' -> 'V', 'mean_current_A_m2' -> 'A_m2', else the name."""
+    parts = name.split("_")
+    if len(parts) >= 3 and parts[-2] in UNIT_HEADS:
+        return "_".join(parts[-2:])
+    if len(parts) >= 2 and (parts[-1] in UNIT_HEADS or parts[-1] in {"s", "m", "K", "h"}):
+        return parts[-1]
+    return name
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rtol", type=float, default=1e-8)
@@ -44,10 +57,14 @@ def main():
     head, ref = load(a.ref)
     ign = re.compile(a.ignore)
     cols = [i for i, h in enumerate(head) if not ign.search(h)]
-    scale = {}
+    colmax = {}
     for i in cols:
         vals = [abs(v) for v in (num(r[i]) for r in ref if i < len(r)) if v is not None and math.isfinite(v)]
-        scale[i] = 1e-6 * max(vals, default=0.0)
+        colmax[i] = max(vals, default=0.0)
+    groupmax = {}
+    for i in cols:
+        groupmax[unit(head[i])] = max(groupmax.get(unit(head[i]), 0.0), colmax[i])
+    scale = {i: 1e-6 * groupmax[unit(head[i])] for i in cols}
     bad = 0
     for path in a.others:
         h2, rows = load(path)
