@@ -43,6 +43,9 @@ BASE_IMAGE="localhost/ssbstack-base:$SUITE-$SOURCE_DATE_EPOCH"
 CASE="${SSB_CASE:-cases/badding2025/ex1_agmg_ccd.toml}"
 RTOL="${SSB_RTOL:-1e-8}"
 
+CLEANUP=()
+cleanup() { local d; for d in "${CLEANUP[@]}"; do rm -rf "$d"; done; rm -f "$BASE_TAR.tmp"; }
+trap cleanup EXIT
 say() { printf '[container] %s\n' "$*" >&2; }
 die() { printf '[container] ERROR: %s\n' "$*" >&2; exit 1; }
 now() { date +%s; }
@@ -157,7 +160,7 @@ make_base_tar() {
   local mirror rootfs t0; mirror=$(debian_mirror); t0=$(now)
   mkdir -p "$(dirname "$BASE_TAR")"
   rootfs=$(mktemp -d "${TMPDIR:-/tmp}/ssbstack-rootfs.XXXX")
-  trap 'rm -rf "$rootfs"' RETURN
+  CLEANUP+=("$rootfs")
   say "debootstrap --variant=minbase $SUITE from $mirror (SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH)"
   debootstrap --variant=minbase --arch="$(dpkg --print-architecture)" --components=main \
       --keyring=/usr/share/keyrings/debian-archive-keyring.gpg \
@@ -192,6 +195,7 @@ CONF
       --mtime="@$SOURCE_DATE_EPOCH" --clamp-mtime --xattrs --xattrs-include='security.capability' \
       --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime .
   mv "$BASE_TAR.tmp" "$BASE_TAR"
+  rm -rf "$rootfs"
   (cd "$(dirname "$BASE_TAR")" && sha256sum "$(basename "$BASE_TAR")" >"$(basename "$BASE_TAR").sha256")
   say "base rootfs: $BASE_TAR, $(du -h "$BASE_TAR" | cut -f1), sha256 $(cut -c1-16 "$BASE_TAR.sha256")…, $(( $(now) - t0 )) s"
 }
