@@ -128,3 +128,16 @@ def test_two_ranks_give_the_serial_pressure_history():
     for a, b in zip(serial, parallel, strict=True):
         for key in ("stack_pressure_Pa", "plate_displacement_m", "li_thickness_m"):
             assert b[key] == pytest.approx(a[key], rel=1e-7, abs=1e-15)
+
+
+def test_seating_case_declares_exactly_one_calibrated_parameter():
+    path = checks.CASES.parent / "ham2024" / "seating_hold_25MPa.toml"
+    assert "seating" in path.name
+    case = load_case(path)
+    calibrated = [key for key, note in case.provenance.items() if note["status"] == "calibrated"
+                  and not key.startswith("materials.")]  # Li creep law: calibrated elsewhere
+    assert calibrated == ["mechanics.stiffness"]
+    assert case.mechanics.fixture == "fixed_gap" and case.conditions.stack_pressure == 25e6
+    assert case.targets["drop_30min_RT"].value == 2.2
+    assert case.targets["drop_30min_40C"].value == 5.6
+    assert case.protocol.expanded()[0].duration == 24 * 3600.0

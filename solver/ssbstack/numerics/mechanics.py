@@ -151,6 +151,11 @@ class MechanicsModel:
         dxi = ufl.Measure("dx", domain=mesh, subdomain_data=marker,
                           metadata={"quadrature_degree": qdeg, "quadrature_scheme": "default"})
         self.interface_volume = dolfinx.fem.form(weight * dxi(1))
+        dS = ufl.Measure("dS", domain=mesh, subdomain_data=stack_mesh.facet_tags)
+        first_interface = self.tags.interfaces[0].contact_tag if self.tags.interfaces else -1
+        self.interface_area = dolfinx.fem.form(ufl.avg(weight) * dS(first_interface))
+        self.interface_lift = dolfinx.fem.form(
+            ufl.avg(self.u_total[self.vert]) * ufl.avg(weight) * dS(first_interface))
         self.interface_rate = dolfinx.fem.form(self.rate_q * weight * dxi(1))
 
         self.PETSc = PETSc
@@ -356,6 +361,14 @@ class MechanicsModel:
         volume = self._sum(self.volume_first if which == 0 else self.volume_last)
         return volume / self._sum(self.top_area if which else self.bottom_area)
 
+    def li_thickness(self) -> float:
+        """Mean thickness (m) of the first layer; on a fixed (small-strain) mesh the initial one
+        plus the mean displacement of its top (the first interface; its bottom is fixed)."""
+        thickness = self.electrode_thickness(0)
+        if self.config.large_deformation or not self.tags.interfaces:
+            return thickness
+        return thickness + self._sum(self.interface_lift) / self._sum(self.interface_area)
+
     def layer_volume(self, which: int) -> float:
         """Volume of the first (0) or last (−1) layer (m³; m² per metre of depth in 2D)."""
         return self._sum(self.volume_first if which == 0 else self.volume_last)
@@ -363,11 +376,18 @@ class MechanicsModel:
     # --- one sub-step -------------------------------------------------------------------------
 
     def _stripping_strain(self, h: float, current_density: float) -> np.ndarray:
-        """Eigenstrain increments for a sub-step ``h`` under ``current_density`` (A/m²)."""
+        """Eigenstrain increments for a sub-step ``h`` under ``current_density`` (A/m²).
+
+        v = j Ω/F strips the first layer and plates the last one (positive j), each only if it is
+        a metal; the thickness-direction eigenstrain −v h / H is spread over the layer (H its mean
+        thickness), so the layer's volume changes by exactly v h A.
+        """
         eigen = np.zeros((self.state.stress.shape[0], self.ncomp))
         if current_density == 0.0 or h == 0.0:
             return eigen
         for which, points, sign in ((0, self.strip_points, -1.0), (-1, self.plate_points, 1.0)):
+            if self.case.material(self.electrodes[which]).kind != "metal":
+                continue  # a cathode's volume change is not Li plating
             omega = self.molar_volume[self.electrodes[which]]
             if omega is None:
                 key = f"materials.{self.case.layer(self.electrodes[which]).material}.molar_volume"
@@ -393,6 +413,7 @@ class MechanicsModel:
         p0 = self.case.conditions.stack_pressure
         stress = dp = None
         round_off = False  # last correction at round-off level
+        first = 0.0
         for iteration in range(numerics.newton_max_iterations + 1):
             self.du.x.scatter_forward()
             strain = self.strain_expr.eval(self.mesh, np.arange(self.ncells, dtype=np.int32))
@@ -413,10 +434,13 @@ class MechanicsModel:
             scale = max(abs(force), abs(target) * area if math.isfinite(target) else 0.0,
                         1e3 * area)
             balanced = abs(balance) <= rtol * scale
-            if (self.b.norm() <= rtol * scale and balanced) or round_off:
+            norm = self.b.norm()
+            if (norm <= rtol * scale and balanced) or round_off:
                 return True, iteration, d, (stress, dp), ""
-            if iteration == numerics.newton_max_iterations:
-                break
+            first = norm if iteration == 0 else first
+            if iteration == numerics.newton_max_iterations or (
+                    iteration >= 12 and norm > 1e-4 * first):
+                break  # no quadratic convergence in sight: let the caller cut the step
             self.A.zeroEntries()
             fem_petsc.assemble_matrix(self.A, self.jacobian, bcs=self.bcs_hom)
             self.A.assemble()
@@ -444,8 +468,8 @@ class MechanicsModel:
             change = np.abs(correction).max(initial=0.0)
             round_off = self.comm.allreduce(change, op=_mpi().MAX) <= 1e-12 * max(
                 self.comm.allreduce(size, op=_mpi().MAX), 1e-300)
-        return False, numerics.newton_max_iterations, d, (stress, dp), (
-            f"mechanics Newton did not converge in {numerics.newton_max_iterations} iterations")
+        return False, iteration, d, (stress, dp), (
+            f"mechanics Newton did not converge in {iteration} iterations")
 
     def _directional(self, owned: np.ndarray) -> float:
         """Linear change of the plate reaction along a correction (owned dof values)."""
@@ -494,7 +518,8 @@ class MechanicsModel:
         plate_guess, h_previous = 0.0, 0.0
         quality = 1.0
         while True:
-            h = min(h, dt - elapsed)
+            remaining = dt - elapsed
+            h = remaining if remaining < 1.25 * h else h
             eigen = self._stripping_strain(h, current)
             ok, its, d, (stress, dp), message = self._newton(
                 h, eigen, guess * (h / h_previous if h_previous else 0.0),
@@ -563,7 +588,7 @@ class MechanicsModel:
         rate = self._sum(self.interface_rate) / volume if volume > 0 else math.nan
         return {
             "stack_pressure_Pa": pressure,
-            "li_thickness_m": self.electrode_thickness(0),
+            "li_thickness_m": self.li_thickness(),
             "plate_displacement_m": self.state.plate,
             "max_von_mises_Pa": self.comm.allreduce(float(vm.max()) if vm.size else 0.0,
                                                     op=_mpi().MAX),
