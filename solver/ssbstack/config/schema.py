@@ -131,6 +131,10 @@ class Electrochemistry(Section):
         description="Ω m², electrode|sheet contact resistance added to every thin interlayer's "
         "normal resistance (default 0: ideal contact, the sheet takes the electrode potential)",
     )
+    stress_coupling: bool = Field(
+        False, description="add −Ω σ_n/F to every overpotential (σ_n: normal stress at the "
+        "contact, Pa, tension positive, set by mechanics; Ω: the electrode's molar_volume)",
+    )
 
 
 class Protocol(Section):

@@ -189,6 +189,11 @@ class ElectrochemistryModel:
         self.galvanostatic = constant(1.0)
         self.entity_maps: list[Any] = []
         self.bcs: list[Any] = []
+        # Normal stress at each contact (Pa, tension positive; cell-wise on the electrolyte mesh),
+        # set by mechanics when electrochemistry.stress_coupling is on; Ω/F per side, m³/C.
+        self.contact_stress: list[Any] = []
+        self._stress_factor: list[float] = []
+        stress_space = dolfinx.fem.functionspace(self.mesh, ("Discontinuous Lagrange", 0))
         self.sides: list[_Side] = []
         electrodes = []
         for interface, potential in ((below, self.voltage), (above, constant(0.0))):
@@ -214,7 +219,18 @@ class ElectrochemistryModel:
                 scale = (normal + kinetic) * self.conductivity / self.thickness
                 sheet = Sheet(delta, constant(lateral), normal, self.ds(interface.contact_tag),
                               constant(scale))
-            electrodes.append(Electrode(potential, contact, ds_reaction, sheet))
+            shift = 0.0
+            if case.electrochemistry.stress_coupling:
+                layer = interface.lower if interface.upper == electrolyte else interface.upper
+                omega = case.material(layer).molar_volume
+                if omega is None:
+                    raise CaseError("required by electrochemistry.stress_coupling",
+                                    key=f"materials.{case.layer(layer).material}.molar_volume")
+                stress = dolfinx.fem.Function(stress_space, name=f"contact_stress_{layer}")
+                self.contact_stress.append(stress)
+                self._stress_factor.append(omega / FARADAY)
+                shift = omega / FARADAY * stress
+            electrodes.append(Electrode(potential, contact, ds_reaction, sheet, shift))
             self.sides.append(side)
         self.nominal_area = self._nominal_area(stack_mesh)
 
@@ -402,18 +418,30 @@ class ElectrochemistryModel:
         kinetics = self._contact(side.kinetics, self.case.conditions.temperature)
         owned = self.space.dofmap.index_map.size_local
         coordinates = self.space.tabulate_dof_coordinates()
-        potential = float(self.voltage.x.array[0]) if index == 0 else 0.0
+        # φ_s minus the stress shift, at every φ dof
+        electrode = np.full(len(self.phi.x.array),
+                            float(self.voltage.x.array[0]) if index == 0 else 0.0)
+        if self.contact_stress:
+            electrode -= self._nodal_shift(index)
         if side.sheet is not None:
             delta, pairing = side.sheet
             owned_delta = delta.function_space.dofmap.index_map.size_local
-            eta = potential + delta.x.array[:owned_delta] - self.phi.x.array[pairing]
+            eta = electrode[pairing] + delta.x.array[:owned_delta] - self.phi.x.array[pairing]
             return coordinates[pairing], butler_volmer(eta, kinetics, self.f, np.exp)
         contact = side.phi_dofs[side.phi_dofs < owned]
-        current = butler_volmer(potential - self.phi.x.array[contact], kinetics, self.f, np.exp)
+        eta = electrode[contact] - self.phi.x.array[contact]
+        current = butler_volmer(eta, kinetics, self.f, np.exp)
         void = self._dofs_on((side.interface.void_tag,))
         void = np.setdiff1d(void[void < owned], contact)
         points = np.concatenate([coordinates[contact], coordinates[void]])
         return points, np.concatenate([current, np.zeros(len(void))])
+
+    def _nodal_shift(self, index: int) -> np.ndarray:
+        """Ω σ_n/F (V) of one side at the φ dofs (P1 interpolation of the cell-wise stress)."""
+        dolfinx = load_dolfinx()
+        nodal = dolfinx.fem.Function(self.space)
+        nodal.interpolate(self.contact_stress[index])
+        return self._stress_factor[index] * nodal.x.array
 
     def accept(self) -> None:
         """Keep the solved state as the initial guess for the next solve."""

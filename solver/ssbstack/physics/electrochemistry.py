@@ -8,8 +8,10 @@ interface facets. The electrodes are equipotential (Li: σ ≈ 1.1×10⁷ S/m): 
 at φ_s = V, the top electrode at φ_s = 0 (ground).
 
 - bulk: ∇·(κ∇φ_e) = 0, i = −κ∇φ_e;
-- bare contact: the anodic current into the electrolyte is j = BV(η), η = φ_s − φ_e on the contact
-  facets, BV(η) = i₀ [exp(α_a f η) − exp(−α_c f η)] (or i₀ f η when linearised), f = F/RT;
+- bare contact: the anodic current into the electrolyte is j = BV(η), η = φ_s − φ_e − Ω σ_n/F on
+  the contact facets (the stress term is optional: σ_n the normal stress, tension positive, Ω the
+  electrode's molar volume; compression, σ_n < 0, favours stripping),
+  BV(η) = i₀ [exp(α_a f η) − exp(−α_c f η)] (or i₀ f η when linearised), f = F/RT;
   void facets carry no term, so no current crosses them (natural no-flux condition);
 - thin interlayer (sheet, physics.md §3.3): the sheet covers the whole interface (contact and void
   facets). Its potential is ψ = φ_s + δ; the unknown is the deviation δ from the electrode
@@ -82,12 +84,13 @@ class Electrode:
     kinetics: ContactKinetics
     ds: Any  # facets where current enters the electrolyte: contacts (bare) or the whole interface
     sheet: Sheet | None = None
+    shift: Any = 0.0  # subtracted from η, V: Ω σ_n / F with the stress coupling (0.134 mV/MPa)
 
     def overpotential(self, phi: Any) -> Any:
-        """η = φ_s (+ δ under a sheet) − φ_e, V."""
+        """η = φ_s (+ δ under a sheet) − φ_e − shift, V."""
         if self.sheet is not None:
-            return self.potential + self.sheet.deviation - phi
-        return self.potential - phi
+            return self.potential + self.sheet.deviation - phi - self.shift
+        return self.potential - phi - self.shift
 
 
 @dataclass
