@@ -1,4 +1,4 @@
-"""Stress term of the overpotential, η = φ_s − φ_e − Ω σ_n/F (physics.md §3.2).
+"""Open-circuit potential and stress term of the overpotential, η = φ_s − φ_e − U − Ω σ_n/F.
 
 A uniform normal stress σ_n on the bottom contact of the flat stack shifts the cell voltage at the
 same current by exactly Ω σ_n / F (0.1347 mV per MPa for Li); the same stress on both contacts
@@ -47,3 +47,18 @@ def test_missing_molar_volume_names_the_key():
     with pytest.raises(CaseError) as error:
         ElectrochemistryModel(case, build_mesh(case, MPI.COMM_WORLD), MPI.COMM_WORLD)
     assert "materials.Li.molar_volume" in str(error.value)
+
+
+def test_open_circuit_potentials_shift_the_voltage_exactly():
+    # η = φ_s − φ_e − U: at the same current V moves by U_bottom − U_top (e.g. a Li–Al plateau).
+    current = 20.0
+    values = []
+    for u_bottom, u_top in ((0.0, 0.0), (0.38, 0.0), (0.38, 0.1)):
+        case = load_case(CASE, [f"electrochemistry.kinetics.open_circuit_potential={u_bottom}",
+                                f"electrochemistry.interfaces.se|top_li.open_circuit_potential={u_top}"])
+        model = ElectrochemistryModel(case, build_mesh(case, MPI.COMM_WORLD), MPI.COMM_WORLD)
+        result = model.solve(0.0, 0.0, Control(current)).values
+        values.append(result["voltage_V"])
+        assert result["max_current_bottom_A_m2"] == pytest.approx(current, rel=1e-9)
+    assert values[1] - values[0] == pytest.approx(0.38, abs=1e-12)
+    assert values[2] - values[0] == pytest.approx(0.28, abs=1e-12)

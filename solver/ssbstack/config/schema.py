@@ -71,6 +71,9 @@ class Kinetics(Section):
     alpha_anodic: float = Field(0.5, gt=0.0, lt=1.0)
     alpha_cathodic: float = Field(0.5, gt=0.0, lt=1.0)
     form: Literal["butler-volmer", "linear"] = "butler-volmer"
+    open_circuit_potential: Voltage = Field(
+        0.0, description="U of the electrode vs Li metal, V (η = φ_s − φ_e − U); 0 for Li"
+    )
 
     @model_validator(mode="after")
     def _one_rate(self) -> Kinetics:

@@ -193,6 +193,7 @@ class ElectrochemistryModel:
         # set by mechanics when electrochemistry.stress_coupling is on; Ω/F per side, m³/C.
         self.contact_stress: list[Any] = []
         self._stress_factor: list[float] = []
+        self._ocp: list[float] = []  # open-circuit potential U per side, V
         stress_space = dolfinx.fem.functionspace(self.mesh, ("Discontinuous Lagrange", 0))
         self.sides: list[_Side] = []
         electrodes = []
@@ -219,7 +220,8 @@ class ElectrochemistryModel:
                 scale = (normal + kinetic) * self.conductivity / self.thickness
                 sheet = Sheet(delta, constant(lateral), normal, self.ds(interface.contact_tag),
                               constant(scale))
-            shift = 0.0
+            shift: Any = kinetics.open_circuit_potential
+            self._ocp.append(kinetics.open_circuit_potential)
             if case.electrochemistry.stress_coupling:
                 layer = interface.lower if interface.upper == electrolyte else interface.upper
                 omega = case.material(layer).molar_volume
@@ -229,7 +231,7 @@ class ElectrochemistryModel:
                 stress = dolfinx.fem.Function(stress_space, name=f"contact_stress_{layer}")
                 self.contact_stress.append(stress)
                 self._stress_factor.append(omega / FARADAY)
-                shift = omega / FARADAY * stress
+                shift = shift + omega / FARADAY * stress
             electrodes.append(Electrode(potential, contact, ds_reaction, sheet, shift))
             self.sides.append(side)
         self.nominal_area = self._nominal_area(stack_mesh)
@@ -418,9 +420,10 @@ class ElectrochemistryModel:
         kinetics = self._contact(side.kinetics, self.case.conditions.temperature)
         owned = self.space.dofmap.index_map.size_local
         coordinates = self.space.tabulate_dof_coordinates()
-        # φ_s minus the stress shift, at every φ dof
+        # φ_s − U − Ω σ_n/F at every φ dof
         electrode = np.full(len(self.phi.x.array),
-                            float(self.voltage.x.array[0]) if index == 0 else 0.0)
+                            (float(self.voltage.x.array[0]) if index == 0 else 0.0)
+                            - self._ocp[index])
         if self.contact_stress:
             electrode -= self._nodal_shift(index)
         if side.sheet is not None:

@@ -8,8 +8,9 @@ interface facets. The electrodes are equipotential (Li: σ ≈ 1.1×10⁷ S/m): 
 at φ_s = V, the top electrode at φ_s = 0 (ground).
 
 - bulk: ∇·(κ∇φ_e) = 0, i = −κ∇φ_e;
-- bare contact: the anodic current into the electrolyte is j = BV(η), η = φ_s − φ_e − Ω σ_n/F on
-  the contact facets (the stress term is optional: σ_n the normal stress, tension positive, Ω the
+- bare contact: the anodic current into the electrolyte is j = BV(η), η = φ_s − φ_e − U − Ω σ_n/F
+  on the contact facets (U the electrode's open-circuit potential vs Li, a constant per interface;
+  the stress term is optional: σ_n the normal stress, tension positive, Ω the
   electrode's molar volume; compression, σ_n < 0, favours stripping),
   BV(η) = i₀ [exp(α_a f η) − exp(−α_c f η)] (or i₀ f η when linearised), f = F/RT;
   void facets carry no term, so no current crosses them (natural no-flux condition);
@@ -84,7 +85,7 @@ class Electrode:
     kinetics: ContactKinetics
     ds: Any  # facets where current enters the electrolyte: contacts (bare) or the whole interface
     sheet: Sheet | None = None
-    shift: Any = 0.0  # subtracted from η, V: Ω σ_n / F with the stress coupling (0.134 mV/MPa)
+    shift: Any = 0.0  # subtracted from η, V: U + Ω σ_n / F (stress coupling: 0.134 mV/MPa)
 
     def overpotential(self, phi: Any) -> Any:
         """η = φ_s (+ δ under a sheet) − φ_e − shift, V."""
