@@ -224,6 +224,10 @@ make_context() {
   echo "$ctx"
 }
 
+context_sha() {  # content hash of the build context (names, modes, bytes; not mtimes)
+  tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf - -C "$1" . | sha256sum | cut -c1-64
+}
+
 cmd_build() {
   local t0; t0=$(now)
   ensure_tools; setup_podman
@@ -241,14 +245,14 @@ cmd_build() {
   podman build --network=host --pull=never --layers \
     --secret id=pip_ca,src="$secret" \
     --build-arg BASE_IMAGE="$BASE_IMAGE" --build-arg SOURCE_DATE_EPOCH="$SOURCE_DATE_EPOCH" \
-    --build-arg SSB_GIT_REVISION="$rev" \
+    --build-arg SSB_GIT_REVISION="$rev" --build-arg SSB_CONTEXT_SHA256="$(context_sha "$ctx")" \
     -f "$ctx/Containerfile" -t "$IMAGE" "$ctx"
   say "built $IMAGE in $(( $(now) - t0 )) s; size $(podman image inspect --format '{{.Size}}' "$IMAGE" | awk '{printf "%.0f MB", $1/1e6}'), id $(podman image inspect --format '{{.Id}}' "$IMAGE" | cut -c1-12)"
 }
 
 # ---------------------------------------------------------------- test
 crun_img() {  # run a command in the image, the work dir mounted at /work
-  podman run --rm --network=none --pull=never --security-opt label=disable --shm-size=1g \
+  podman run --rm --network=none --pull=never --security-opt label=disable --shm-size=1g -e SSBSTACK_IMAGE_ID="$IMAGE_ID" \
     -v "$TESTDIR:/work:Z" -v "$BUILD/jit-cache:/cache" -e XDG_CACHE_HOME=/cache -e OMP_NUM_THREADS=1 \
     -w /work "$IMAGE" "$@"
 }
@@ -280,6 +284,11 @@ cmd_test() {
   ensure_tools; setup_podman
   podman image exists "$IMAGE" || die "image $IMAGE not built: run scripts/container.sh build (make container)"
   TESTDIR="$BUILD/test"; rm -rf "$TESTDIR"; mkdir -p "$TESTDIR" "$BUILD/jit-cache"
+  IMAGE_ID=$(podman image inspect --format '{{.Id}}' "$IMAGE")
+  local built now_sha
+  built=$(podman image inspect --format '{{index .Labels "org.ssbstack.context-sha256"}}' "$IMAGE")
+  now_sha=$(context_sha "$(make_context)")
+  [[ "$built" == "$now_sha" ]] || say "WARNING: $IMAGE was built from another state of the working tree; run 'scripts/container.sh build' (make container) first"
   local py; py=$(host_python)
   say "image $IMAGE, $(crun_img python3 -c 'import sys, dolfinx_solver, dolfinx; print(f"Python {sys.version.split()[0]}, DOLFINx {dolfinx.__version__}")')"
   local mode="${SSB_TEST_MODE:-auto}"
@@ -287,7 +296,8 @@ cmd_test() {
   if [[ "$mode" == case ]]; then
     say "case $CASE: host serial, container serial, container mpirun -n 2"
     cp "$ROOT/$CASE" "$TESTDIR/" 2>/dev/null || true
-    (cd "$ROOT" && OMP_NUM_THREADS=1 "$(dirname "$py")/ssbstack" run "$CASE" -o "$TESTDIR/host") \
+    (cd "$ROOT" && OMP_NUM_THREADS=1 "$py" -c 'import sys; from ssbstack.cli import main; sys.exit(main())' \
+        run "$CASE" -o "$TESTDIR/host") \
       || die "host run of $CASE failed"
     crun_img ssbstack run "/opt/ssbstack/src/$CASE" -o /work/ctr1 || die "container serial run failed"
     crun_img mpirun -n 2 ssbstack run "/opt/ssbstack/src/$CASE" -o /work/ctr2 || die "container mpirun -n 2 run failed"
