@@ -1,4 +1,4 @@
-"""Thin-interlayer (sheet) properties and input errors."""
+"""Thin-interlayer (sheet) properties and interlayer input errors."""
 
 from pathlib import Path
 
@@ -48,3 +48,20 @@ def test_negative_sheet_conductance_is_a_one_line_case_error():
         load_case(CASE, ["materials.MIEC.sheet_ionic_conductance=-1 S"])
     message = str(error.value)
     assert "sheet_ionic_conductance" in message and "\n" not in message
+
+
+def test_volume_interlayer_without_max_concentration_names_the_key():
+    from mpi4py import MPI
+
+    from ssbstack.meshing.stack import build_mesh
+    from ssbstack.numerics.electrochemistry import ElectrochemistryModel
+
+    alloy = CASE.with_name("echem_alloy.toml")
+    case = load_case(alloy)
+    data = case.model_dump()
+    data["materials"]["LiAl"]["max_concentration"] = None
+    case = type(case).model_validate(data)
+    with pytest.raises(CaseError) as error:
+        ElectrochemistryModel(case, build_mesh(case, MPI.COMM_WORLD), MPI.COMM_WORLD)
+    assert "materials.LiAl.max_concentration" in str(error.value)
+

@@ -10,6 +10,7 @@ from ssbstack.config.base import Section
 from ssbstack.config.mechanics import CreepLaw
 from ssbstack.units import (
     AreaResistance,
+    Concentration,
     Conductivity,
     Diffusivity,
     MolarEnergy,
@@ -49,6 +50,14 @@ class Material(Section):
     )
     molar_volume: MolarVolume | None = Field(None, description="m³/mol (Li: 1.30e-5)")
     diffusivity: Diffusivity | None = Field(None, description="m²/s, Li in the layer")
+    max_concentration: Concentration | None = Field(
+        None, gt=0.0, description="mol/m³, Li at x = 1 in a volume (meshed) interlayer")
+    initial_concentration: Concentration | None = Field(
+        None, ge=0.0, description="mol/m³, initial Li in a volume interlayer")
+    open_circuit_potential: list[tuple[float, float]] | None = Field(
+        None, min_length=2,
+        description="U(x) of a volume interlayer vs Li: [x = c/c_max, U in V] rows, x increasing "
+        "(piecewise linear, constant beyond the ends)")
     youngs_modulus: Pressure | None = Field(None, description="Pa")
     poisson_ratio: float | None = Field(None, ge=-1.0, lt=0.5)
     creep: CreepLaw | None = None

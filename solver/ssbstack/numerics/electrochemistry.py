@@ -1,7 +1,10 @@
 """The electrochemistry model: electrolyte submesh, interlayer sheets, spaces and solver; outputs.
 
-Implements :class:`ssbstack.numerics.model.Model`. The state has no history (no capacitance, no
-concentration), so the model is static: the runner solves it once at the end of each step.
+Implements :class:`ssbstack.numerics.model.Model`. Without volume interlayers the state has no
+history (no capacitance, no concentration), so the model is static: the runner solves it once at
+the end of each step. A meshed interlayer next to the electrolyte whose material has a
+``diffusivity`` is a volume interlayer (:class:`AlloyLayer`: Li diffusion with U(c)), which makes
+the model time dependent.
 
 Blocks of the SNES system: φ_e (P_k on the electrolyte submesh), the cell voltage (a real space)
 and, for each electrode whose interface carries thin interlayers (``Interface.sheets``), the sheet
@@ -10,11 +13,11 @@ interface, contact and void facets; δ = 0 on the contact facets when the sheet'
 is 0).
 
 Outputs per solve (``COLUMNS``): the ohmic, kinetic, interlayer and constriction parts of the cell
-voltage from the power balance V I = ∫κ|∇φ|² + Σ∫ j η + Σ P_sheet (so they add up to V), the
-area-specific resistance, the mean and maximum current density into the electrolyte on each side
-and their ratio (hot-spot factor), and the charge balance I_bottom + I_top. The mean is over the
-facets that pass current into the electrolyte: the contact facets of a bare interface, the whole
-interface under a sheet.
+voltage from the power balance V I = ∫κ|∇φ|² + Σ∫ j η + Σ P_sheet + Σ∫ j U (so they add up to V,
+less the open-circuit potentials U), the area-specific resistance, the mean and maximum current
+density into the electrolyte on each side and their ratio (hot-spot factor), and the charge
+balance I_bottom + I_top. The mean is over the facets that pass current into the electrolyte: the
+contact facets of a bare interface, the whole interface under a sheet.
 
 Files (when ``outdir`` is given): ``fields/electrolyte.bp`` (φ_e), ``fields/current.bp`` (i =
 −κ∇φ_e, A/m², cell-wise), and at close ``interface_current.csv`` / ``interface_current.png``: the
@@ -50,6 +53,7 @@ from ssbstack.physics.electrochemistry import (
     ContactKinetics,
     Electrode,
     Sheet,
+    alloy_diffusion_residual,
     butler_volmer,
     electrolyte_forms,
 )
@@ -194,6 +198,7 @@ class ElectrochemistryModel:
         self.contact_stress: list[Any] = []
         self._stress_factor: list[float] = []
         self._ocp: list[float] = []  # open-circuit potential U per side, V
+        self.alloys: dict[int, AlloyLayer] = {}  # side index → volume interlayer with Li diffusion
         stress_space = dolfinx.fem.functionspace(self.mesh, ("Discontinuous Lagrange", 0))
         self.sides: list[_Side] = []
         electrodes = []
@@ -222,6 +227,12 @@ class ElectrochemistryModel:
                               constant(scale))
             shift: Any = kinetics.open_circuit_potential
             self._ocp.append(kinetics.open_circuit_potential)
+            neighbour = interface.lower if interface.upper == electrolyte else interface.upper
+            if case.material(neighbour).kind == "interlayer" \
+                    and case.material(neighbour).diffusivity is not None:
+                alloy = AlloyLayer(self, stack_mesh, neighbour, interface, side)
+                self.alloys[len(self.sides)] = alloy
+                shift = shift + alloy.ocp
             if case.electrochemistry.stress_coupling:
                 layer = interface.lower if interface.upper == electrolyte else interface.upper
                 omega = case.material(layer).molar_volume
@@ -264,6 +275,7 @@ class ElectrochemistryModel:
         self._post = {name: dolfinx.fem.form(expr, entity_maps=self.entity_maps or None)
                       for name, expr in posts.items()}
         self._accepted = [u.x.array.copy() for u in self.unknowns]
+        self.time_dependent = bool(self.alloys)
         self._profile: dict[str, Any] | None = None
         self._last_values: dict[str, float] = {}
         self._writers: list[Any] = []
@@ -349,8 +361,8 @@ class ElectrochemistryModel:
 
     # -- runner interface ----------------------------------------------------------------------
     def columns(self) -> list[str]:
-        """Columns this model adds to timeseries.csv."""
-        return list(COLUMNS)
+        """Columns this model adds to timeseries.csv (+ the surface Li fraction of alloys)."""
+        return list(COLUMNS) + [f"alloy_surface_fraction_{SIDES[k]}" for k in self.alloys]
 
     def solve(self, time: float, dt: float, control: Control) -> StepResult:
         """Solve the electrolyte problem for ``control`` (collective)."""
@@ -360,6 +372,8 @@ class ElectrochemistryModel:
         else:
             self.galvanostatic.value = 0.0
             self.set_voltage.value = control.voltage
+        for alloy in self.alloys.values():
+            alloy.update_ocp()  # U(c) of the last accepted state (staggered, explicit)
         self.problem.solve()
         solver = self.problem.solver
         reason, iterations = solver.getConvergedReason(), solver.getIterationNumber()
@@ -371,7 +385,12 @@ class ElectrochemistryModel:
             )
         for u in self.unknowns:
             u.x.scatter_forward()
+        for index, alloy in self.alloys.items():
+            if dt > 0.0 and not alloy.step(dt, self._nodal_current(index, alloy.se_dofs)):
+                return StepResult(False, iterations, message="alloy Li diffusion solve failed")
         self._last_values = self._outputs(iterations)
+        for index, alloy in self.alloys.items():
+            self._last_values[f"alloy_surface_fraction_{SIDES[index]}"] = alloy.surface_fraction()
         return StepResult(True, iterations, dict(self._last_values))
 
     def _total(self, name: str) -> float:
@@ -420,24 +439,36 @@ class ElectrochemistryModel:
         kinetics = self._contact(side.kinetics, self.case.conditions.temperature)
         owned = self.space.dofmap.index_map.size_local
         coordinates = self.space.tabulate_dof_coordinates()
-        # φ_s − U − Ω σ_n/F at every φ dof
-        electrode = np.full(len(self.phi.x.array),
-                            (float(self.voltage.x.array[0]) if index == 0 else 0.0)
-                            - self._ocp[index])
-        if self.contact_stress:
-            electrode -= self._nodal_shift(index)
+        electrode = self._electrode_nodal(index)
         if side.sheet is not None:
             delta, pairing = side.sheet
             owned_delta = delta.function_space.dofmap.index_map.size_local
             eta = electrode[pairing] + delta.x.array[:owned_delta] - self.phi.x.array[pairing]
             return coordinates[pairing], butler_volmer(eta, kinetics, self.f, np.exp)
         contact = side.phi_dofs[side.phi_dofs < owned]
-        eta = electrode[contact] - self.phi.x.array[contact]
-        current = butler_volmer(eta, kinetics, self.f, np.exp)
+        current = self._nodal_current(index, contact, electrode)
         void = self._dofs_on((side.interface.void_tag,))
         void = np.setdiff1d(void[void < owned], contact)
         points = np.concatenate([coordinates[contact], coordinates[void]])
         return points, np.concatenate([current, np.zeros(len(void))])
+
+    def _electrode_nodal(self, index: int) -> np.ndarray:
+        """φ_s − U − Ω σ_n/F (V) of one side at every local φ dof."""
+        electrode = np.full(len(self.phi.x.array),
+                            (float(self.voltage.x.array[0]) if index == 0 else 0.0)
+                            - self._ocp[index])
+        if self.contact_stress:
+            electrode -= self._nodal_shift(index)
+        if index in self.alloys:
+            electrode -= self.alloys[index].ocp.x.array
+        return electrode
+
+    def _nodal_current(self, index: int, dofs: np.ndarray,
+                       electrode: np.ndarray | None = None) -> np.ndarray:
+        """Anodic current density (A/m²) of a bare side at local φ ``dofs``."""
+        electrode = self._electrode_nodal(index) if electrode is None else electrode
+        kinetics = self._contact(self.sides[index].kinetics, self.case.conditions.temperature)
+        return butler_volmer(electrode[dofs] - self.phi.x.array[dofs], kinetics, self.f, np.exp)
 
     def _nodal_shift(self, index: int) -> np.ndarray:
         """Ω σ_n/F (V) of one side at the φ dofs (P1 interpolation of the cell-wise stress)."""
@@ -447,24 +478,35 @@ class ElectrochemistryModel:
         return self._stress_factor[index] * nodal.x.array
 
     def accept(self) -> None:
-        """Keep the solved state as the initial guess for the next solve."""
+        """Keep the solved state as the initial guess for the next solve (alloys: as history)."""
         self._accepted = [u.x.array.copy() for u in self.unknowns]
+        for alloy in self.alloys.values():
+            alloy.accept()
 
     def reject(self) -> None:
         """Return to the last accepted state."""
         for u, saved in zip(self.unknowns, self._accepted, strict=True):
             u.x.array[:] = saved
+        for alloy in self.alloys.values():
+            alloy.reject()
 
     def state(self) -> dict[str, Cellwise]:
         """φ_e and the cell voltage of the accepted state (the next solve's initial guess)."""
         self.reject()  # the accepted state is in the functions
-        return {"phi_e": function_rows(self.phi, self.cell_keys),
-                "cell_voltage": scalar_rows(self.voltage.x.array[0])}
+        state = {"phi_e": function_rows(self.phi, self.cell_keys),
+                 "cell_voltage": scalar_rows(self.voltage.x.array[0])}
+        for index, alloy in self.alloys.items():
+            state[f"alloy_c_{SIDES[index]}"] = function_rows(alloy.previous, alloy.cell_keys)
+        return state
 
     def restore(self, arrays: dict[str, Cellwise]) -> None:
         """Set the accepted state from a checkpoint."""
         restore_function(self.phi, self.cell_keys, arrays["phi_e"])
         self.voltage.x.array[:] = arrays["cell_voltage"][1][0, 0]
+        for index, alloy in self.alloys.items():
+            restore_function(alloy.concentration, alloy.cell_keys,
+                             arrays[f"alloy_c_{SIDES[index]}"])
+            alloy.concentration.x.scatter_forward()
         self.accept()
 
     def write_fields(self, time: float) -> None:
@@ -490,6 +532,110 @@ class ElectrochemistryModel:
             write_interface_profile(self._profile, self.sides, self.outdir, self.axisymmetric,
                                     self.mesh.geometry.dim)
         self._profile = None
+
+
+class AlloyLayer:
+    """Li diffusion with an open-circuit potential U(c) in a meshed interlayer (volume model).
+
+    The layer is a metal-like mixed conductor: electronically equipotential with its electrode
+    (σ_e large), so only its Li content matters; the reaction at its contact with the electrolyte
+    uses η = φ_s − φ_e − U(c_surface) and removes Li at j/F (physics.md §3.3). Coupling is
+    staggered within a time step: U from the last accepted c, then φ_e, then c (backward Euler)
+    with the new current — first order in time, like backward Euler itself.
+    """
+
+    def __init__(self, model: ElectrochemistryModel, stack_mesh: StackMesh, layer: str,
+                 interface: Interface, side: _Side):
+        dolfinx = load_dolfinx()
+        import ufl
+        from dolfinx.fem.petsc import NonlinearProblem
+
+        case = model.case
+        material = case.material(layer)
+        key = f"materials.{case.layer(layer).material}"
+        for name in ("max_concentration", "initial_concentration", "open_circuit_potential"):
+            if getattr(material, name) is None:
+                raise CaseError("required for a volume interlayer with a diffusivity",
+                                key=f"{key}.{name}")
+        table = np.array(material.open_circuit_potential, dtype=float)
+        if np.any(np.diff(table[:, 0]) <= 0.0):
+            raise CaseError("x must increase down the table", key=f"{key}.open_circuit_potential")
+        self.table, self.c_max = table, material.max_concentration
+        if interface.sheets:
+            raise CaseError("a volume interlayer next to the electrolyte cannot also carry sheets",
+                            key=f"stack.{layer}")
+        parent = stack_mesh.mesh
+        tdim = parent.topology.dim
+        cells = stack_mesh.cell_tags.find(stack_mesh.tags.cell(layer))
+        self.mesh, cell_map, vertex_map, _ = dolfinx.mesh.create_submesh(parent, tdim, cells)
+        self.cell_keys = original_cell_keys(self.mesh, parent, cell_map)
+        self.mesh.topology.create_connectivity(tdim - 1, tdim)
+        tags = dolfinx.mesh.transfer_meshtags_to_submesh(
+            stack_mesh.facet_tags, self.mesh, vertex_map, cell_map)
+        ds = ufl.Measure("ds", domain=self.mesh, subdomain_data=tags,
+                         metadata={"quadrature_degree": 2 * case.numerics.element_degree + 2})
+        space = dolfinx.fem.functionspace(self.mesh, ("Lagrange", case.numerics.element_degree))
+        self.concentration = dolfinx.fem.Function(space, name=f"c_{layer}")
+        self.previous = dolfinx.fem.Function(space)
+        self.molar_flux = dolfinx.fem.Function(space)
+        for function in (self.concentration, self.previous):
+            function.x.array[:] = material.initial_concentration
+        self.dt = dolfinx.fem.Constant(self.mesh, dolfinx.default_scalar_type(1.0))
+        diffusivity = dolfinx.fem.Constant(self.mesh, dolfinx.default_scalar_type(
+            material.diffusivity))
+        residual = alloy_diffusion_residual(
+            self.concentration, self.previous, self.dt, diffusivity, self.molar_flux,
+            ds(interface.contact_tag), model._weight(self.mesh))
+        options = {key: value for key, value in petsc_solver_options(case).items()
+                   if key.startswith(("ksp_", "pc_"))} | {"snes_type": "ksponly"}
+        self.problem = NonlinearProblem(residual, self.concentration,
+                                        petsc_options_prefix=f"ssbstack_alloy_{id(self)}_",
+                                        petsc_options=options)
+        # interface nodes: alloy dofs and the coinciding electrolyte dofs (local, with ghosts)
+        fdim = tdim - 1
+        self.alloy_dofs = dolfinx.fem.locate_dofs_topological(
+            space, fdim, tags.find(interface.contact_tag))
+        self.se_dofs = _match_points(space.tabulate_dof_coordinates()[self.alloy_dofs],
+                                     model.space.tabulate_dof_coordinates()[side.phi_dofs],
+                                     side.phi_dofs, 1e-9 * model.thickness)
+        self.ocp = dolfinx.fem.Function(model.space, name=f"ocp_{layer}")  # U at the SE nodes, V
+        self.comm = model.comm
+        owned = space.dofmap.index_map.size_local
+        self._owned = self.alloy_dofs[self.alloy_dofs < owned]
+
+    def open_circuit_potential(self, concentration: np.ndarray) -> np.ndarray:
+        """U (V vs Li) of Li concentrations (mol/m³): the case's table, piecewise linear."""
+        return np.interp(concentration / self.c_max, self.table[:, 0], self.table[:, 1])
+
+    def update_ocp(self) -> None:
+        """U(c) of the accepted state at the electrolyte's interface nodes."""
+        values = self.open_circuit_potential(self.previous.x.array[self.alloy_dofs])
+        self.ocp.x.array[self.se_dofs] = values
+
+    def step(self, dt: float, current: np.ndarray) -> bool:
+        """Backward-Euler diffusion step with the nodal anodic current (A/m²) at the interface."""
+        self.dt.value = dt
+        self.molar_flux.x.array[:] = 0.0
+        self.molar_flux.x.array[self.alloy_dofs] = current / FARADAY
+        self.concentration.x.array[:] = self.previous.x.array
+        self.problem.solve()
+        self.concentration.x.scatter_forward()
+        return self.problem.solver.getConvergedReason() > 0
+
+    def surface_fraction(self) -> float:
+        """Mean c/c_max over the owned interface nodes of the layer (collective)."""
+        from mpi4py import MPI
+
+        local = self.concentration.x.array[self._owned]
+        total = self.comm.allreduce(float(local.sum()), op=MPI.SUM)
+        count = self.comm.allreduce(len(local), op=MPI.SUM)
+        return total / count / self.c_max
+
+    def accept(self) -> None:
+        self.previous.x.array[:] = self.concentration.x.array
+
+    def reject(self) -> None:
+        self.concentration.x.array[:] = self.previous.x.array
 
 
 def _match_points(points: np.ndarray, candidates: np.ndarray, labels: np.ndarray,

@@ -160,3 +160,19 @@ def electrolyte_forms(
     joule = conductivity * ufl.inner(ufl.grad(phi), ufl.grad(phi))
     etas = (bottom.overpotential(phi), top.overpotential(phi))
     return ElectrolyteForms(residual, unknowns, currents, etas, joule, dissipation)
+
+
+def alloy_diffusion_residual(concentration: Any, previous: Any, dt: Any, diffusivity: Any,
+                             molar_flux: Any, ds_reaction: Any, weight: Any = 1.0) -> Any:
+    """Backward-Euler residual of Li diffusion in a volume interlayer (physics.md §3.3).
+
+    ∂c/∂t = ∇·(D∇c) in the layer (c in mol/m³, D in m²/s, dt in s); the reaction at its contact
+    with the electrolyte removes Li at ``molar_flux`` = j/F (mol/m²/s, j the anodic current into
+    the electrolyte): −D∇c·n = j/F there; every other boundary is closed.
+    """
+    w = ufl.TestFunction(concentration.function_space)
+    dx = ufl.dx(domain=concentration.function_space.mesh)
+    return ((concentration - previous) / dt * w
+            + diffusivity * ufl.inner(ufl.grad(concentration), ufl.grad(w))) * weight * dx \
+        + molar_flux * w * weight * ds_reaction
+
