@@ -1,6 +1,6 @@
 """Calibrate the holder stiffness of the source C seating hold, then predict without refitting.
 
-    python scripts/calibrate_seating.py [--law norton|garofalo] [--plot docs/img/creep_seating_hold.png]
+    python scripts/calibrate_seating.py [--law norton|garofalo] [--plot PNG] [--table MD]
 
 1. Fit the ONE calibrated parameter of ``cases/ham2024/seating_hold_25MPa.toml`` (the holder
    stiffness k, N/m) to the measured first-30-min pressure drop at room temperature (the case's
@@ -83,6 +83,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--law", choices=["norton", "garofalo"], default="norton")
     parser.add_argument("--plot", type=Path, default=None, help="PNG of pressure vs time")
+    parser.add_argument("--table", type=Path, default=None, help="write the table as Markdown")
     args = parser.parse_args()
     rank0 = MPI.COMM_WORLD.rank == 0
 
@@ -120,8 +121,15 @@ def main() -> None:
     widths = [max(w, len(h)) for w, h in zip(widths, header, strict=True)]
     for row in (header, *rows):
         say("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
-    say("RT pressure history (h, MPa): " + ", ".join(
-        f"{t / 3600:.3g}: {p / 1e6:.3f}" for t, p in zip([0.0, *DAY_TIMES], day, strict=True)))
+    trace = "RT pressure history (h: MPa): " + ", ".join(
+        f"{t / 3600:.3g}: {p / 1e6:.3f}" for t, p in zip([0.0, *DAY_TIMES], day, strict=True))
+    say(trace)
+    if args.table and rank0:
+        lines = [f"# Source C seating hold, {args.law} law", "",
+                 "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join(row) + " |" for row in rows]
+        args.table.parent.mkdir(parents=True, exist_ok=True)
+        args.table.write_text("\n".join([*lines, "", trace, ""]), encoding="utf-8")
 
     if args.plot and rank0:
         import matplotlib

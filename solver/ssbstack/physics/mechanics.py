@@ -158,9 +158,9 @@ def creep_increment(q_trial: np.ndarray, dt: float, shear_modulus: np.ndarray,
     if dt <= 0.0 or q_trial.size == 0:
         return dp, slope, 0
     g3 = 3.0 * shear_modulus
-    explicit = dt * law.rate(q_trial)
     full = q_trial / g3
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore"):  # sinh overflows to inf far above σ_G: then y0 = full
+        explicit = dt * law.rate(q_trial)
         y0 = np.minimum(explicit, full)
     tiny = (y0 <= 1e-14 * full) | (q_trial <= 0.0)
     dp[tiny] = np.where(q_trial[tiny] > 0.0, explicit[tiny], 0.0)
