@@ -141,3 +141,20 @@ def test_seating_case_declares_exactly_one_calibrated_parameter():
     assert case.targets["drop_30min_RT"].value == 2.2
     assert case.targets["drop_30min_40C"].value == 5.6
     assert case.protocol.expanded()[0].duration == 24 * 3600.0
+
+
+def test_checkpoint_restore_continues_identically():
+    from ssbstack.meshing.stack import build_mesh
+    from ssbstack.numerics.mechanics import MechanicsModel
+
+    case = load_case(checks.case_file("creep_convergence"), ["mechanics.large_deformation=true"])
+    model, _ = checks.run_history(case, COMM, [60.0])
+    saved = {name: (keys[np.argsort(keys)], rows[np.argsort(keys)])  # as checkpoint.load gives
+             for name, (keys, rows) in model.state().items()}
+    straight = model.solve(120.0, 60.0, checks.Control(10.0))
+    fresh = MechanicsModel(case, build_mesh(case, COMM), COMM)
+    fresh.restore(saved)
+    resumed = fresh.solve(120.0, 60.0, checks.Control(10.0))
+    assert straight.converged and resumed.converged
+    for key in ("stack_pressure_Pa", "plate_displacement_m", "li_thickness_m", "max_von_mises_Pa"):
+        assert resumed.values[key] == pytest.approx(straight.values[key], rel=1e-10)

@@ -31,9 +31,17 @@ import numpy as np
 
 from ssbstack.config.schema import FARADAY, Case
 from ssbstack.errors import CaseError
+from ssbstack.io.checkpoint import (
+    function_rows,
+    geometry_rows,
+    original_cell_keys,
+    restore_function,
+    restore_geometry,
+    scalar_rows,
+)
 from ssbstack.meshing.stack import StackMesh
 from ssbstack.meshing.tags import AXIS, BOTTOM, SIDE, TOP
-from ssbstack.numerics.model import Control, StepResult
+from ssbstack.numerics.model import Cellwise, Control, StepResult
 from ssbstack.physics import mechanics as phys
 
 COLUMNS = [
@@ -120,6 +128,7 @@ class MechanicsModel:
         cmap = mesh.topology.index_map(tdim)
         self.ncells = cmap.size_local + cmap.num_ghosts
         self.nowned = cmap.size_local
+        self.cell_keys = original_cell_keys(mesh)
 
         self.du = dolfinx.fem.Function(V, name="displacement_increment")
         self.u_total = dolfinx.fem.Function(V, name="displacement")
@@ -173,9 +182,9 @@ class MechanicsModel:
         self.PETSc = PETSc
 
         npoints = self.ncells * self.nqp
-        self.state = _State(np.zeros((npoints, ncomp)), np.zeros(npoints), 0.0,
+        self.current = _State(np.zeros((npoints, ncomp)), np.zeros(npoints), 0.0,
                             mesh.geometry.x.copy(), self.u_total.x.array.copy(), 0.0)
-        self.accepted = self.state.copy()
+        self.accepted = self.current.copy()
         self.initial_quality = self._quality()
         self.loaded = False  # P0 applied yet?
         self.plate_reference = 0.0  # δ₀
@@ -352,7 +361,7 @@ class MechanicsModel:
         return 6.0 * math.sqrt(2.0) * size / lrms**3
 
     def _restore(self, state: _State) -> None:
-        self.state = state.copy()
+        self.current = state.copy()
         self.mesh.geometry.x[:] = state.geometry
         self.u_total.x.array[:] = state.displacement
 
@@ -382,7 +391,7 @@ class MechanicsModel:
         a metal; the thickness-direction eigenstrain −v h / H is spread over the layer (H its mean
         thickness), so the layer's volume changes by exactly v h A.
         """
-        eigen = np.zeros((self.state.stress.shape[0], self.ncomp))
+        eigen = np.zeros((self.current.stress.shape[0], self.ncomp))
         if current_density == 0.0 or h == 0.0:
             return eigen
         for which, points, sign in ((0, self.strip_points, -1.0), (-1, self.plate_points, 1.0)):
@@ -418,12 +427,12 @@ class MechanicsModel:
             self.du.x.scatter_forward()
             strain = self.strain_expr.eval(self.mesh, np.arange(self.ncells, dtype=np.int32))
             stress, tangent, dp, _ = phys.return_map(
-                self.state.stress, strain.reshape(-1, self.ncomp), eigen, h, self.material,
+                self.current.stress, strain.reshape(-1, self.ncomp), eigen, h, self.material,
                 self.kin)
             self._set_q(self.stress_q, stress)
             self._set_q(self.tangent_q, tangent)
             force = self._sum(self.reaction)
-            target = p0 if rigid else (p0 + kappa * (self.state.plate + d - self.plate_reference)
+            target = p0 if rigid else (p0 + kappa * (self.current.plate + d - self.plate_reference)
                                        if self.loaded else p0)
             balance = 0.0 if rigid else force + target * area
             _zero(self.b)
@@ -480,7 +489,7 @@ class MechanicsModel:
     def _commit(self, h: float, d: float, stress: np.ndarray, dp: np.ndarray,
                 stripped: float) -> float:
         """Make a converged sub-step the current state; returns the minimum mesh quality."""
-        state = self.state
+        state = self.current
         state.stress, state.creep = stress, state.creep + dp
         state.plate += d
         state.stripped += stripped
@@ -557,7 +566,7 @@ class MechanicsModel:
         if dt > 0.0:
             self.next_substep = h
         if not self.loaded:
-            self.plate_reference = self.state.plate
+            self.plate_reference = self.current.plate
         values = self._values()
         values["newton_iterations"] = float(total_iterations)
         values["substeps"] = float(substeps)
@@ -570,7 +579,7 @@ class MechanicsModel:
 
     def _pressure_change(self) -> float:
         """Relative stack-pressure change of the sub-step just solved."""
-        pressure, previous = self._pressure(), self.state.pressure
+        pressure, previous = self._pressure(), self.current.pressure
         return abs(pressure - previous) / max(abs(previous), abs(pressure), 1e3)
 
     def _stripped_volume(self, h: float, current_density: float) -> float:
@@ -580,16 +589,16 @@ class MechanicsModel:
 
     def _values(self) -> dict[str, float]:
         """One row of outputs for the current (just solved) state."""
-        pressure = self.state.pressure
+        pressure = self.current.pressure
         owned = self.nowned * self.nqp
-        vm = phys.von_mises(self.state.stress[:owned], self.kin)
+        vm = phys.von_mises(self.current.stress[:owned], self.kin)
         self._set_q(self.rate_q, self.last_rate)
         volume = self._sum(self.interface_volume)
         rate = self._sum(self.interface_rate) / volume if volume > 0 else math.nan
         return {
             "stack_pressure_Pa": pressure,
             "li_thickness_m": self.li_thickness(),
-            "plate_displacement_m": self.state.plate,
+            "plate_displacement_m": self.current.plate,
             "max_von_mises_Pa": self.comm.allreduce(float(vm.max()) if vm.size else 0.0,
                                                     op=_mpi().MAX),
             "creep_strain_rate_interface_1_s": rate,
@@ -599,23 +608,58 @@ class MechanicsModel:
         """Make the last solved state the history (collective)."""
         if not self.loaded:
             self.loaded = True
-        self.accepted = self.state.copy()
+        self.accepted = self.current.copy()
 
     def reject(self) -> None:
         """Return to the last accepted state (collective)."""
         self._restore(self.accepted)
 
+    def state(self) -> dict[str, Cellwise]:
+        """The accepted state as cell-wise checkpoint rows (collective)."""
+        self.reject()  # the accepted state is in the functions and the mesh
+        owned, keys, accepted = self.nowned, self.cell_keys, self.accepted
+        scalars = [accepted.plate, accepted.stripped, accepted.pressure, self.plate_reference,
+                   float(self.loaded), self.next_substep]
+        return {
+            "mechanics_stress": (keys[:owned], accepted.stress.reshape(self.ncells, -1)[:owned]),
+            "mechanics_creep": (keys[:owned], accepted.creep.reshape(self.ncells, -1)[:owned]),
+            "mechanics_displacement": function_rows(self.u_total, keys),
+            "mechanics_geometry": geometry_rows(self.mesh, keys),
+            "mechanics_scalars": scalar_rows(np.array(scalars)),
+        }
+
+    def restore(self, arrays: dict[str, Cellwise]) -> None:
+        """Set the accepted state from checkpoint rows, on any number of ranks (collective)."""
+        keys = self.cell_keys
+
+        def rows(name: str) -> np.ndarray:
+            saved_keys, values = arrays[name]
+            order = np.argsort(saved_keys)
+            return values[order[np.searchsorted(saved_keys[order], keys)]]
+
+        restore_geometry(self.mesh, keys, arrays["mechanics_geometry"])
+        restore_function(self.u_total, keys, arrays["mechanics_displacement"])
+        self.u_total.x.scatter_forward()
+        plate, stripped, pressure, reference, loaded, substep = arrays["mechanics_scalars"][1][0]
+        self.current = _State(rows("mechanics_stress").reshape(-1, self.ncomp),
+                            rows("mechanics_creep").ravel(), float(plate),
+                            self.mesh.geometry.x.copy(), self.u_total.x.array.copy(),
+                            float(stripped), float(pressure))
+        self.plate_reference, self.loaded = float(reference), bool(loaded)
+        self.next_substep = float(substep)
+        self.accept()
+
     @property
     def stripped_volume(self) -> float:
         """Li volume stripped from the first layer since the start (accepted + current)."""
-        return self.state.stripped
+        return self.current.stripped
 
     def write_fields(self, time: float) -> None:
         """Write u, von Mises and equivalent creep strain (VTX, collective)."""
         if not self.writers:
             return
-        vm = phys.von_mises(self.state.stress, self.kin).reshape(self.ncells, self.nqp)
-        creep = self.state.creep.reshape(self.ncells, self.nqp)
+        vm = phys.von_mises(self.current.stress, self.kin).reshape(self.ncells, self.nqp)
+        creep = self.current.creep.reshape(self.ncells, self.nqp)
         dofmap = self.von_mises_field.function_space.dofmap.list.ravel()
         self.von_mises_field.x.array[dofmap] = vm @ self.qweights
         self.creep_field.x.array[dofmap] = creep @ self.qweights
