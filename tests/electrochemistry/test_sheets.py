@@ -1,4 +1,4 @@
-"""Thin-interlayer (sheet) properties and interlayer input errors."""
+"""Thin-interlayer (sheet) properties; input errors of interlayers and cathodes."""
 
 from pathlib import Path
 
@@ -65,3 +65,18 @@ def test_volume_interlayer_without_max_concentration_names_the_key():
         ElectrochemistryModel(case, build_mesh(case, MPI.COMM_WORLD), MPI.COMM_WORLD)
     assert "materials.LiAl.max_concentration" in str(error.value)
 
+
+
+def test_cathode_without_specific_area_names_the_key():
+    from mpi4py import MPI
+
+    from ssbstack.meshing.stack import build_mesh
+    from ssbstack.numerics.electrochemistry import ElectrochemistryModel
+
+    case = load_case(CASE.with_name("echem_cathode.toml"))
+    data = case.model_dump()
+    data["materials"]["Cathode"]["specific_area"] = None
+    case = type(case).model_validate(data)
+    with pytest.raises(CaseError) as error:
+        ElectrochemistryModel(case, build_mesh(case, MPI.COMM_WORLD), MPI.COMM_WORLD)
+    assert "materials.Cathode.specific_area" in str(error.value)

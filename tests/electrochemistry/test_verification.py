@@ -20,7 +20,7 @@ from ssbstack.verification.electrochemistry import SHEET_CONDUCTANCES, hot_spot_
 CHECKS = {name: check for name, check in discover().items() if name.startswith("electrochemistry.")}
 PARALLEL = ["flat_asr_linear", "flat_butler_volmer", "charge_conservation", "mms_rate_l2",
             "mms_rate_sheet_l2", "sheet_hot_spot_monotone", "alloy_surface_depletion",
-            "alloy_voltage"]
+            "alloy_voltage", "cathode_voltage", "cathode_capacity"]
 SCRIPT = f"""
 import json
 from mpi4py import MPI

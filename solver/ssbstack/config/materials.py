@@ -51,13 +51,16 @@ class Material(Section):
     molar_volume: MolarVolume | None = Field(None, description="m³/mol (Li: 1.30e-5)")
     diffusivity: Diffusivity | None = Field(None, description="m²/s, Li in the layer")
     max_concentration: Concentration | None = Field(
-        None, gt=0.0, description="mol/m³, Li at x = 1 in a volume (meshed) interlayer")
+        None, gt=0.0, description="mol/m³, Li at x = 1 in a volume interlayer or a cathode "
+        "(per composite volume)")
     initial_concentration: Concentration | None = Field(
-        None, ge=0.0, description="mol/m³, initial Li in a volume interlayer")
+        None, ge=0.0, description="mol/m³, initial Li in a volume interlayer or a cathode")
+    specific_area: float | None = Field(
+        None, gt=0.0, description="1/m, particle surface per composite volume (cathode)")
     open_circuit_potential: list[tuple[float, float]] | None = Field(
         None, min_length=2,
-        description="U(x) of a volume interlayer vs Li: [x = c/c_max, U in V] rows, x increasing "
-        "(piecewise linear, constant beyond the ends)")
+        description="U(x) of a volume interlayer or cathode vs Li: [x = c/c_max, U in V] rows, "
+        "x increasing (piecewise linear, constant beyond the ends)")
     youngs_modulus: Pressure | None = Field(None, description="Pa")
     poisson_ratio: float | None = Field(None, ge=-1.0, lt=0.5)
     creep: CreepLaw | None = None

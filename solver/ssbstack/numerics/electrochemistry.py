@@ -137,6 +137,7 @@ class _Side:
     area: float  # their measure (m², planar 2D: m)
     phi_dofs: np.ndarray  # local φ dofs on those facets
     sheet: Any = None  # (δ Function, owned δ dof → local φ dof) when a sheet is present
+    volumetric: bool = False  # a homogenised cathode: the reaction is spread over its volume
 
 
 class ElectrochemistryModel:
@@ -155,7 +156,14 @@ class ElectrochemistryModel:
         mesh, tags = stack_mesh.mesh, stack_mesh.tags
         tdim = mesh.topology.dim
         electrolyte = case.electrolyte.name
+        below = next(i for i in tags.interfaces if i.upper == electrolyte)
+        above = next(i for i in tags.interfaces if i.lower == electrolyte)
+        # A homogenised cathode on top shares φ_e with the electrolyte (its catholyte).
+        cathode_layer = above.upper if case.material(above.upper).kind == "cathode" else None
         cells = stack_mesh.cell_tags.find(tags.cell(electrolyte))
+        if cathode_layer is not None:
+            cells = np.sort(np.concatenate(
+                [cells, stack_mesh.cell_tags.find(tags.cell(cathode_layer))])).astype(np.int32)
         self.mesh, cell_map, vertex_map, _ = dolfinx.mesh.create_submesh(mesh, tdim, cells)
         self.cell_keys = original_cell_keys(self.mesh, mesh, cell_map)
         mesh.topology.create_connectivity(tdim - 1, tdim)
@@ -164,8 +172,6 @@ class ElectrochemistryModel:
             stack_mesh.facet_tags, self.mesh, vertex_map, cell_map
         )
         self.axisymmetric = bool(getattr(stack_mesh, "axisymmetric", False))
-        below = next(i for i in tags.interfaces if i.upper == electrolyte)
-        above = next(i for i in tags.interfaces if i.lower == electrolyte)
         # One fixed quadrature rule on the interfaces: the residual and the post-processing
         # integrals of the same current then agree to round-off (charge balance).
         degree = case.numerics.element_degree
@@ -192,6 +198,14 @@ class ElectrochemistryModel:
         self.set_voltage = constant(0.0)
         self.galvanostatic = constant(1.0)
         self.entity_maps: list[Any] = []
+        self.cathode: Cathode | None = None
+        self.kappa: Any = constant(self.conductivity)  # S/m (cell-wise with a cathode)
+        if cathode_layer is not None:
+            self.cathode = Cathode(self, stack_mesh, cathode_layer, cell_map)
+            self.kappa = self.cathode.conductivity_field(self.conductivity)
+        self.nominal_area = self._nominal_area(stack_mesh)
+        # the cell voltage sits on the bottom electrode, or on the cathode (V = φ_cathode − φ_Li)
+        self.voltage_side = 1 if self.cathode is not None else 0
         self.bcs: list[Any] = []
         # Normal stress at each contact (Pa, tension positive; cell-wise on the electrolyte mesh),
         # set by mechanics when electrochemistry.stress_coupling is on; Ω/F per side, m³/C.
@@ -202,9 +216,18 @@ class ElectrochemistryModel:
         stress_space = dolfinx.fem.functionspace(self.mesh, ("Discontinuous Lagrange", 0))
         self.sides: list[_Side] = []
         electrodes = []
-        for interface, potential in ((below, self.voltage), (above, constant(0.0))):
+        potentials = ((below, self.voltage), (above, constant(0.0)))
+        if self.cathode is not None:
+            potentials = ((below, constant(0.0)), (above, self.voltage))
+        for interface, potential in potentials:
             kinetics = case.kinetics(interface.name)
             assert kinetics is not None  # the schema guarantees kinetics on every interface
+            if self.cathode is not None and interface is above:
+                electrodes.append(self.cathode.electrode(potential, kinetics, temperature))
+                self._ocp.append(kinetics.open_circuit_potential)
+                self.sides.append(_Side(interface, kinetics, (), self.nominal_area,
+                                        np.zeros(0, dtype=np.int32), volumetric=True))
+                continue
             lateral, normal = sheet_properties(case, interface)
             has_sheet = bool(interface.sheets)
             reaction = ((interface.contact_tag, interface.void_tag) if has_sheet
@@ -245,10 +268,9 @@ class ElectrochemistryModel:
                 shift = shift + omega / FARADAY * stress
             electrodes.append(Electrode(potential, contact, ds_reaction, sheet, shift))
             self.sides.append(side)
-        self.nominal_area = self._nominal_area(stack_mesh)
 
         self.forms = electrolyte_forms(
-            self.phi, self.voltage, constant(self.conductivity), electrodes[0], electrodes[1],
+            self.phi, self.voltage, self.kappa, electrodes[0], electrodes[1],
             constant(self.f), self.applied_current, constant(self.nominal_area),
             constant(self.sides[0].area), self.set_voltage, self.galvanostatic,
             constant(self.conductivity / self.thickness), self.weight,
@@ -275,7 +297,9 @@ class ElectrochemistryModel:
         self._post = {name: dolfinx.fem.form(expr, entity_maps=self.entity_maps or None)
                       for name, expr in posts.items()}
         self._accepted = [u.x.array.copy() for u in self.unknowns]
-        self.time_dependent = bool(self.alloys)
+        self.time_dependent = bool(self.alloys) or self.cathode is not None
+        if self.cathode is not None:
+            self.cathode.bind(self.forms.currents[1], self.weight)
         self._profile: dict[str, Any] | None = None
         self._last_values: dict[str, float] = {}
         self._writers: list[Any] = []
@@ -284,7 +308,7 @@ class ElectrochemistryModel:
                 self.mesh, ("Discontinuous Lagrange", 0, (self.mesh.geometry.dim,)))
             self.current_field = dolfinx.fem.Function(flux_space, name="current_density")
             self._flux = dolfinx.fem.Expression(
-                -self.conductivity * ufl.grad(self.phi), flux_space.element.interpolation_points)
+                -self.kappa * ufl.grad(self.phi), flux_space.element.interpolation_points)
             fields = self.outdir / "fields"
             self._writers = [
                 dolfinx.io.VTXWriter(comm, fields / "electrolyte.bp", [self.phi], engine="BP4"),
@@ -362,7 +386,8 @@ class ElectrochemistryModel:
     # -- runner interface ----------------------------------------------------------------------
     def columns(self) -> list[str]:
         """Columns this model adds to timeseries.csv (+ the surface Li fraction of alloys)."""
-        return list(COLUMNS) + [f"alloy_surface_fraction_{SIDES[k]}" for k in self.alloys]
+        extra = [f"alloy_surface_fraction_{SIDES[k]}" for k in self.alloys]
+        return list(COLUMNS) + extra + (["cathode_lithiation"] if self.cathode else [])
 
     def solve(self, time: float, dt: float, control: Control) -> StepResult:
         """Solve the electrolyte problem for ``control`` (collective)."""
@@ -372,8 +397,8 @@ class ElectrochemistryModel:
         else:
             self.galvanostatic.value = 0.0
             self.set_voltage.value = control.voltage
-        for alloy in self.alloys.values():
-            alloy.update_ocp()  # U(c) of the last accepted state (staggered, explicit)
+        for layer in [*self.alloys.values(), *([self.cathode] if self.cathode else [])]:
+            layer.update_ocp()  # U(c) of the last accepted state (staggered, explicit)
         self.problem.solve()
         solver = self.problem.solver
         reason, iterations = solver.getConvergedReason(), solver.getIterationNumber()
@@ -388,7 +413,11 @@ class ElectrochemistryModel:
         for index, alloy in self.alloys.items():
             if dt > 0.0 and not alloy.step(dt, self._nodal_current(index, alloy.se_dofs)):
                 return StepResult(False, iterations, message="alloy Li diffusion solve failed")
+        if self.cathode is not None and dt > 0.0:
+            self.cathode.step(dt)
         self._last_values = self._outputs(iterations)
+        if self.cathode is not None:
+            self._last_values["cathode_lithiation"] = self.cathode.lithiation()
         for index, alloy in self.alloys.items():
             self._last_values[f"alloy_surface_fraction_{SIDES[index]}"] = alloy.surface_fraction()
         return StepResult(True, iterations, dict(self._last_values))
@@ -428,7 +457,8 @@ class ElectrochemistryModel:
             mean = abs(integral) / side.area
             values[f"mean_current_{name}_A_m2"] = mean
             values[f"max_current_{name}_A_m2"] = peak
-            values[f"hot_spot_factor_{name}"] = peak / mean if mean > 0 else math.nan
+            values[f"hot_spot_factor_{name}"] = (peak / mean if mean > 0 and not side.volumetric
+                                                 else math.nan)
         values["charge_balance_A"] = current + current_top
         return values
 
@@ -439,6 +469,8 @@ class ElectrochemistryModel:
         kinetics = self._contact(side.kinetics, self.case.conditions.temperature)
         owned = self.space.dofmap.index_map.size_local
         coordinates = self.space.tabulate_dof_coordinates()
+        if side.volumetric:
+            return coordinates[:0], np.zeros(0)
         electrode = self._electrode_nodal(index)
         if side.sheet is not None:
             delta, pairing = side.sheet
@@ -455,7 +487,7 @@ class ElectrochemistryModel:
     def _electrode_nodal(self, index: int) -> np.ndarray:
         """φ_s − U − Ω σ_n/F (V) of one side at every local φ dof."""
         electrode = np.full(len(self.phi.x.array),
-                            (float(self.voltage.x.array[0]) if index == 0 else 0.0)
+                            (float(self.voltage.x.array[0]) if index == self.voltage_side else 0.0)
                             - self._ocp[index])
         if self.contact_stress:
             electrode -= self._nodal_shift(index)
@@ -480,15 +512,15 @@ class ElectrochemistryModel:
     def accept(self) -> None:
         """Keep the solved state as the initial guess for the next solve (alloys: as history)."""
         self._accepted = [u.x.array.copy() for u in self.unknowns]
-        for alloy in self.alloys.values():
-            alloy.accept()
+        for layer in [*self.alloys.values(), *([self.cathode] if self.cathode else [])]:
+            layer.accept()
 
     def reject(self) -> None:
         """Return to the last accepted state."""
         for u, saved in zip(self.unknowns, self._accepted, strict=True):
             u.x.array[:] = saved
-        for alloy in self.alloys.values():
-            alloy.reject()
+        for layer in [*self.alloys.values(), *([self.cathode] if self.cathode else [])]:
+            layer.reject()
 
     def state(self) -> dict[str, Cellwise]:
         """φ_e and the cell voltage of the accepted state (the next solve's initial guess)."""
@@ -497,6 +529,8 @@ class ElectrochemistryModel:
                  "cell_voltage": scalar_rows(self.voltage.x.array[0])}
         for index, alloy in self.alloys.items():
             state[f"alloy_c_{SIDES[index]}"] = function_rows(alloy.previous, alloy.cell_keys)
+        if self.cathode is not None:
+            state["cathode_c"] = function_rows(self.cathode.previous, self.cell_keys)
         return state
 
     def restore(self, arrays: dict[str, Cellwise]) -> None:
@@ -507,6 +541,9 @@ class ElectrochemistryModel:
             restore_function(alloy.concentration, alloy.cell_keys,
                              arrays[f"alloy_c_{SIDES[index]}"])
             alloy.concentration.x.scatter_forward()
+        if self.cathode is not None:
+            restore_function(self.cathode.concentration, self.cell_keys, arrays["cathode_c"])
+            self.cathode.concentration.x.scatter_forward()
         self.accept()
 
     def write_fields(self, time: float) -> None:
@@ -630,6 +667,113 @@ class AlloyLayer:
         total = self.comm.allreduce(float(local.sum()), op=MPI.SUM)
         count = self.comm.allreduce(len(local), op=MPI.SUM)
         return total / count / self.c_max
+
+    def accept(self) -> None:
+        self.previous.x.array[:] = self.concentration.x.array
+
+    def reject(self) -> None:
+        self.concentration.x.array[:] = self.previous.x.array
+
+
+class Cathode:
+    """Homogenised composite cathode (physics.md §3.7) sharing φ_e with the electrolyte.
+
+    In the cathode cells: Li⁺ conduction with the effective ionic conductivity of the composite
+    (the material's ``ionic_conductivity``); the electronic phase is equipotential at the cell
+    voltage V (so V = φ_cathode − φ_Li, positive); the reaction is spread over the volume,
+    j_v = a BV(V − φ_e − U(x)) (A/m³) with a = ``specific_area`` and i₀ from the kinetics of the
+    electrolyte|cathode interface; the Li content c (mol/m³ of composite, cell-wise) follows
+    dc/dt = −j_v/F (anodic current delithiates) with the cell average of j_v, and U(x = c/c_max)
+    comes from the material's table, staggered like :class:`AlloyLayer`. The cell-wise update
+    uses the same quadrature as the residual, so the Li gained equals the charge passed / F.
+    """
+
+    def __init__(self, model: ElectrochemistryModel, stack_mesh: StackMesh, layer: str,
+                 cell_map: Any):
+        dolfinx = load_dolfinx()
+        import ufl
+
+        case, mesh = model.case, model.mesh
+        material = case.material(layer)
+        key = f"materials.{case.layer(layer).material}"
+        for name in ("ionic_conductivity", "specific_area", "max_concentration",
+                     "initial_concentration", "open_circuit_potential"):
+            if getattr(material, name) is None:
+                raise CaseError("required for a cathode", key=f"{key}.{name}")
+        self.table = np.array(material.open_circuit_potential, dtype=float)
+        if np.any(np.diff(self.table[:, 0]) <= 0.0):
+            raise CaseError("x must increase down the table", key=f"{key}.open_circuit_potential")
+        self.material, self.model = material, model
+        self.kappa = material.ionic_conductivity_at(case.conditions.temperature)
+        tdim = mesh.topology.dim
+        local = mesh.topology.index_map(tdim).size_local + mesh.topology.index_map(tdim).num_ghosts
+        parent = cell_map.sub_topology_to_topology(np.arange(local, dtype=np.int32), False)
+        is_cathode = np.isin(parent, stack_mesh.cell_tags.find(stack_mesh.tags.cell(layer)))
+        self.cells = np.flatnonzero(is_cathode).astype(np.int32)
+        tags = dolfinx.mesh.meshtags(mesh, tdim, self.cells, np.ones(len(self.cells), np.int32))
+        self.dx = ufl.Measure("dx", domain=mesh, subdomain_data=tags,
+                              metadata={"quadrature_degree": 2 * case.numerics.element_degree + 2}
+                              )(1)
+        self.space = dolfinx.fem.functionspace(mesh, ("Discontinuous Lagrange", 0))
+        self.concentration = dolfinx.fem.Function(self.space, name="cathode_c")
+        self.previous = dolfinx.fem.Function(self.space)
+        self.ocp = dolfinx.fem.Function(self.space, name="cathode_ocp")
+        for function in (self.concentration, self.previous):
+            function.x.array[:] = material.initial_concentration
+        self._cell_dofs = self.space.dofmap.list[self.cells, 0]
+
+    def conductivity_field(self, electrolyte: float) -> Any:
+        """κ (S/m): the electrolyte's, and the composite's effective value in the cathode."""
+        dolfinx = load_dolfinx()
+        kappa = dolfinx.fem.Function(self.space, name="conductivity")
+        kappa.x.array[:] = electrolyte
+        kappa.x.array[self._cell_dofs] = self.kappa
+        return kappa
+
+    def electrode(self, potential: Any, kinetics: Kinetics, temperature: float) -> Electrode:
+        """The cathode as a volumetric electrode (exchange current a i₀, A/m³)."""
+        contact = self.model._contact(kinetics, temperature)
+        contact.exchange_current *= self.material.specific_area
+        return Electrode(potential, contact, self.dx, None,
+                         kinetics.open_circuit_potential + self.ocp)
+
+    def bind(self, current: Any, weight: Any) -> None:
+        """Compile the cell averages of the volumetric current ``current`` (A/m³)."""
+        dolfinx = load_dolfinx()
+        import ufl
+
+        w = ufl.TestFunction(self.space)
+        self._current = dolfinx.fem.form(current * w * weight * self.dx)
+        volume = dolfinx.fem.assemble_vector(dolfinx.fem.form(w * weight * self.dx))
+        volume.scatter_reverse(dolfinx.la.InsertMode.add)
+        volume.scatter_forward()
+        self.volume = volume.array.copy()
+        self._owned = self.space.dofmap.index_map.size_local
+
+    def update_ocp(self) -> None:
+        """U(c) of the accepted state, cell-wise."""
+        x = self.previous.x.array / self.material.max_concentration
+        self.ocp.x.array[:] = np.interp(x, self.table[:, 0], self.table[:, 1])
+
+    def step(self, dt: float) -> None:
+        """c = c_old − j̄_v dt / F with the cell averages of the solved current."""
+        dolfinx = load_dolfinx()
+        vector = dolfinx.fem.assemble_vector(self._current)
+        vector.scatter_reverse(dolfinx.la.InsertMode.add)
+        vector.scatter_forward()
+        mean = np.divide(vector.array, self.volume, out=np.zeros_like(self.volume),
+                         where=self.volume > 0.0)
+        self.concentration.x.array[:] = self.previous.x.array - mean * dt / FARADAY
+
+    def lithiation(self) -> float:
+        """Volume-averaged c/c_max of the cathode (collective)."""
+        from mpi4py import MPI
+
+        owned = self.volume[:self._owned]
+        values = self.concentration.x.array[:self._owned]
+        total = self.model.comm.allreduce(float(owned @ values), op=MPI.SUM)
+        volume = self.model.comm.allreduce(float(owned.sum()), op=MPI.SUM)
+        return total / volume / self.material.max_concentration
 
     def accept(self) -> None:
         self.previous.x.array[:] = self.concentration.x.array

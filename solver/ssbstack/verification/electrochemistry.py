@@ -18,6 +18,9 @@ Exact references used here
   of one period of width 2b.
 - volume interlayer (Li–alloy slab, constant flux q = i/F out of its SE face, closed collector face):
   c(l, t) = c0 − q t/l − (q l/D)[1/3 − (2/π²) Σ exp(−D n²π² t/l²)/n²] (Crank 1975).
+- homogenised cathode, linear kinetics, flat U, equipotential solid (Newman & Tobias 1962):
+  V = U − i [R_ct,Li + L_se/κ_se + (L_c/κ_c) coth ν / ν], ν² = a L_c²/(κ_c R_ct,particle); the Li
+  gained by the cathode equals the charge passed / F.
 - constriction values are the model's ``constriction_V`` (ohmic voltage minus i L/κ) divided by
   the cell current; both converge from below (P1 energy), and the check also demands that the
   error falls from a coarse mesh (sizes × 2) to the case's mesh.
@@ -39,6 +42,7 @@ STRIP_CURRENT = 10.0  # A/m² (1 mA/cm²) for linear checks; the answers do not 
 SHEET_CONDUCTANCES = (0.0, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-1)  # S, hot-spot sweep
 _MMS_CACHE: dict[int, dict[str, float]] = {}
 _ALLOY_CACHE: dict[int, tuple[tuple[float, float], tuple[float, float]]] = {}
+_CATHODE_CACHE: dict[int, tuple[tuple[float, float], tuple[float, float]]] = {}
 
 
 def _solve_case(comm: Any, name: str, current: float, overrides: list[str] | None = None
@@ -350,4 +354,55 @@ def verify_alloy_voltage(comm: Any) -> tuple[float, float, float, float]:
     staggered U lags one step, < 1e-4 here)."""
     reference, computed = alloy_results(comm)[1]
     return reference, computed, _relative(reference, computed), 1e-3
+
+
+# -- homogenised cathode ----------------------------------------------------------------------------
+def cathode_results(comm: Any) -> tuple[tuple[float, float], tuple[float, float]]:
+    """(reference, computed) cell voltage (V) and Li gained by the cathode (mol; per unit depth in
+    planar 2D) after the protocol step of ``echem_cathode.toml`` (cached)."""
+    from ssbstack.config.loader import load_case
+    from ssbstack.meshing.stack import build_mesh
+    from ssbstack.numerics.electrochemistry import ElectrochemistryModel
+    from ssbstack.numerics.model import Control
+
+    key = comm.py2f()
+    if key in _CATHODE_CACHE:
+        return _CATHODE_CACHE[key]
+    case = load_case(CASES / "echem_cathode.toml")
+    model = ElectrochemistryModel(case, build_mesh(case, comm), comm)
+    step = case.protocol.expanded()[0]
+    current, duration, dt = step.current_density, step.duration, case.numerics.max_time_step
+    model.solve(0.0, 0.0, Control(0.0))
+    model.accept()
+    for k in range(round(duration / dt)):
+        result = model.solve((k + 1) * dt, dt, Control(current))
+        if not result.converged:
+            raise RuntimeError(result.message)
+        model.accept()
+    cathode = case.material("cathode")
+    length = case.layer("cathode").thickness
+    kappa = cathode.ionic_conductivity_at(case.conditions.temperature)
+    r_li, r_particle = (side.kinetics.charge_transfer_resistance for side in model.sides)
+    nu = math.sqrt(cathode.specific_area * length**2 / (kappa * r_particle))
+    table = np.array(cathode.open_circuit_potential)
+    x0 = cathode.initial_concentration / cathode.max_concentration
+    voltage = float(np.interp(x0, table[:, 0], table[:, 1])) - current * (
+        r_li + model.thickness / model.conductivity + length / kappa / (math.tanh(nu) * nu))
+    volume = model.nominal_area * length
+    gained = (result.values["cathode_lithiation"] - x0) * cathode.max_concentration * volume
+    passed = current * model.nominal_area * duration / FARADAY
+    _CATHODE_CACHE[key] = ((voltage, result.values["voltage_V"]), (passed, gained))
+    return _CATHODE_CACHE[key]
+
+
+def verify_cathode_voltage(comm: Any) -> tuple[float, float, float, float]:
+    """Homogenised cathode, linear kinetics, flat U: Newman's porous-electrode voltage (1e-5)."""
+    reference, computed = cathode_results(comm)[0]
+    return reference, computed, _relative(reference, computed), 1e-5
+
+
+def verify_cathode_capacity(comm: Any) -> tuple[float, float, float, float]:
+    """Li inserted into the cathode = charge passed / F (mol; 1e-10)."""
+    reference, computed = cathode_results(comm)[1]
+    return reference, computed, _relative(reference, computed), 1e-10
 
