@@ -60,7 +60,7 @@ ensure_tools() {
   command -v apt-get >/dev/null || die "podman, runc and debootstrap are missing and there is no apt-get to install them"
   [[ $(id -u) == 0 ]] || die "podman, runc and debootstrap are missing; install them as root: apt-get install ${TOOLS_PKGS[*]}"
   say "installing ${TOOLS_PKGS[*]} (apt)"
-  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  [[ "${APT_UPDATED:-0}" == 1 ]] || DEBIAN_FRONTEND=noninteractive apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${TOOLS_PKGS[@]}" >/dev/null
   have_tools || die "apt-get install finished but podman/runc/debootstrap are still missing"
 }
@@ -344,6 +344,7 @@ cmd_ci() {
     elif [[ $(id -u) != 0 ]]; then why="not root: apt-get cannot install podman, runc and debootstrap"
     else
       DEBIAN_FRONTEND=noninteractive apt-get update -qq || die "apt-get update failed (not a reason to skip)"
+      APT_UPDATED=1
       local p
       for p in podman runc debootstrap; do
         apt-cache policy "$p" 2>/dev/null | grep -q 'Candidate: [0-9]' || why="${why:+$why, }no '$p' package in this machine's apt sources"
