@@ -1,5 +1,5 @@
 # Two commands for a newcomer:  make demo  (set up + run the default case)  and  make test.
-.PHONY: setup demo test lint clean
+.PHONY: setup demo test lint clean container container-test container-export container-clean
 
 DEMO_CASE ?= cases/badding2025/ex1_agmg_ccd.toml
 DEMO_OUT  ?= results/demo
@@ -19,3 +19,16 @@ lint: setup
 
 clean:
 	rm -rf results .pytest_cache .ruff_cache
+
+# Container (issue 6): Debian base made with debootstrap + PyPI, built with podman (needs root).
+container:
+	@bash scripts/container.sh build
+
+container-test: setup container
+	@bash scripts/container.sh test
+
+container-export: container
+	@bash scripts/container.sh export
+
+container-clean:
+	@bash scripts/container.sh clean
