@@ -158,3 +158,23 @@ def test_checkpoint_restore_continues_identically():
     assert straight.converged and resumed.converged
     for key in ("stack_pressure_Pa", "plate_displacement_m", "li_thickness_m", "max_von_mises_Pa"):
         assert resumed.values[key] == pytest.approx(straight.values[key], rel=1e-10)
+
+
+def test_protocol_runner_drives_the_model_through_a_stripping_step():
+    from ssbstack.meshing.stack import build_mesh
+    from ssbstack.numerics.mechanics import MechanicsModel
+    from ssbstack.numerics.runner import ProtocolRunner
+
+    case = load_case(checks.case_file("creep_stripping"))
+    model = MechanicsModel(case, build_mesh(case, COMM), COMM)
+    rows: list[dict] = []
+    runner = ProtocolRunner(case, [model], rows.append, lambda line: None, model.write_fields)
+    assert set(model.columns()) <= set(runner.columns())
+    runner.run()
+    step = case.protocol.expanded()[0]
+    omega = case.materials["Li"].molar_volume
+    thinning = step.current_density * step.duration * omega / checks.FARADAY
+    assert rows[-1]["time_s"] == pytest.approx(step.duration)
+    assert rows[0]["li_thickness_m"] - rows[-1]["li_thickness_m"] == pytest.approx(thinning,
+                                                                                  rel=1e-9)
+    assert all(row["stack_pressure_Pa"] == pytest.approx(0.0, abs=1e-3) for row in rows)
