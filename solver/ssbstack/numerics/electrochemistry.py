@@ -27,6 +27,7 @@ largest stripping current (bottom electrode stripping).
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -275,6 +276,10 @@ class ElectrochemistryModel:
             constant(self.sides[0].area), self.set_voltage, self.galvanostatic,
             constant(self.conductivity / self.thickness), self.weight,
         )
+        self._initial_guess()
+        if self.cathode is not None:
+            self.forms.residual.append(self.cathode.residual(self.forms.currents[1], self.weight))
+            self.forms.unknowns.append(self.cathode.concentration)
         self.unknowns = self.forms.unknowns
         prefix = f"ssbstack_echem_{id(self)}_"
         self.problem = NonlinearProblem(
@@ -298,8 +303,6 @@ class ElectrochemistryModel:
                       for name, expr in posts.items()}
         self._accepted = [u.x.array.copy() for u in self.unknowns]
         self.time_dependent = bool(self.alloys) or self.cathode is not None
-        if self.cathode is not None:
-            self.cathode.bind(self.forms.currents[1], self.weight)
         self._profile: dict[str, Any] | None = None
         self._last_values: dict[str, float] = {}
         self._writers: list[Any] = []
@@ -317,6 +320,21 @@ class ElectrochemistryModel:
             ]
 
     # -- set-up helpers ------------------------------------------------------------------------
+    def _initial_guess(self) -> None:
+        """Start Newton at open circuit: V = U(voltage side) − U(ground side), φ_e = −U(ground).
+
+        Without it a cathode (U ≈ 4 V) starts Butler–Volmer at exp(α f 4 V) ≈ 1e33."""
+        ocv = list(self._ocp)
+        for index, alloy in self.alloys.items():
+            ocv[index] += float(alloy.open_circuit_potential(
+                np.array([alloy.previous.x.array[0]]))[0]) if len(alloy.previous.x.array) else 0.0
+        if self.cathode is not None:
+            x = self.cathode.material.initial_concentration / self.cathode.material.max_concentration
+            ocv[1] += float(np.interp(x, self.cathode.table[:, 0], self.cathode.table[:, 1]))
+        ground = 1 - self.voltage_side
+        self.voltage.x.array[:] = ocv[self.voltage_side] - ocv[ground]
+        self.phi.x.array[:] = -ocv[ground]
+
     def _weight(self, mesh: Any) -> Any:
         """Integrand weight: 2πr on an axisymmetric r–z mesh (x = r), else 1."""
         import ufl
@@ -397,8 +415,10 @@ class ElectrochemistryModel:
         else:
             self.galvanostatic.value = 0.0
             self.set_voltage.value = control.voltage
-        for layer in [*self.alloys.values(), *([self.cathode] if self.cathode else [])]:
-            layer.update_ocp()  # U(c) of the last accepted state (staggered, explicit)
+        for alloy in self.alloys.values():
+            alloy.update_ocp()  # U(c) of the last accepted state (staggered, explicit)
+        if self.cathode is not None:
+            self.cathode.dt.value = dt
         self.problem.solve()
         solver = self.problem.solver
         reason, iterations = solver.getConvergedReason(), solver.getIterationNumber()
@@ -413,8 +433,6 @@ class ElectrochemistryModel:
         for index, alloy in self.alloys.items():
             if dt > 0.0 and not alloy.step(dt, self._nodal_current(index, alloy.se_dofs)):
                 return StepResult(False, iterations, message="alloy Li diffusion solve failed")
-        if self.cathode is not None and dt > 0.0:
-            self.cathode.step(dt)
         self._last_values = self._outputs(iterations)
         if self.cathode is not None:
             self._last_values["cathode_lithiation"] = self.cathode.lithiation()
@@ -682,10 +700,11 @@ class Cathode:
     (the material's ``ionic_conductivity``); the electronic phase is equipotential at the cell
     voltage V (so V = φ_cathode − φ_Li, positive); the reaction is spread over the volume,
     j_v = a BV(V − φ_e − U(x)) (A/m³) with a = ``specific_area`` and i₀ from the kinetics of the
-    electrolyte|cathode interface; the Li content c (mol/m³ of composite, cell-wise) follows
-    dc/dt = −j_v/F (anodic current delithiates) with the cell average of j_v, and U(x = c/c_max)
-    comes from the material's table, staggered like :class:`AlloyLayer`. The cell-wise update
-    uses the same quadrature as the residual, so the Li gained equals the charge passed / F.
+    electrolyte|cathode interface; the Li content c (mol/m³ of composite, cell-wise DG0) is a
+    Newton unknown of the same system: backward Euler F (c − c_old) + dt j_v = 0 per cell
+    (anodic current delithiates), with U(x = c/c_max) the material's table as a piecewise-linear
+    UFL function — implicit, so stable at any dt. The per-cell balance uses the residual's
+    quadrature, so the Li gained equals the charge passed / F to round-off.
     """
 
     def __init__(self, model: ElectrochemistryModel, stack_mesh: StackMesh, layer: str,
@@ -709,18 +728,18 @@ class Cathode:
         local = mesh.topology.index_map(tdim).size_local + mesh.topology.index_map(tdim).num_ghosts
         parent = cell_map.sub_topology_to_topology(np.arange(local, dtype=np.int32), False)
         is_cathode = np.isin(parent, stack_mesh.cell_tags.find(stack_mesh.tags.cell(layer)))
-        self.cells = np.flatnonzero(is_cathode).astype(np.int32)
-        tags = dolfinx.mesh.meshtags(mesh, tdim, self.cells, np.ones(len(self.cells), np.int32))
-        self.dx = ufl.Measure("dx", domain=mesh, subdomain_data=tags,
-                              metadata={"quadrature_degree": 2 * case.numerics.element_degree + 2}
-                              )(1)
+        cells = np.arange(local, dtype=np.int32)
+        tags = dolfinx.mesh.meshtags(mesh, tdim, cells, np.where(is_cathode, 1, 2).astype(np.int32))
+        measure = ufl.Measure("dx", domain=mesh, subdomain_data=tags,
+                              metadata={"quadrature_degree": 2 * case.numerics.element_degree + 2})
+        self.dx, self.dx_other = measure(1), measure(2)
         self.space = dolfinx.fem.functionspace(mesh, ("Discontinuous Lagrange", 0))
         self.concentration = dolfinx.fem.Function(self.space, name="cathode_c")
         self.previous = dolfinx.fem.Function(self.space)
-        self.ocp = dolfinx.fem.Function(self.space, name="cathode_ocp")
         for function in (self.concentration, self.previous):
             function.x.array[:] = material.initial_concentration
-        self._cell_dofs = self.space.dofmap.list[self.cells, 0]
+        self.dt = dolfinx.fem.Constant(mesh, dolfinx.default_scalar_type(0.0))
+        self._cell_dofs = self.space.dofmap.list[cells[is_cathode], 0]
 
     def conductivity_field(self, electrolyte: float) -> Any:
         """κ (S/m): the electrolyte's, and the composite's effective value in the cathode."""
@@ -730,49 +749,45 @@ class Cathode:
         kappa.x.array[self._cell_dofs] = self.kappa
         return kappa
 
+    def open_circuit_potential(self) -> Any:
+        """U(c/c_max) (V) as a piecewise-linear UFL expression of the unknown c."""
+        import ufl
+
+        x = self.concentration / self.material.max_concentration
+        potential = float(self.table[0, 1])
+        for (xa, ua), (xb, ub) in itertools.pairwise(self.table):
+            slope = (ub - ua) / (xb - xa)
+            potential = potential + slope * (ufl.min_value(ufl.max_value(x, xa), xb) - xa)
+        return potential
+
     def electrode(self, potential: Any, kinetics: Kinetics, temperature: float) -> Electrode:
         """The cathode as a volumetric electrode (exchange current a i₀, A/m³)."""
         contact = self.model._contact(kinetics, temperature)
         contact.exchange_current *= self.material.specific_area
         return Electrode(potential, contact, self.dx, None,
-                         kinetics.open_circuit_potential + self.ocp)
+                         kinetics.open_circuit_potential + self.open_circuit_potential())
 
-    def bind(self, current: Any, weight: Any) -> None:
-        """Compile the cell averages of the volumetric current ``current`` (A/m³)."""
+    def residual(self, current: Any, weight: Any) -> Any:
+        """Backward Euler for c: F (c − c_old) + dt j_v = 0 in the cathode, c = c_old elsewhere
+        (rows in C/m³ × measure); also prepares the lithiation average."""
         dolfinx = load_dolfinx()
         import ufl
 
         w = ufl.TestFunction(self.space)
-        self._current = dolfinx.fem.form(current * w * weight * self.dx)
+        change = FARADAY * (self.concentration - self.previous)
         volume = dolfinx.fem.assemble_vector(dolfinx.fem.form(w * weight * self.dx))
         volume.scatter_reverse(dolfinx.la.InsertMode.add)
-        volume.scatter_forward()
-        self.volume = volume.array.copy()
-        self._owned = self.space.dofmap.index_map.size_local
-
-    def update_ocp(self) -> None:
-        """U(c) of the accepted state, cell-wise."""
-        x = self.previous.x.array / self.material.max_concentration
-        self.ocp.x.array[:] = np.interp(x, self.table[:, 0], self.table[:, 1])
-
-    def step(self, dt: float) -> None:
-        """c = c_old − j̄_v dt / F with the cell averages of the solved current."""
-        dolfinx = load_dolfinx()
-        vector = dolfinx.fem.assemble_vector(self._current)
-        vector.scatter_reverse(dolfinx.la.InsertMode.add)
-        vector.scatter_forward()
-        mean = np.divide(vector.array, self.volume, out=np.zeros_like(self.volume),
-                         where=self.volume > 0.0)
-        self.concentration.x.array[:] = self.previous.x.array - mean * dt / FARADAY
+        self.volume = volume.array[:self.space.dofmap.index_map.size_local].copy()
+        return ((change + self.dt * current) * w * weight * self.dx
+                + change * w * weight * self.dx_other)
 
     def lithiation(self) -> float:
         """Volume-averaged c/c_max of the cathode (collective)."""
         from mpi4py import MPI
 
-        owned = self.volume[:self._owned]
-        values = self.concentration.x.array[:self._owned]
-        total = self.model.comm.allreduce(float(owned @ values), op=MPI.SUM)
-        volume = self.model.comm.allreduce(float(owned.sum()), op=MPI.SUM)
+        values = self.concentration.x.array[:len(self.volume)]
+        total = self.model.comm.allreduce(float(self.volume @ values), op=MPI.SUM)
+        volume = self.model.comm.allreduce(float(self.volume.sum()), op=MPI.SUM)
         return total / volume / self.material.max_concentration
 
     def accept(self) -> None:
@@ -785,8 +800,6 @@ class Cathode:
 def _match_points(points: np.ndarray, candidates: np.ndarray, labels: np.ndarray,
                   tolerance: float) -> np.ndarray:
     """``labels`` of the candidate coinciding (within ``tolerance``, m) with each point."""
-    import itertools
-
     def key(x: np.ndarray) -> tuple[int, ...]:
         return tuple(np.rint(x / tolerance).astype(np.int64))
 

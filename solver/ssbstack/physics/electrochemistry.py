@@ -83,7 +83,8 @@ class Electrode:
 
     potential: Any  # φ_s, V (the cell voltage for the bottom electrode, 0 for the top)
     kinetics: ContactKinetics
-    ds: Any  # facets where current enters the electrolyte: contacts (bare) or the whole interface
+    ds: Any  # where current enters the electrolyte: contact facets (bare), the whole interface
+    # (sheet), or a volume measure for a homogenised cathode (then j is per volume, A/m³)
     sheet: Sheet | None = None
     shift: Any = 0.0  # subtracted from η, V: U + Ω σ_n / F (stress coupling: 0.134 mV/MPa)
 
