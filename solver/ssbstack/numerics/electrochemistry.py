@@ -17,7 +17,10 @@ voltage from the power balance V I = ∫κ|∇φ|² + Σ∫ j η + Σ P_sheet + 
 less the open-circuit potentials U), the area-specific resistance, the mean and maximum current
 density into the electrolyte on each side and their ratio (hot-spot factor), and the charge
 balance I_bottom + I_top. The mean is over the facets that pass current into the electrolyte: the
-contact facets of a bare interface, the whole interface under a sheet.
+contact facets of a bare interface, the whole interface under a sheet. The maximum is the largest
+nodal value: at the sharp edge of a bare contact the exact current density is singular (∝ d^-1/2
+from the edge), so the maximum and the hot-spot factor grow as the edge mesh is refined — compare
+them at a stated ``geometry.mesh.edge`` size; a sheet with G > 0 removes the singularity.
 
 Files (when ``outdir`` is given): ``fields/electrolyte.bp`` (φ_e), ``fields/current.bp`` (i =
 −κ∇φ_e, A/m², cell-wise), and at close ``interface_current.csv`` / ``interface_current.png``: the
