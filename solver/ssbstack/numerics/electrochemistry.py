@@ -328,9 +328,9 @@ class ElectrochemistryModel:
 
         Without it a cathode (U ≈ 4 V) starts Butler–Volmer at exp(α f 4 V) ≈ 1e33."""
         ocv = list(self._ocp)
-        for index, alloy in self.alloys.items():
-            ocv[index] += float(alloy.open_circuit_potential(
-                np.array([alloy.previous.x.array[0]]))[0]) if len(alloy.previous.x.array) else 0.0
+        for index, alloy in self.alloys.items():  # uniform initial content: same on every rank
+            initial = self.case.material(alloy.layer).initial_concentration
+            ocv[index] += float(alloy.open_circuit_potential(np.array([initial]))[0])
         if self.cathode is not None:
             x = self.cathode.material.initial_concentration / self.cathode.material.max_concentration
             ocv[1] += float(np.interp(x, self.cathode.table[:, 0], self.cathode.table[:, 1]))
@@ -618,7 +618,7 @@ class AlloyLayer:
         table = np.array(material.open_circuit_potential, dtype=float)
         if np.any(np.diff(table[:, 0]) <= 0.0):
             raise CaseError("x must increase down the table", key=f"{key}.open_circuit_potential")
-        self.table, self.c_max = table, material.max_concentration
+        self.table, self.c_max, self.layer = table, material.max_concentration, layer
         if interface.sheets:
             raise CaseError("a volume interlayer next to the electrolyte cannot also carry sheets",
                             key=f"stack.{layer}")
