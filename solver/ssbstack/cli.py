@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -269,6 +270,7 @@ def _abort_all_ranks() -> None:
         world = sys.modules["mpi4py.MPI"].COMM_WORLD
         if world.size > 1:
             sys.stderr.flush()
+            time.sleep(1.0)  # let mpirun forward this rank's error text before the abort
             world.Abort(1)
 
 

@@ -33,8 +33,12 @@ def build_models(case: Case, stack_mesh: Any, comm: Any, outdir: Path | None) ->
         from ssbstack.numerics.electrochemistry import ElectrochemistryModel
 
         models.append(ElectrochemistryModel(case, stack_mesh, comm, outdir))
+    if case.mechanics.enabled:
+        from ssbstack.numerics.mechanics import MechanicsModel
+
+        models.append(MechanicsModel(case, stack_mesh, comm, outdir))
     if not models:
-        raise CaseError("the case switches on no physics (electrochemistry.enabled = false)")
+        raise CaseError("the case switches on no physics (electrochemistry and mechanics are off)")
     return models
 
 

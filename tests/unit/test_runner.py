@@ -90,3 +90,12 @@ def test_resume_mid_step_continues_from_the_saved_time():
     summary = runner.run(Position(step=0, time=60.0, step_start=0.0, dt=10.0, in_step=True))
     assert summary.status == "completed"
     assert [row["time_s"] for row in rows] == pytest.approx([70.0, 80.0, 90.0, 100.0])
+
+
+def test_a_step_with_only_an_until_limit_runs_until_it_is_reached():
+    model = FakeModel()
+    runner, rows, _ = _runner(model, '["Strip at 1 A/m2 until 0.0005 V"]',
+                              overrides=["numerics.max_time_step=10 s"])
+    summary = runner.run()
+    assert summary.status == "completed" and len(rows) == 2  # initial row + one step to the event
+    assert rows[-1]["voltage_V"] == pytest.approx(1e-3)

@@ -194,7 +194,8 @@ class ProtocolRunner:
         time = self.position.time
         dt = self.position.dt if resumed and self.position.dt else min(dt_max, limit)
         state = StepResult(True)
-        while time < start + limit - 1e-9 * max(1.0, limit):
+        tolerance = 1e-9 * max(1.0, limit) if math.isfinite(limit) else 0.0
+        while time < start + limit - tolerance:
             dt = min(dt, start + limit - time)
             for cutback in range(numerics.max_cutbacks + 1):
                 state = self._solve(time + dt, dt, control)
@@ -261,10 +262,15 @@ def _ramp_levels(steps: list[Step]) -> dict[int, float]:
 
 
 def _log_line(index: int, count: int, time: float, step: Step, state: StepResult) -> str:
-    voltage = state.values.get("voltage_V", math.nan)
-    hours = time / 3600.0
-    return (f"[{index + 1:>{len(str(count))}}/{count}] t = {hours:9.4f} h  {step.label:<45.45}  "
-            f"V = {voltage:+.5f} V  newton = {state.iterations}")
+    values = state.values
+    parts = [f"[{index + 1:>{len(str(count))}}/{count}] t = {time / 3600.0:9.4f} h",
+             f"{step.label:<45.45}"]
+    if math.isfinite(values.get("voltage_V", math.nan)):
+        parts.append(f"V = {values['voltage_V']:+.5f} V")
+    if math.isfinite(values.get("stack_pressure_Pa", math.nan)):
+        parts.append(f"P = {values['stack_pressure_Pa'] / 1e6:.4f} MPa")
+    parts.append(f"newton = {state.iterations}")
+    return "  ".join(parts)
 
 
 def timed(function: Callable[[], Any]) -> tuple[Any, float]:
