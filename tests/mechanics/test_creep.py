@@ -59,8 +59,10 @@ def _check(name):
     return reference, computed, error
 
 
-def test_uniaxial_creep_rate_is_a_sigma_n():
-    _, _, error = _check("creep_uniaxial")
+@pytest.mark.parametrize("name", ["creep_uniaxial", "creep_uniaxial_axisymmetric",
+                                  "creep_uniaxial_garofalo"])
+def test_uniaxial_creep_rate_is_the_law(name):
+    _, _, error = _check(name)
     assert error < 1e-6  # uniform stress: exact up to solver tolerance
 
 

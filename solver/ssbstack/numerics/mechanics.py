@@ -387,6 +387,10 @@ class MechanicsModel:
             return thickness
         return thickness + self._sum(self.interface_lift) / self._sum(self.interface_area)
 
+    def collector_area(self) -> float:
+        """Area of the bottom collector face (m²; m per metre of depth in 2D)."""
+        return self._sum(self.bottom_area)
+
     def layer_volume(self, which: int) -> float:
         """Volume of the first (0) or last (−1) layer (m³; m² per metre of depth in 2D)."""
         return self._sum(self.volume_first if which == 0 else self.volume_last)
@@ -595,7 +599,7 @@ class MechanicsModel:
     def _stripped_volume(self, h: float, current_density: float) -> float:
         """Li volume (m³, or m² per m in 2D) stripped from the first layer in ``h`` seconds."""
         omega = self.molar_volume[self.electrodes[0]] or 0.0
-        return current_density * omega / FARADAY * h * self._sum(self.bottom_area)
+        return current_density * omega / FARADAY * h * self.collector_area()
 
     def _values(self) -> dict[str, float]:
         """One row of outputs for the current (just solved) state."""
