@@ -83,10 +83,12 @@ class _State:
 
 
 def kinematics_of(case: Case, gdim: int) -> phys.Kinematics:
-    """Plane strain for planar 2D, axisymmetric for an axisymmetric 2D mesh, else 3D."""
+    """Plane strain for planar 2D, axisymmetric for an axisymmetric 2D mesh (or mesh file), else 3D."""
     if gdim == 3:
         return "3d"
-    return "axisymmetric" if "axi" in case.geometry.kind else "plane_strain"
+    geometry = case.geometry
+    kind = getattr(geometry, "file_kind", None) if geometry.kind == "file" else geometry.kind
+    return "axisymmetric" if kind == "axisymmetric" else "plane_strain"
 
 
 class MechanicsModel:
@@ -334,10 +336,11 @@ class MechanicsModel:
         W0 = dolfinx.fem.functionspace(self.mesh, ("Discontinuous Lagrange", 0))
         self.von_mises_field = dolfinx.fem.Function(W0, name="von_mises")
         self.creep_field = dolfinx.fem.Function(W0, name="equivalent_creep_strain")
-        outdir.mkdir(parents=True, exist_ok=True)
+        folder = outdir / "fields"
+        folder.mkdir(parents=True, exist_ok=True)
         self.writers = [
-            dolfinx.io.VTXWriter(self.comm, str(outdir / "displacement.bp"), [self.u_total]),
-            dolfinx.io.VTXWriter(self.comm, str(outdir / "creep.bp"),
+            dolfinx.io.VTXWriter(self.comm, str(folder / "displacement.bp"), [self.u_total]),
+            dolfinx.io.VTXWriter(self.comm, str(folder / "creep.bp"),
                                  [self.von_mises_field, self.creep_field]),
         ]
 
