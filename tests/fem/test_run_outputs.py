@@ -50,7 +50,7 @@ def test_voltage_limit_stops_a_ramp_and_reports_the_ccd(tmp_path):
     summary = json.loads((out / "run.json").read_text())["summary"]
     assert summary["status"] == "failed_voltage_limit"
     assert summary["ccd_A_m2"] == 30.0 and summary["failed_level_A_m2"] == 40.0
-    assert "critical current density | 3 mA/cm²" in (out / "report.md").read_text()
+    assert "| ccd | prediction | 3 mA/cm2 | 2.4 mA/cm2 | +25.0 % |" in (out / "report.md").read_text()
 
 
 def test_mesh_command_writes_the_mesh_and_refuses_to_overwrite(tmp_path, capsys):

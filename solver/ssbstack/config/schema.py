@@ -183,11 +183,40 @@ class Outputs(Section):
 
 
 class Target(Section):
-    """A measured value the report compares the prediction with."""
+    """A measured value the report compares the simulation with.
+
+    The simulated value is read from timeseries.csv: ``measure = "value"`` is ``column`` at time
+    ``at`` (linear interpolation), ``"drop"`` its first value minus its value at ``at``,
+    ``"final"`` its last value; ``"ccd"`` is the critical current density of a failed ramp.
+    ``role`` says whether a parameter was calibrated to this point or it is a prediction.
+    """
 
     value: float
-    unit: str = ""
+    unit: str = Field("", description="unit of value, e.g. 'MPa', 'mA/cm2', 'mV'")
     description: str = ""
+    measure: Literal["value", "drop", "final", "ccd"] | None = Field(
+        None, description="how the simulated value is taken (default: ccd for a target named 'ccd')"
+    )
+    column: str | None = Field(None, description="timeseries.csv column, e.g. 'stack_pressure_Pa'")
+    at: Time | None = Field(None, ge=0.0, description="time of the comparison, s")
+    role: Literal["prediction", "calibration"] = Field(
+        "prediction", description="'calibration': a parameter was fitted to this point"
+    )
+
+    @model_validator(mode="after")
+    def _complete(self) -> Target:
+        if self.measure in ("value", "drop", "final") and self.column is None:
+            raise ValueError(f"measure '{self.measure}' needs a column")
+        if self.measure in ("value", "drop") and self.at is None:
+            raise ValueError(f"measure '{self.measure}' needs a time 'at'")
+        if self.unit:
+            from ssbstack.units import UnitError, parse_unit
+
+            try:
+                parse_unit(self.unit)
+            except UnitError as exc:
+                raise ValueError(f"unit: {exc}") from None
+        return self
 
 
 class Case(Section):

@@ -1,32 +1,76 @@
-"""report.md: what was run, what it predicts, and how that compares with the measured targets."""
+"""report.md: what was run, how the simulation compares with each measured target, and which
+values were calibrated (to which data point) or assumed.
+
+A target used for calibration is reported as *reproduced*, never as a prediction; a miss is
+reported with its size.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from ssbstack.config.schema import Case
+import numpy as np
+
+from ssbstack.config.schema import Case, Target
+from ssbstack.io.results import read_timeseries
 from ssbstack.numerics.runner import RunSummary
 from ssbstack.post.plots import plot_voltage_current
+from ssbstack.units import parse_unit
 
-A_M2_TO_MA_CM2 = 0.1
+
+def _series(columns: dict[str, list[str]], name: str) -> tuple[np.ndarray, np.ndarray]:
+    times = np.array([float(t) for t, v in zip(columns["time_s"], columns[name], strict=True) if v])
+    values = np.array([float(v) for v in columns[name] if v])
+    return times, values
 
 
-def _ccd_line(case: Case, summary: RunSummary) -> str:
-    measured = case.targets.get("ccd")
-    if summary.ccd_A_m2 is not None:
-        predicted = f"{summary.ccd_A_m2 * A_M2_TO_MA_CM2:.3g} mA/cm² (failed at " \
-                    f"{(summary.failed_level_A_m2 or 0) * A_M2_TO_MA_CM2:.3g} mA/cm²)"
-    elif summary.ccd_above_A_m2 is not None:
-        predicted = (f"no failure up to {summary.ccd_above_A_m2 * A_M2_TO_MA_CM2:.3g} mA/cm² "
-                     "(the ramp's last level): the model has no failure mechanism active")
-    else:
-        return ""
-    line = f"| critical current density | {predicted} |"
-    if measured is not None:
-        line += f" {measured.value:g} {measured.unit} ({measured.description}) |"
-    else:
-        line += " — |"
-    return line
+def simulated_value(name: str, target: Target, summary: RunSummary,
+                    columns: dict[str, list[str]]) -> tuple[float | None, str]:
+    """The simulated counterpart of a target in SI units, or None with the reason."""
+    measure = target.measure or ("ccd" if name == "ccd" else None)
+    if measure is None:
+        return None, "no measure given for this target"
+    if measure == "ccd":
+        if summary.ccd_A_m2 is not None:
+            return summary.ccd_A_m2, ""
+        if summary.ccd_above_A_m2 is not None:
+            return None, (f"no failure up to {summary.ccd_above_A_m2 / 10:.3g} mA/cm² (the ramp's "
+                          "last level): no failure mechanism is active in this model")
+        return None, "the protocol has no ramp"
+    if target.column not in columns:
+        return None, f"column '{target.column}' is not in timeseries.csv"
+    times, values = _series(columns, target.column)
+    if measure == "final":
+        return float(values[-1]), ""
+    assert target.at is not None
+    if not times[0] <= target.at <= times[-1]:
+        return None, f"t = {target.at:g} s is outside the run ({times[0]:g}–{times[-1]:g} s)"
+    at_time = float(np.interp(target.at, times, values))
+    return (at_time if measure == "value" else float(values[0]) - at_time), ""
+
+
+def _comparison_rows(case: Case, summary: RunSummary, csv_path: Path) -> list[str]:
+    columns = read_timeseries(csv_path)
+    rows = []
+    for name, target in case.targets.items():
+        scale = parse_unit(target.unit)[0] if target.unit else 1.0
+        simulated, reason = simulated_value(name, target, summary, columns)
+        role = "calibration point (reproduced)" if target.role == "calibration" else "prediction"
+        measured = f"{target.value:g} {target.unit}"
+        if simulated is None:
+            rows.append(f"| {name} | {role} | — ({reason}) | {measured} | — |")
+            continue
+        value = simulated / scale
+        miss = (value - target.value) / target.value * 100.0 if target.value else float("nan")
+        rows.append(f"| {name} | {role} | {value:.4g} {target.unit} | {measured} | {miss:+.1f} % |")
+    return rows
+
+
+def _relevant(case: Case, key: str) -> bool:
+    """Provenance keys of materials the stack does not use are left out of the report."""
+    if not key.startswith("materials."):
+        return True
+    return key.split(".")[1] in {layer.material for layer in case.stack}
 
 
 def write_report(case: Case, summary: RunSummary, outdir: Path) -> Path:
@@ -42,20 +86,18 @@ def write_report(case: Case, summary: RunSummary, outdir: Path) -> Path:
         f"Outcome: **{summary.status}** after {summary.steps_completed} protocol steps "
         f"({summary.end_time_s / 3600:.4g} h). {summary.message}",
         "",
-        "## Predicted vs measured",
+        "## Simulated vs measured",
         "",
-        "| quantity | predicted | measured |",
-        "|---|---|---|",
+        "| target | role | simulated | measured | miss |",
+        "|---|---|---|---|---|",
+        *(_comparison_rows(case, summary, outdir / "timeseries.csv") or ["| — | | | | |"]),
     ]
-    ccd = _ccd_line(case, summary)
-    if ccd:
-        lines.append(ccd)
-    calibrated = [f"- `{key}`: {entry.get('note', '')}" for key, entry in case.provenance.items()
-                  if entry.get("status") == "calibrated"]
-    assumed = [f"- `{key}`: {entry.get('note', '')}" for key, entry in case.provenance.items()
-               if entry.get("status") == "assumed"]
-    lines += ["", "## Calibrated parameters", "", *(calibrated or ["- none"]),
-              "", "## Assumed values (not in the source)", "", *(assumed or ["- none"]), ""]
+    for status, title in (("calibrated", "Calibrated parameters (and the data they were fitted to)"),
+                          ("assumed", "Assumed values (not in the source)")):
+        entries = [f"- `{key}`: {entry.get('note', '')}" for key, entry in case.provenance.items()
+                   if entry.get("status") == status and _relevant(case, key)]
+        lines += ["", f"## {title}", "", *(entries or ["- none"])]
+    lines.append("")
     if case.outputs.plots:
         plot_voltage_current(outdir / "timeseries.csv", outdir / "voltage_current.png", case.name)
         lines += ["![voltage and current](voltage_current.png)", ""]
