@@ -202,6 +202,9 @@ class Target(Section):
     role: Literal["prediction", "calibration"] = Field(
         "prediction", description="'calibration': a parameter was fitted to this point"
     )
+    temperature: Temperature | None = Field(
+        None, gt=0.0, description="temperature of the measurement, K (compared only at it)"
+    )
 
     @model_validator(mode="after")
     def _complete(self) -> Target:

@@ -55,6 +55,10 @@ def _comparison_rows(case: Case, summary: RunSummary, csv_path: Path) -> list[st
     for name, target in case.targets.items():
         scale = parse_unit(target.unit)[0] if target.unit else 1.0
         simulated, reason = simulated_value(name, target, summary, columns)
+        temperature = case.conditions.temperature
+        if target.temperature is not None and abs(target.temperature - temperature) > 0.5:
+            simulated, reason = None, (f"measured at {target.temperature - 273.15:.4g} °C, this "
+                                       f"run is at {temperature - 273.15:.4g} °C")
         role = "calibration point (reproduced)" if target.role == "calibration" else "prediction"
         measured = f"{target.value:g} {target.unit}"
         if simulated is None:
