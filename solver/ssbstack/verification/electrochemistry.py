@@ -304,19 +304,17 @@ def verify_mms_rate_sheet_l2(comm: Any) -> tuple[float, float, float, float]:
     return 2.0, rate, _relative(2.0, rate), 0.05
 
 
-# -- volume interlayer: Li diffusion with U(c) -----------------------------------------------------
-def alloy_results(comm: Any) -> tuple[tuple[float, float], tuple[float, float]]:
-    """(reference, computed) surface depletion c0 − c(l, t) (mol/m³) and cell voltage (V) after
-    stripping the alloy of ``echem_alloy.toml`` for its protocol step (cached)."""
+def _run_first_step(comm: Any, file: str) -> tuple[Any, Any, float, float, dict[str, float]]:
+    """Run the first (galvanostatic) protocol step of a verification case with its fixed dt.
+
+    Returns (case, model, current density A/m², duration s, the last step's output values).
+    """
     from ssbstack.config.loader import load_case
     from ssbstack.meshing.stack import build_mesh
     from ssbstack.numerics.electrochemistry import ElectrochemistryModel
     from ssbstack.numerics.model import Control
 
-    key = comm.py2f()
-    if key in _ALLOY_CACHE:
-        return _ALLOY_CACHE[key]
-    case = load_case(CASES / "echem_alloy.toml")
+    case = load_case(CASES / file)
     model = ElectrochemistryModel(case, build_mesh(case, comm), comm)
     step = case.protocol.expanded()[0]
     current, duration, dt = step.current_density, step.duration, case.numerics.max_time_step
@@ -327,6 +325,17 @@ def alloy_results(comm: Any) -> tuple[tuple[float, float], tuple[float, float]]:
         if not result.converged:
             raise RuntimeError(result.message)
         model.accept()
+    return case, model, current, duration, result.values
+
+
+# -- volume interlayer: Li diffusion with U(c) -----------------------------------------------------
+def alloy_results(comm: Any) -> tuple[tuple[float, float], tuple[float, float]]:
+    """(reference, computed) surface depletion c0 − c(l, t) (mol/m³) and cell voltage (V) after
+    stripping the alloy of ``echem_alloy.toml`` for its protocol step (cached)."""
+    key = comm.py2f()
+    if key in _ALLOY_CACHE:
+        return _ALLOY_CACHE[key]
+    case, model, current, duration, values = _run_first_step(comm, "echem_alloy.toml")
     alloy = case.material("alloy")
     q, length, d = current / FARADAY, case.layer("alloy").thickness, alloy.diffusivity
     series = sum(math.exp(-d * (n * math.pi) ** 2 * duration / length**2) / n**2
@@ -337,9 +346,9 @@ def alloy_results(comm: Any) -> tuple[tuple[float, float], tuple[float, float]]:
     kinetics = sum(side.kinetics.charge_transfer_resistance for side in model.sides)
     voltage = (current * (model.thickness / model.conductivity + kinetics)
                + float(np.interp(surface, table[:, 0], table[:, 1])))
-    computed = alloy.initial_concentration - alloy.max_concentration * result.values[
+    computed = alloy.initial_concentration - alloy.max_concentration * values[
         "alloy_surface_fraction_bottom"]
-    _ALLOY_CACHE[key] = ((depletion, computed), (voltage, result.values["voltage_V"]))
+    _ALLOY_CACHE[key] = ((depletion, computed), (voltage, values["voltage_V"]))
     return _ALLOY_CACHE[key]
 
 
@@ -360,25 +369,10 @@ def verify_alloy_voltage(comm: Any) -> tuple[float, float, float, float]:
 def cathode_results(comm: Any) -> tuple[tuple[float, float], tuple[float, float]]:
     """(reference, computed) cell voltage (V) and Li gained by the cathode (mol; per unit depth in
     planar 2D) after the protocol step of ``echem_cathode.toml`` (cached)."""
-    from ssbstack.config.loader import load_case
-    from ssbstack.meshing.stack import build_mesh
-    from ssbstack.numerics.electrochemistry import ElectrochemistryModel
-    from ssbstack.numerics.model import Control
-
     key = comm.py2f()
     if key in _CATHODE_CACHE:
         return _CATHODE_CACHE[key]
-    case = load_case(CASES / "echem_cathode.toml")
-    model = ElectrochemistryModel(case, build_mesh(case, comm), comm)
-    step = case.protocol.expanded()[0]
-    current, duration, dt = step.current_density, step.duration, case.numerics.max_time_step
-    model.solve(0.0, 0.0, Control(0.0))
-    model.accept()
-    for k in range(round(duration / dt)):
-        result = model.solve((k + 1) * dt, dt, Control(current))
-        if not result.converged:
-            raise RuntimeError(result.message)
-        model.accept()
+    case, model, current, duration, values = _run_first_step(comm, "echem_cathode.toml")
     cathode = case.material("cathode")
     length = case.layer("cathode").thickness
     kappa = cathode.ionic_conductivity_at(case.conditions.temperature)
@@ -389,9 +383,9 @@ def cathode_results(comm: Any) -> tuple[tuple[float, float], tuple[float, float]
     voltage = float(np.interp(x0, table[:, 0], table[:, 1])) - current * (
         r_li + model.thickness / model.conductivity + length / kappa / (math.tanh(nu) * nu))
     volume = model.nominal_area * length
-    gained = (result.values["cathode_lithiation"] - x0) * cathode.max_concentration * volume
+    gained = (values["cathode_lithiation"] - x0) * cathode.max_concentration * volume
     passed = current * model.nominal_area * duration / FARADAY
-    _CATHODE_CACHE[key] = ((voltage, result.values["voltage_V"]), (passed, gained))
+    _CATHODE_CACHE[key] = ((voltage, values["voltage_V"]), (passed, gained))
     return _CATHODE_CACHE[key]
 
 
