@@ -138,6 +138,11 @@ class Electrochemistry(Section):
         False, description="add −Ω σ_n/F to every overpotential (σ_n: normal stress at the "
         "contact, Pa, tension positive, set by mechanics; Ω: the electrode's molar_volume)",
     )
+    electronic_leakage: bool = Field(
+        False, description="electrons leak through the electrolyte (its electronic_conductivity) "
+        "between the electrode contacts, in parallel with the Li⁺ current; blocked at an "
+        "electrode with an electron-blocking sheet",
+    )
 
 
 class Protocol(Section):

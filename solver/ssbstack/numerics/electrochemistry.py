@@ -76,6 +76,7 @@ COLUMNS = [
     "max_current_top_A_m2",
     "hot_spot_factor_top",
     "charge_balance_A",
+    "leakage_current_A_m2",
     "newton_iterations",
 ]
 SIDES = ("bottom", "top")
@@ -273,11 +274,13 @@ class ElectrochemistryModel:
             electrodes.append(Electrode(potential, contact, ds_reaction, sheet, shift))
             self.sides.append(side)
 
+        self.leakage_conductance = self._leakage_conductance(case, below, above)
         self.forms = electrolyte_forms(
             self.phi, self.voltage, self.kappa, electrodes[0], electrodes[1],
             constant(self.f), self.applied_current, constant(self.nominal_area),
             constant(self.sides[0].area), self.set_voltage, self.galvanostatic,
             constant(self.conductivity / self.thickness), self.weight,
+            constant(self.leakage_conductance),
         )
         self._initial_guess()
         if self.cathode is not None:
@@ -352,6 +355,43 @@ class ElectrochemistryModel:
 
         form = dolfinx.fem.form(expression, entity_maps=self.entity_maps or None)
         return self.comm.allreduce(dolfinx.fem.assemble_scalar(form), op=MPI.SUM)
+
+    def _leakage_conductance(self, case: Case, below: Interface, above: Interface) -> float:
+        """Electronic conductance G_e (S; S/m in planar 2D) of the electrolyte between the
+        electrode contacts: the energy of the unit-voltage solution of ∇·(σ_e∇u) = 0 with u = 1
+        on the bottom contacts, 0 on the top ones, no flux elsewhere (so the electron path
+        constricts at voids like the ionic one). Zero unless electrochemistry.electronic_leakage,
+        and zero when either electrode has an electron-blocking sheet."""
+        if not case.electrochemistry.electronic_leakage:
+            return 0.0
+        material = case.material(case.electrolyte.name)
+        if material.electronic_conductivity is None:
+            raise CaseError("required by electrochemistry.electronic_leakage",
+                            key=f"materials.{case.electrolyte.material}.electronic_conductivity")
+        if self.cathode is not None:
+            raise CaseError("not available with a homogenised cathode yet",
+                            key="electrochemistry.electronic_leakage")
+        if any(case.material(name).electron_blocking
+               for item in (below, above) for name in item.sheets):
+            return 0.0
+        import dolfinx.fem.petsc
+        import ufl
+
+        dolfinx = load_dolfinx()
+        sigma = material.electronic_conductivity
+        u, v = ufl.TrialFunction(self.space), ufl.TestFunction(self.space)
+        bcs = [dolfinx.fem.dirichletbc(dolfinx.default_scalar_type(value),
+                                       self._dofs_on((item.contact_tag,)), self.space)
+               for item, value in ((below, 1.0), (above, 0.0))]
+        zero = dolfinx.fem.Constant(self.mesh, dolfinx.default_scalar_type(0.0))
+        problem = dolfinx.fem.petsc.LinearProblem(
+            sigma * ufl.inner(ufl.grad(u), ufl.grad(v)) * self.weight * ufl.dx,
+            zero * v * ufl.dx, bcs=bcs, petsc_options_prefix=f"ssbstack_leak_{id(self)}_",
+            petsc_options={k: v for k, v in petsc_solver_options(case).items()
+                           if not k.startswith("snes")})
+        unit = problem.solve()
+        return self._integral(sigma * ufl.inner(ufl.grad(unit), ufl.grad(unit)) * self.weight
+                              * ufl.dx(domain=self.mesh))
 
     def _nominal_area(self, stack_mesh: StackMesh) -> float:
         """Projected electrode area: the measure of the bottom collector boundary (m² or m)."""
@@ -457,7 +497,10 @@ class ElectrochemistryModel:
         current_top = self._total("current_top")
         sheets = sum(self._total(f"sheet_{k}") for k in range(len(self.forms.sheet_dissipation)))
         mean_density = current / self.nominal_area
-        values = {"voltage_V": voltage, "newton_iterations": float(iterations)}
+        bottom_minus_top = -voltage if self.cathode is not None else voltage
+        leakage_density = self.leakage_conductance * bottom_minus_top / self.nominal_area
+        values = {"voltage_V": voltage, "newton_iterations": float(iterations),
+                  "leakage_current_A_m2": leakage_density}
         parts = ["ohmic_V", "kinetic_bottom_V", "kinetic_top_V", "interlayer_V", "constriction_V",
                  "asr_ohm_m2"]
         if abs(current) > 0.0:
@@ -468,7 +511,7 @@ class ElectrochemistryModel:
                 "kinetic_top_V": self._total("power_top") / current,
                 "interlayer_V": sheets / current,
                 "constriction_V": ohmic - mean_density * self.thickness / self.conductivity,
-                "asr_ohm_m2": voltage / mean_density,
+                "asr_ohm_m2": voltage / (mean_density + leakage_density),
             }
         else:
             values |= dict.fromkeys(parts, math.nan)

@@ -121,6 +121,7 @@ def electrolyte_forms(
     galvanostatic: Any,
     conductance_scale: Any,
     weight: Any = 1.0,
+    leakage_conductance: Any = 0.0,
 ) -> ElectrolyteForms:
     """Residual of the electrolyte + cell-voltage (+ sheet) problem.
 
@@ -128,6 +129,9 @@ def electrolyte_forms(
     measure of ``bottom.ds``; m² in 3D and axisymmetric, m in planar 2D) make the galvanostatic
     constraint ∫_bottom j = i_app A_nominal; ``set_voltage`` (V) and ``conductance_scale`` (S/m²,
     scales the potentiostatic row) serve potentiostatic steps; ``weight`` is 1 or 2πr.
+    ``leakage_conductance`` G_e (S; S/m per unit depth in planar 2D) carries the electronic
+    current G_e (φ_s,bottom − φ_s,top) through the electrolyte, in parallel with the Li⁺ current:
+    galvanostatic control then holds ∫_bottom j + G_e ΔV = i_app A_nominal.
     """
     v_phi = ufl.TestFunction(phi.function_space)
     v_volt = ufl.TestFunction(voltage.function_space)
@@ -136,7 +140,8 @@ def electrolyte_forms(
     residual_phi = conductivity * ufl.inner(ufl.grad(phi), ufl.grad(v_phi)) * weight * dx
     for electrode, current in zip((bottom, top), currents, strict=True):
         residual_phi -= current * v_phi * weight * electrode.ds
-    galvanostatic_row = currents[0] - applied_current * nominal_area / reaction_area
+    leakage = leakage_conductance * (bottom.potential - top.potential)
+    galvanostatic_row = currents[0] + (leakage - applied_current * nominal_area) / reaction_area
     potentiostatic_row = conductance_scale * (voltage - set_voltage)
     residual_v = (
         galvanostatic * galvanostatic_row + (1 - galvanostatic) * potentiostatic_row
