@@ -1,6 +1,7 @@
 """One run, straight through: case → mesh → models → protocol runner → results folder → report.
 
-A run can be resumed from its checkpoint (``ssbstack run --restart DIR``) on any number of ranks;
+A run can be resumed from its checkpoint (``ssbstack run --restart DIR``) on any number of ranks
+(fields and plots written after the k-th restart go to ``DIR/restart-<k>/``);
 SIGTERM (a scheduler's time limit) makes it write a checkpoint at the end of the current time
 step and stop with :class:`~ssbstack.errors.RunStopped`.
 """
@@ -86,7 +87,7 @@ def run_case(case: Case, resolved: str, outdir: Path, comm: Any, *, overwrite: b
     record.update(mesh={"kind": case.geometry.kind, **quality})
 
     started = time.perf_counter()
-    models = build_models(case, stack_mesh, comm, outdir)
+    models = build_models(case, stack_mesh, comm, _restart_folder(outdir, comm) if restart else outdir)
     if resume is not None:
         for model in models:
             model.restore(saved)
@@ -137,6 +138,17 @@ def run_case(case: Case, resolved: str, outdir: Path, comm: Any, *, overwrite: b
     log(f"{summary.status}: {summary.steps_completed} steps, {summary.end_time_s / 3600:.4g} h"
         + (f"; {summary.message}" if summary.message else ""))
     return summary
+
+
+def _restart_folder(outdir: Path, comm: Any) -> Path:
+    """``outdir/restart-<k>`` for the k-th restart: its fields and plots go there, so the
+    field files written before the checkpoint are kept (collective)."""
+    folder = None
+    if comm.rank == 0:
+        count = 1 + sum(1 for p in outdir.glob("restart-*") if p.is_dir())
+        folder = outdir / f"restart-{count}"
+        (folder / "fields").mkdir(parents=True)
+    return comm.bcast(folder, root=0)
 
 
 def _summary_dict(summary: RunSummary) -> dict[str, Any]:

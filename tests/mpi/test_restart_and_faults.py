@@ -66,6 +66,8 @@ def test_sigkill_then_restart_reproduces_the_uninterrupted_run(tmp_path, uninter
     assert resumed.returncode == 0, resumed.stderr
     assert "restarting from" in resumed.stdout
     _assert_same_series(uninterrupted, out / "timeseries.csv")
+    assert (out / "fields" / "electrolyte.bp").exists()  # kept: fields before the checkpoint
+    assert (out / "restart-1" / "fields" / "electrolyte.bp").exists()
 
 
 def test_sigterm_writes_a_checkpoint_and_exits_75(tmp_path, uninterrupted):
