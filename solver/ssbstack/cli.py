@@ -41,8 +41,9 @@ def _printer(comm: Any) -> Callable[[str], None]:
     return say
 
 
-def _add_case_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("case", type=Path, help="case file (.toml, or a resolved .json)")
+def _add_case_arguments(parser: argparse.ArgumentParser, optional: bool = False) -> None:
+    parser.add_argument("case", type=Path, nargs="?" if optional else None,
+                        help="case file (.toml, or a resolved .json)")
     parser.add_argument("--set", dest="overrides", action="append", default=[],
                         metavar="KEY=VALUE", help="override a case value, e.g. geometry.width='100 um'")
 
@@ -120,17 +121,14 @@ def command_mesh(args: argparse.Namespace) -> int:
     from ssbstack.config.loader import load_case
     from ssbstack.io.results import prepare_output
     from ssbstack.meshing.files import mesh_case
+    from ssbstack.meshing.quality import describe
 
     case = load_case(args.case, args.overrides)
     comm = _world()
     say = _printer(comm)
     outdir = prepare_output(args.output, args.overwrite, comm, subfolders=())
     stack_mesh = mesh_case(case, comm, outdir)
-    quality = stack_mesh.quality or {}
-    say(f"mesh: {case.geometry.kind}, {quality.get('cells')} cells, min quality "
-        f"{quality.get('quality_min', float('nan')):.3f}, edges "
-        f"{quality.get('edge_min_m', float('nan')):.3g}–{quality.get('edge_max_m', float('nan')):.3g} m"
-        f" → {outdir}")
+    say(f"mesh: {describe(case.geometry.kind, stack_mesh.quality)} → {outdir}")
     return 0
 
 
@@ -198,9 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.set_defaults(handler=command_validate)
 
     run = commands.add_parser("run", help="run a case (use mpirun -n N for parallel runs)")
-    run.add_argument("case", type=Path, nargs="?", help="case file (.toml, or a resolved .json)")
-    run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                     help="override a case value, e.g. geometry.width='100 um'")
+    _add_case_arguments(run, optional=True)
     run.add_argument("-o", "--output", type=Path, help="results folder (default results/<name>)")
     run.add_argument("--overwrite", action="store_true", help="replace an existing results folder")
     run.add_argument("--checkpoint-every", type=int, default=0, metavar="N",

@@ -19,6 +19,7 @@ from ssbstack.config.schema import Case
 from ssbstack.errors import CaseError, RunStopped, SolverError
 from ssbstack.io import checkpoint
 from ssbstack.io.results import RunRecord, TimeseriesWriter, prepare_output
+from ssbstack.meshing.quality import describe
 from ssbstack.meshing.stack import build_mesh
 from ssbstack.numerics.model import Model
 from ssbstack.numerics.runner import Position, ProtocolRunner, RunSummary
@@ -79,12 +80,9 @@ def run_case(case: Case, resolved: str, outdir: Path, comm: Any, *, overwrite: b
     started = time.perf_counter()
     stack_mesh = build_mesh(case, comm)
     record.timing("mesh", time.perf_counter() - started)
-    cells = stack_mesh.mesh.topology.index_map(stack_mesh.mesh.topology.dim).size_global
-    quality = stack_mesh.quality
-    log(f"mesh: {case.geometry.kind}, {cells} cells, layers {', '.join(case.tags.layers)}; "
-        f"min quality {quality['quality_min']:.3f}, edges {quality['edge_min_m']:.3g}–"
-        f"{quality['edge_max_m']:.3g} m")
-    record.update(mesh={"kind": case.geometry.kind, **quality})
+    log(f"mesh: {describe(case.geometry.kind, stack_mesh.quality)}; "
+        f"layers {', '.join(case.tags.layers)}")
+    record.update(mesh={"kind": case.geometry.kind, **stack_mesh.quality})
 
     started = time.perf_counter()
     models = build_models(case, stack_mesh, comm, _restart_folder(outdir, comm) if restart else outdir)

@@ -80,3 +80,9 @@ def tagged_measures(stack_mesh: Any) -> dict[str, float]:
     return {name: mesh.comm.allreduce(dolfinx.fem.assemble_scalar(dolfinx.fem.form(form)),
                                       op=MPI.SUM)
             for name, form in forms.items()}
+
+
+def describe(kind: str, quality: dict[str, Any]) -> str:
+    """One log line for a mesh: kind, cells, minimum quality, edge lengths."""
+    return (f"{kind}, {quality['cells']} cells, min quality {quality['quality_min']:.3f}, "
+            f"edges {quality['edge_min_m']:.3g}–{quality['edge_max_m']:.3g} m")
