@@ -170,9 +170,8 @@ class ProtocolRunner:
         start = self.position.time
         if not self.time_dependent:
             state = self._checked(self._solve(start, duration or 0.0, control), index, step)
-            self._row(start, index, step, self._current(step, state), state.values)
-            failure = self._failure(state)
-            if failure or self._stop_reached(step, state):
+            ends, failure = self._record(start, index, step, state)
+            if ends:
                 return start, state, failure
             if duration is None:
                 raise CaseError(
@@ -209,9 +208,8 @@ class ProtocolRunner:
                     )
                 dt *= 0.5
             time += dt
-            self._row(time, index, step, self._current(step, state), state.values)
-            failure = self._failure(state)
-            if failure or self._stop_reached(step, state):
+            ends, failure = self._record(time, index, step, state)
+            if ends:
                 return time, state, failure
             if state.iterations <= EASY_ITERATIONS:
                 dt = min(dt * GROWTH, dt_max)
@@ -219,6 +217,13 @@ class ProtocolRunner:
             if self.stop_requested():
                 self._stop()
         return time, state, ""
+
+    def _record(self, time: float, index: int, step: Step, state: StepResult) -> tuple[bool, str]:
+        """Write the row of an accepted state; (does the step end here, failure message)."""
+        self._row(time, index, step, self._current(step, state), state.values)
+        reached = self._stop_reached(step, state)  # also tracks the last voltage
+        failure = self._failure(state)
+        return reached or bool(failure), failure
 
     def _checked(self, state: StepResult, index: int, step: Step) -> StepResult:
         if not state.converged:
