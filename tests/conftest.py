@@ -39,6 +39,30 @@ def run_mpi(args: list[str], ranks: int = 2, timeout: float = 300.0,
         pytest.fail(f"MPI run timed out after {timeout} s: {' '.join(command)}\n{exc.stdout}")
 
 
+def echem_model(case, overrides=()):
+    """(case, ElectrochemistryModel) of a case file or a Case, meshed on COMM_WORLD."""
+    from mpi4py import MPI
+
+    from ssbstack.config.loader import load_case
+    from ssbstack.meshing.stack import build_mesh
+    from ssbstack.numerics.electrochemistry import ElectrochemistryModel
+
+    if isinstance(case, str | Path):
+        case = load_case(case, list(overrides))
+    return case, ElectrochemistryModel(case, build_mesh(case, MPI.COMM_WORLD), MPI.COMM_WORLD)
+
+
+def solve_once(model, current=None, voltage=None):
+    """Solve a static step (galvanostatic ``current`` A/m², or potentiostatic ``voltage`` V);
+    the output values. Fails the test when Newton does not converge."""
+    from ssbstack.numerics.model import Control
+
+    result = model.solve(0.0, 0.0, Control(current, voltage))
+    assert result.converged, result.message
+    model.accept()
+    return result.values
+
+
 @pytest.fixture(autouse=True)
 def _collect_garbage():
     """PETSc destructors are collective: collect between tests (DOLFINx's own conftest does)."""

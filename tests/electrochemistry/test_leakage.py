@@ -3,12 +3,8 @@
 from pathlib import Path
 
 import pytest
-from mpi4py import MPI
 
-from ssbstack.config.loader import load_case
-from ssbstack.meshing.stack import build_mesh
-from ssbstack.numerics.electrochemistry import ElectrochemistryModel
-from ssbstack.numerics.model import Control
+from conftest import echem_model, solve_once
 
 CASES = Path(__file__).resolve().parents[2] / "cases"
 SIGMA_E = 0.02  # S/m: exaggerated (LPSCl has 1.78e-6 S/m) so the leak is a large part of the current
@@ -17,11 +13,8 @@ LEAKY = ["electrochemistry.electronic_leakage=true",
 
 
 def _solve(path, overrides, current):
-    case = load_case(path, overrides)
-    model = ElectrochemistryModel(case, build_mesh(case, MPI.COMM_WORLD), MPI.COMM_WORLD)
-    result = model.solve(0.0, 0.0, Control(current))
-    assert result.converged
-    return case, result.values
+    case, model = echem_model(path, overrides)
+    return case, solve_once(model, current)
 
 
 @pytest.mark.parametrize("current", [10.0, -25.0])

@@ -4,7 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import echem_model
 from ssbstack.config.loader import load_case
+from ssbstack.config.schema import Case
 from ssbstack.errors import CaseError
 from ssbstack.numerics.electrochemistry import sheet_properties
 
@@ -50,33 +52,14 @@ def test_negative_sheet_conductance_is_a_one_line_case_error():
     assert "sheet_ionic_conductance" in message and "\n" not in message
 
 
-def test_volume_interlayer_without_max_concentration_names_the_key():
-    from mpi4py import MPI
-
-    from ssbstack.meshing.stack import build_mesh
-    from ssbstack.numerics.electrochemistry import ElectrochemistryModel
-
-    alloy = CASE.with_name("echem_alloy.toml")
-    case = load_case(alloy)
-    data = case.model_dump()
-    data["materials"]["LiAl"]["max_concentration"] = None
-    case = type(case).model_validate(data)
+@pytest.mark.parametrize(("file", "material", "key"), [
+    ("echem_alloy.toml", "LiAl", "max_concentration"),
+    ("echem_cathode.toml", "Cathode", "specific_area"),
+], ids=["volume-interlayer", "cathode"])
+def test_a_missing_model_parameter_names_the_key(file, material, key):
+    data = load_case(CASE.with_name(file)).model_dump()
+    data["materials"][material][key] = None
+    case = Case.model_validate(data)
     with pytest.raises(CaseError) as error:
-        ElectrochemistryModel(case, build_mesh(case, MPI.COMM_WORLD), MPI.COMM_WORLD)
-    assert "materials.LiAl.max_concentration" in str(error.value)
-
-
-
-def test_cathode_without_specific_area_names_the_key():
-    from mpi4py import MPI
-
-    from ssbstack.meshing.stack import build_mesh
-    from ssbstack.numerics.electrochemistry import ElectrochemistryModel
-
-    case = load_case(CASE.with_name("echem_cathode.toml"))
-    data = case.model_dump()
-    data["materials"]["Cathode"]["specific_area"] = None
-    case = type(case).model_validate(data)
-    with pytest.raises(CaseError) as error:
-        ElectrochemistryModel(case, build_mesh(case, MPI.COMM_WORLD), MPI.COMM_WORLD)
-    assert "materials.Cathode.specific_area" in str(error.value)
+        echem_model(case)
+    assert f"materials.{material}.{key}" in str(error.value)

@@ -8,13 +8,9 @@ cancels in a symmetric cell. Compression (σ_n < 0) lowers the voltage needed to
 from pathlib import Path
 
 import pytest
-from mpi4py import MPI
 
-from ssbstack.config.loader import load_case
+from conftest import echem_model, solve_once
 from ssbstack.errors import CaseError
-from ssbstack.meshing.stack import build_mesh
-from ssbstack.numerics.electrochemistry import ElectrochemistryModel
-from ssbstack.numerics.model import Control
 from ssbstack.physics.electrochemistry import FARADAY
 
 CASE = Path(__file__).resolve().parents[2] / "cases" / "verification" / "echem_flat.toml"
@@ -24,18 +20,17 @@ OMEGA = 1.3e-5  # m³/mol
 def _model(extra=()):
     overrides = ["electrochemistry.stress_coupling=true", f"materials.Li.molar_volume={OMEGA}",
                  "electrochemistry.kinetics.form=butler-volmer", *extra]
-    case = load_case(CASE, overrides)
-    return ElectrochemistryModel(case, build_mesh(case, MPI.COMM_WORLD), MPI.COMM_WORLD)
+    return echem_model(CASE, overrides)[1]
 
 
 @pytest.mark.parametrize("bottom,top", [(-10e6, 0.0), (5e6, 0.0), (-3e6, -3e6)])
 def test_voltage_shift_is_omega_sigma_over_faraday(bottom, top):
     model = _model()
     current = 20.0
-    reference = model.solve(0.0, 0.0, Control(current)).values
+    reference = solve_once(model, current)
     model.contact_stress[0].x.array[:] = bottom
     model.contact_stress[1].x.array[:] = top
-    stressed = model.solve(0.0, 0.0, Control(current)).values
+    stressed = solve_once(model, current)
     expected = OMEGA * (bottom - top) / FARADAY
     assert stressed["voltage_V"] - reference["voltage_V"] == pytest.approx(expected, abs=1e-12)
     # the current distribution is unchanged (uniform stress): same local maxima
@@ -43,9 +38,8 @@ def test_voltage_shift_is_omega_sigma_over_faraday(bottom, top):
 
 
 def test_missing_molar_volume_names_the_key():
-    case = load_case(CASE, ["electrochemistry.stress_coupling=true"])
     with pytest.raises(CaseError) as error:
-        ElectrochemistryModel(case, build_mesh(case, MPI.COMM_WORLD), MPI.COMM_WORLD)
+        echem_model(CASE, ["electrochemistry.stress_coupling=true"])
     assert "materials.Li.molar_volume" in str(error.value)
 
 
@@ -54,10 +48,10 @@ def test_open_circuit_potentials_shift_the_voltage_exactly():
     current = 20.0
     values = []
     for u_bottom, u_top in ((0.0, 0.0), (0.38, 0.0), (0.38, 0.1)):
-        case = load_case(CASE, [f"electrochemistry.kinetics.open_circuit_potential={u_bottom}",
-                                f"electrochemistry.interfaces.se|top_li.open_circuit_potential={u_top}"])
-        model = ElectrochemistryModel(case, build_mesh(case, MPI.COMM_WORLD), MPI.COMM_WORLD)
-        result = model.solve(0.0, 0.0, Control(current)).values
+        _, model = echem_model(CASE, [
+            f"electrochemistry.kinetics.open_circuit_potential={u_bottom}",
+            f"electrochemistry.interfaces.se|top_li.open_circuit_potential={u_top}"])
+        result = solve_once(model, current)
         values.append(result["voltage_V"])
         assert result["max_current_bottom_A_m2"] == pytest.approx(current, rel=1e-9)
     assert values[1] - values[0] == pytest.approx(0.38, abs=1e-12)

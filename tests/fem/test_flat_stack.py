@@ -8,12 +8,8 @@ agreement is to solver tolerance, for every protocol step.
 from pathlib import Path
 
 import pytest
-from mpi4py import MPI
 
-from ssbstack.config.loader import load_case
-from ssbstack.meshing.stack import build_mesh
-from ssbstack.numerics.electrochemistry import ElectrochemistryModel
-from ssbstack.numerics.model import Control
+from conftest import echem_model, solve_once
 
 DEMO = Path(__file__).resolve().parents[2] / "cases" / "badding2025" / "ex1_agmg_ccd.toml"
 CURRENTS = [1.0, -1.0, 5.0, -24.0, 30.0, 0.0]  # A/m² (0.1 … 3 mA/cm²)
@@ -31,15 +27,8 @@ def analytic_voltage(case, current):
 
 
 def solve_all(overrides):
-    case = load_case(DEMO, overrides)
-    model = ElectrochemistryModel(case, build_mesh(case, MPI.COMM_WORLD), MPI.COMM_WORLD)
-    results = []
-    for current in CURRENTS:
-        result = model.solve(0.0, 0.0, Control(current))
-        assert result.converged
-        model.accept()
-        results.append((current, result.values))
-    return case, results
+    case, model = echem_model(DEMO, overrides)
+    return case, [(current, solve_once(model, current)) for current in CURRENTS]
 
 
 @pytest.mark.parametrize(
@@ -78,9 +67,6 @@ def test_linear_asr_is_sum_of_resistances():
 
 
 def test_potentiostatic_hold_gives_the_current_of_that_voltage():
-    case = load_case(DEMO)
-    model = ElectrochemistryModel(case, build_mesh(case, MPI.COMM_WORLD), MPI.COMM_WORLD)
-    result = model.solve(0.0, 0.0, Control(None, 0.2))
-    assert result.converged
-    current = result.values["mean_current_bottom_A_m2"]
+    case, model = echem_model(DEMO)
+    current = solve_once(model, voltage=0.2)["mean_current_bottom_A_m2"]
     assert analytic_voltage(case, current) == pytest.approx(0.2, rel=1e-9)
