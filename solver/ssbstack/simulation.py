@@ -31,6 +31,10 @@ _SIGNALLED = {"stop": False}
 def build_models(case: Case, stack_mesh: Any, comm: Any, outdir: Path | None) -> list[Model]:
     """The physics models a case switches on, in solve order."""
     models: list[Model] = []
+    if case.electrochemistry.stress_coupling:
+        raise CaseError("no model provides the contact stress σ_n yet (the mechanics coupling "
+                        "is not built): the term would silently be zero",
+                        key="electrochemistry.stress_coupling")
     if case.electrochemistry.enabled:
         from ssbstack.numerics.electrochemistry import ElectrochemistryModel
 

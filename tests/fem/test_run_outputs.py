@@ -63,3 +63,10 @@ def test_mesh_command_writes_the_mesh_and_refuses_to_overwrite(tmp_path, capsys)
     assert info["quality"]["quality_min"] > 0.3
     assert main(["mesh", DEMO, "-o", str(out)]) == 2
     assert "exists" in capsys.readouterr().err
+
+
+def test_stress_coupling_is_refused_until_a_model_provides_the_stress(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["run", DEMO, "-o", str(out), "--set", SHORT,
+                 "--set", "electrochemistry.stress_coupling=true"]) == 2
+    assert "electrochemistry.stress_coupling: no model provides" in capsys.readouterr().err

@@ -136,7 +136,8 @@ class Electrochemistry(Section):
     )
     stress_coupling: bool = Field(
         False, description="add −Ω σ_n/F to every overpotential (σ_n: normal stress at the "
-        "contact, Pa, tension positive, set by mechanics; Ω: the electrode's molar_volume)",
+        "contact, Pa, tension positive; Ω: the electrode's molar_volume). The term is built and "
+        "verified, but no model sets σ_n yet, so `run` refuses it",
     )
     electronic_leakage: bool = Field(
         False, description="electrons leak through the electrolyte (its electronic_conductivity) "

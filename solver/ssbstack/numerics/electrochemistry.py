@@ -439,7 +439,7 @@ class ElectrochemistryModel:
             self.bcs.append(dolfinx.fem.dirichletbc(dolfinx.default_scalar_type(0.0), dofs, space))
         phi_dofs = self._dofs_on(tags)
         owned = space.dofmap.index_map.size_local
-        pairing = _match_points(space.tabulate_dof_coordinates()[:owned],
+        pairing = _match_points(self.comm, space.tabulate_dof_coordinates()[:owned],
                                 self.space.tabulate_dof_coordinates()[phi_dofs], phi_dofs,
                                 1e-9 * self.thickness)
         return delta, pairing
@@ -503,12 +503,15 @@ class ElectrochemistryModel:
                   "leakage_current_A_m2": leakage_density}
         parts = ["ohmic_V", "kinetic_bottom_V", "kinetic_top_V", "interlayer_V", "constriction_V",
                  "asr_ohm_m2"]
+        # collectives first, on every rank; branch on their (reduced) values only afterwards
+        joule, power_bottom, power_top = (self._total(n) for n in ("joule", "power_bottom",
+                                                                    "power_top"))
         if abs(current) > 0.0:
-            ohmic = self._total("joule") / current
+            ohmic = joule / current
             values |= {
                 "ohmic_V": ohmic,
-                "kinetic_bottom_V": self._total("power_bottom") / current,
-                "kinetic_top_V": self._total("power_top") / current,
+                "kinetic_bottom_V": power_bottom / current,
+                "kinetic_top_V": power_top / current,
                 "interlayer_V": sheets / current,
                 "constriction_V": ohmic - mean_density * self.thickness / self.conductivity,
                 "asr_ohm_m2": voltage / (mean_density + leakage_density),
@@ -619,7 +622,8 @@ class ElectrochemistryModel:
             writer.write(time)
         current = self._last_values.get("mean_current_bottom_A_m2", 0.0)
         key = (self._last_values.get("voltage_V", 0.0) > 0.0, current)  # strips first, then |i|
-        if self.outdir is not None and (self._profile is None or key >= self._profile["key"]):
+        better = self._profile is None or key >= self._profile["key"]
+        if self.outdir is not None and self.case.outputs.plots and self.comm.bcast(better, root=0):
             gathered = [self.comm.gather(self.interface_current(side), root=0)
                         for side in self.sides]
             self._profile = {"key": key, "mean": current, "time": time, "sides": gathered}
@@ -696,7 +700,7 @@ class AlloyLayer:
         fdim = tdim - 1
         self.alloy_dofs = dolfinx.fem.locate_dofs_topological(
             space, fdim, tags.find(interface.contact_tag))
-        self.se_dofs = _match_points(space.tabulate_dof_coordinates()[self.alloy_dofs],
+        self.se_dofs = _match_points(model.comm, space.tabulate_dof_coordinates()[self.alloy_dofs],
                                      model.space.tabulate_dof_coordinates()[side.phi_dofs],
                                      side.phi_dofs, 1e-9 * model.thickness)
         self.ocp = dolfinx.fem.Function(model.space, name=f"ocp_{layer}")  # U at the SE nodes, V
@@ -843,7 +847,7 @@ class Cathode:
         self.concentration.x.array[:] = self.previous.x.array
 
 
-def _match_points(points: np.ndarray, candidates: np.ndarray, labels: np.ndarray,
+def _match_points(comm: Any, points: np.ndarray, candidates: np.ndarray, labels: np.ndarray,
                   tolerance: float) -> np.ndarray:
     """``labels`` of the candidate coinciding (within ``tolerance``, m) with each point."""
     def key(x: np.ndarray) -> tuple[int, ...]:
@@ -855,9 +859,12 @@ def _match_points(points: np.ndarray, candidates: np.ndarray, labels: np.ndarray
     for i, x in enumerate(points):
         base = np.array(key(x))
         found = next((table[k] for k in (tuple(base + o) for o in offsets) if k in table), None)
-        if found is None:
-            raise RuntimeError(f"sheet node {x} has no electrolyte node (mesh not conforming)")
-        matched[i] = found
+        matched[i] = -1 if found is None else found
+    from mpi4py import MPI
+
+    if comm.allreduce(int(np.sum(matched < 0)), op=MPI.SUM):  # every rank raises together
+        raise RuntimeError("interface nodes without a matching electrolyte node "
+                           "(the mesh is not conforming at the interface)")
     return matched
 
 
