@@ -59,7 +59,7 @@ def restore_function(function: Any, keys: np.ndarray, saved: Cellwise) -> None:
     block = space.dofmap.bs
     dofs = space.dofmap.list[: len(keys)]
     expanded = (dofs[:, :, None] * block + np.arange(block)[None, None, :]).reshape(len(keys), -1)
-    function.x.array[expanded] = saved[1][_rows_of(keys, saved[0])]
+    function.x.array[expanded] = saved_rows(keys, saved)
     function.x.scatter_forward()
 
 
@@ -73,8 +73,7 @@ def geometry_rows(mesh: Any, keys: np.ndarray) -> Cellwise:
 def restore_geometry(mesh: Any, keys: np.ndarray, saved: Cellwise) -> None:
     """Move the local nodes of ``mesh`` to the saved coordinates."""
     nodes = mesh.geometry.dofmaps[0][: len(keys)]
-    rows = saved[1][_rows_of(keys, saved[0])]
-    mesh.geometry.x[nodes.ravel()] = rows.reshape(-1, 3)
+    mesh.geometry.x[nodes.ravel()] = saved_rows(keys, saved).reshape(-1, 3)
 
 
 def scalar_rows(value: float | np.ndarray) -> Cellwise:
@@ -82,10 +81,17 @@ def scalar_rows(value: float | np.ndarray) -> Cellwise:
     return np.zeros(1, dtype=np.int64), np.atleast_2d(np.asarray(value, dtype=np.float64))
 
 
+def saved_rows(keys: np.ndarray, saved: Cellwise) -> np.ndarray:
+    """The saved values of the cells ``keys`` (any partition); an error if one is missing."""
+    return saved[1][_rows_of(keys, saved[0])]
+
+
 def _rows_of(keys: np.ndarray, saved_keys: np.ndarray) -> np.ndarray:
-    rows = np.searchsorted(saved_keys, keys)
-    if np.any(rows >= len(saved_keys)) or np.any(saved_keys[np.minimum(rows, len(saved_keys) - 1)]
-                                                   != keys):
+    """Row of each key in ``saved_keys`` (sorted or not); an error if one is missing."""
+    order = np.argsort(saved_keys, kind="stable")
+    position = np.minimum(np.searchsorted(saved_keys[order], keys), len(order) - 1)
+    rows = order[position]
+    if len(saved_keys) == 0 or np.any(saved_keys[rows] != keys):
         raise ValueError("checkpoint does not match this mesh (a cell key is missing)")
     return rows
 

@@ -46,6 +46,7 @@ from ssbstack.io.checkpoint import (
     original_cell_keys,
     restore_function,
     restore_geometry,
+    saved_rows,
     scalar_rows,
 )
 from ssbstack.meshing.stack import StackMesh
@@ -411,15 +412,22 @@ class MechanicsModel:
         if current_density == 0.0 or h == 0.0:
             return eigen
         for which, points, sign in ((0, self.strip_points, -1.0), (-1, self.plate_points, 1.0)):
-            if self.case.material(self.electrodes[which]).kind != "metal":
-                continue  # a cathode's volume change is not Li plating
-            omega = self.molar_volume[self.electrodes[which]]
-            if omega is None:
-                key = f"materials.{self.case.layer(self.electrodes[which]).material}.molar_volume"
-                raise CaseError("required to strip or plate this layer", key=key)
-            velocity = current_density * omega / FARADAY
-            eigen[points, self.vert] = sign * velocity * h / self.electrode_thickness(which)
+            velocity = self._plating_velocity(which, current_density)
+            if velocity != 0.0:
+                eigen[points, self.vert] = sign * velocity * h / self.electrode_thickness(which)
         return eigen
+
+    def _plating_velocity(self, which: int, current_density: float) -> float:
+        """Li surface speed v = j Ω/F (m/s) of electrode ``which`` (0 bottom, −1 top); 0 for a
+        layer that is not a metal (a cathode's volume change is not Li plating)."""
+        layer = self.electrodes[which]
+        if current_density == 0.0 or self.case.material(layer).kind != "metal":
+            return 0.0
+        omega = self.molar_volume[layer]
+        if omega is None:
+            key = f"materials.{self.case.layer(layer).material}.molar_volume"
+            raise CaseError("required to strip or plate this layer", key=key)
+        return current_density * omega / FARADAY
 
     def _newton(self, h: float, eigen: np.ndarray, guess: np.ndarray, plate_guess: float
                 ) -> tuple[bool, int, float, tuple[np.ndarray, np.ndarray], str]:
@@ -442,9 +450,16 @@ class MechanicsModel:
         for iteration in range(numerics.newton_max_iterations + 1):
             self.du.x.scatter_forward()
             strain = self.strain_expr.eval(self.mesh, np.arange(self.ncells, dtype=np.int32))
-            stress, tangent, dp, _ = phys.return_map(
-                self.current.stress, strain.reshape(-1, self.ncomp), eigen, h, self.material,
-                self.kin)
+            try:
+                stress, tangent, dp, _ = phys.return_map(
+                    self.current.stress, strain.reshape(-1, self.ncomp), eigen, h, self.material,
+                    self.kin)
+                mapped = 1
+            except ArithmeticError:  # on this rank only: decide together, then cut the step
+                mapped = 0
+            if not self.comm.allreduce(mapped, op=_mpi().MIN):
+                return False, iteration, d, (self.current.stress, None), (
+                    "creep return map did not converge at some quadrature points")
             self._set_q(self.stress_q, stress)
             self._set_q(self.tangent_q, tangent)
             force = self._sum(self.reaction)
@@ -601,8 +616,7 @@ class MechanicsModel:
 
     def _stripped_volume(self, h: float, current_density: float) -> float:
         """Li volume (m³, or m² per m in 2D) stripped from the first layer in ``h`` seconds."""
-        omega = self.molar_volume[self.electrodes[0]] or 0.0
-        return current_density * omega / FARADAY * h * self.collector_area()
+        return self._plating_velocity(0, current_density) * h * self.collector_area()
 
     def _values(self) -> dict[str, float]:
         """One row of outputs for the current (just solved) state."""
@@ -650,13 +664,10 @@ class MechanicsModel:
         keys = self.cell_keys
 
         def rows(name: str) -> np.ndarray:
-            saved_keys, values = arrays[name]
-            order = np.argsort(saved_keys)
-            return values[order[np.searchsorted(saved_keys[order], keys)]]
+            return saved_rows(keys, arrays[name])
 
         restore_geometry(self.mesh, keys, arrays["mechanics_geometry"])
         restore_function(self.u_total, keys, arrays["mechanics_displacement"])
-        self.u_total.x.scatter_forward()
         plate, stripped, pressure, reference, loaded, substep = arrays["mechanics_scalars"][1][0]
         self.current = _State(rows("mechanics_stress").reshape(-1, self.ncomp),
                             rows("mechanics_creep").ravel(), float(plate),
