@@ -75,6 +75,7 @@ DIMENSIONS: dict[str, Dim] = {
     "diffusivity": _mul(_mul(_NONE, _M, 2), _S, -1),
     "concentration": _mul(_MOL, _M, -3),
     "stiffness": _mul(_N, _M, -1),
+    "stiffness per area": _mul(_PA, _M, -1),
     "strain rate": _mul(_NONE, _S, -1),
     "density": _mul(_KG, _M, -3),
     "specific capacity": _mul(_C, _KG, -1),
@@ -164,7 +165,8 @@ SI_UNITS = {
     "pressure": "Pa", "voltage": "V", "current density": "A/m²", "areal capacity": "C/m²",
     "conductivity": "S/m", "area resistance": "Ω m²", "sheet conductance": "S",
     "molar energy": "J/mol", "molar volume": "m³/mol", "diffusivity": "m²/s",
-    "concentration": "mol/m³", "stiffness": "N/m", "strain rate": "1/s", "density": "kg/m³",
+    "concentration": "mol/m³", "stiffness": "N/m", "stiffness per area": "Pa/m",
+    "strain rate": "1/s", "density": "kg/m³",
     "specific capacity": "C/kg", "areal loading": "kg/m²",
 }
 
@@ -192,5 +194,6 @@ MolarVolume = Annotated[float, *_quantity("molar volume")]
 Diffusivity = Annotated[float, *_quantity("diffusivity")]
 Concentration = Annotated[float, *_quantity("concentration")]
 Stiffness = Annotated[float, *_quantity("stiffness")]
+StiffnessPerArea = Annotated[float, *_quantity("stiffness per area")]
 StrainRate = Annotated[float, *_quantity("strain rate")]
 Dimensionless = Annotated[float, *_quantity("dimensionless")]

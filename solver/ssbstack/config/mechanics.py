@@ -19,7 +19,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from ssbstack.config.base import Section
-from ssbstack.units import Area, MolarEnergy, Pressure, Stiffness, Temperature
+from ssbstack.units import Area, Length, MolarEnergy, Pressure, Stiffness, StiffnessPerArea, Temperature
 
 
 class CreepLaw(Section):
@@ -62,8 +62,21 @@ class Mechanics(Section):
     plate_contact: Literal["bonded", "frictionless"] = Field(
         "bonded", description="outer layers on the bottom collector and the top plate"
     )
-    interface_contact: Literal["bonded"] = Field(
-        "bonded", description="layer | layer interfaces (frictionless/opening: not yet)"
+    interface_contact: Literal["bonded", "frictionless"] = Field(
+        "bonded", description="electrode | next-layer interfaces: bonded, or frictionless contact "
+        "that can open (node-to-node penalty on a split interface; stripping/plating then moves "
+        "the Li surface there)"
+    )
+    contact_penalty: float = Field(
+        1e3, gt=0.0, description="normal penalty k_n = this × (largest Young's modulus) / "
+        "(smallest interface facet size); the overlap is p / k_n"
+    )
+    tangential_stiffness: StiffnessPerArea = Field(
+        1e9, ge=0.0, description="weak tangential spring of frictionless contact, Pa/m "
+        "(1 kPa per µm of slip by default): removes rigid sliding modes only"
+    )
+    void_gap: Length = Field(
+        0.0, ge=0.0, description="initial gap across void facets of a frictionless interface, m"
     )
     sides: Literal["free", "roller"] = Field(
         "free", description="lateral sides: traction free, or no normal displacement"

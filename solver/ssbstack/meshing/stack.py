@@ -26,6 +26,7 @@ from ssbstack.config.geometry import ContactFraction, FullContact, Rough, Single
 from ssbstack.errors import CaseError
 from ssbstack.meshing import morphology
 from ssbstack.meshing.morphology import MorphologyError, Patch, Region
+from ssbstack.meshing.split import split_interface
 from ssbstack.meshing.tags import AXIS, BOTTOM, SIDE, TOP, Interface, TagTable
 
 if TYPE_CHECKING:
@@ -43,7 +44,8 @@ class StackMesh:
 
     ``kind`` is the geometry kind (``axisymmetric`` meshes have x = r); ``quality`` is the
     report of :func:`ssbstack.meshing.quality.quality_report`; ``msh`` holds the gmsh file (in m)
-    on rank 0 when :func:`build_mesh` was asked to keep it.
+    on rank 0 when :func:`build_mesh` was asked to keep it; ``split`` names the interfaces whose
+    two sides have separate nodes.
     """
 
     mesh: Any  # dolfinx.mesh.Mesh
@@ -53,6 +55,7 @@ class StackMesh:
     kind: str = "planar2d"
     quality: dict[str, Any] = field(default_factory=dict)
     msh: bytes | None = None
+    split: tuple[str, ...] = ()  # interfaces whose lower side has its own nodes (tags 300/400 + k)
 
     @property
     def axisymmetric(self) -> bool:
@@ -370,9 +373,12 @@ def _roughen(model: Any, case: Case, dim: int, bounds: dict[str, tuple[float, fl
 
 
 # -- all ranks ----------------------------------------------------------------------------------
-def build_mesh(case: Case, comm: Any, *, keep_msh: bool = False) -> StackMesh:
+def build_mesh(case: Case, comm: Any, *, keep_msh: bool = False,
+               split: tuple[str, ...] = ()) -> StackMesh:
     """Mesh the case's geometry on rank 0 and distribute it with shared-facet ghosting
-    (collective). ``keep_msh`` keeps the gmsh file (in m) in ``StackMesh.msh`` on rank 0."""
+    (collective). ``keep_msh`` keeps the gmsh file (in m) in ``StackMesh.msh`` on rank 0.
+    ``split`` names interfaces (``"lower|upper"``) whose nodes are duplicated for the lower layer
+    (:mod:`ssbstack.meshing.split`), for mechanics with sliding or opening contact."""
     import gmsh
 
     from ssbstack.compat import load_dolfinx
@@ -398,6 +404,7 @@ def build_mesh(case: Case, comm: Any, *, keep_msh: bool = False) -> StackMesh:
                 result["dim"], result["unit"] = load_file(model, case)
             else:
                 _generate(model, case)
+            _split(model, case, result["dim"], split)
             result["gmsh_seconds"] = round(time.perf_counter() - start, 3)
             if keep_msh:
                 msh = _msh_bytes(result["unit"])
@@ -417,11 +424,25 @@ def build_mesh(case: Case, comm: Any, *, keep_msh: bool = False) -> StackMesh:
     data.facet_tags.name = "facet_tags"
     data.cell_tags.name = "cell_tags"
     kind = case.geometry.file_kind or case.geometry.kind
-    stack_mesh = StackMesh(data.mesh, data.cell_tags, data.facet_tags, case.tags, kind, msh=msh)
+    stack_mesh = StackMesh(data.mesh, data.cell_tags, data.facet_tags, case.tags, kind, msh=msh,
+                           split=tuple(split))
     stack_mesh.quality = quality_report(data.mesh, comm)
     stack_mesh.quality["gmsh_seconds"] = result["gmsh_seconds"]
     stack_mesh.quality["mesh_seconds"] = round(time.perf_counter() - start, 3)
     return stack_mesh
+
+
+def _split(model: Any, case: Case, dim: int, names: tuple[str, ...]) -> None:
+    """Split the named interfaces of the generated mesh (rank 0)."""
+    if not names:
+        return
+    if case.geometry.periodic:
+        raise CaseError("split (sliding) interfaces are not supported with periodic sides",
+                        key="geometry.periodic")
+    for name in names:
+        split_interface(model, dim, case.tags, case.tags.interface(name))
+    model.mesh.renumberNodes()
+    model.mesh.renumberElements()
 
 
 def _msh_bytes(unit: float) -> bytes:

@@ -7,8 +7,11 @@ Numbering (stable, derived from the stack order, bottom → top):
   ``axis`` = 4 (the symmetry axis of an axisymmetric mesh);
 - the interface between meshed layers k and k+1: contact facets ``100 + k`` named ``"lower|upper"``,
   void (gap) facets ``200 + k`` named ``"lower|upper:void"``. No current or traction crosses a
-  void facet. Thin layers between them (below the sheet threshold) are not meshed; the interface
-  carries them in ``sheets`` and physics gives it their sheet properties.
+  void facet. When mechanics splits an interface (frictionless contact), its nodes are duplicated
+  and the lower layer's side of it gets its own facets: ``300 + k`` (contact, named
+  ``"lower|upper:lower"``) and ``400 + k`` (void, ``"lower|upper:void:lower"``); the upper side
+  keeps ``100 + k`` / ``200 + k``. Thin layers between them (below the sheet threshold) are not
+  meshed; the interface carries them in ``sheets`` and physics gives it their sheet properties.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ SIDE = 3
 AXIS = 4
 CONTACT_BASE = 100
 VOID_BASE = 200
+LOWER_CONTACT_BASE = 300
+LOWER_VOID_BASE = 400
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,16 @@ class Interface:
     @property
     def void_name(self) -> str:
         return f"{self.name}:void"
+
+    @property
+    def lower_contact_tag(self) -> int:
+        """Tag of the lower layer's contact facets once the interface is split."""
+        return self.contact_tag - CONTACT_BASE + LOWER_CONTACT_BASE
+
+    @property
+    def lower_void_tag(self) -> int:
+        """Tag of the lower layer's void facets once the interface is split."""
+        return self.void_tag - VOID_BASE + LOWER_VOID_BASE
 
 
 @dataclass(frozen=True)

@@ -23,16 +23,19 @@ Kinematics. Plane strain (planar2d), axisymmetric (x = r) or 3D from the mesh; w
 ``large_deformation`` the mesh follows each converged increment (updated Lagrangian) and a sub-step
 fails when a cell's shape quality drops below ``min_mesh_quality`` × its initial value.
 
-Limits (now): one continuous displacement field, so every layer | layer interface is bonded (no
-frictionless slip or opening at Li | SE yet: that needs split interface nodes); the plating/stripping
-velocity is applied as a through-thickness eigenstrain of the electrode (exact volume and mean
-thickness, not localised at the interface); no remeshing.
+Interfaces. One continuous displacement field bonds every layer | layer interface. With
+``interface_contact = "frictionless"`` the interfaces of the metal electrodes are split (their two
+sides have separate nodes, :mod:`ssbstack.meshing.split`) and held by frictionless node-to-node
+penalty contact that opens where the normal traction would turn tensile
+(:mod:`ssbstack.numerics.contact`); the plating/stripping velocity then moves the Li surface at the
+interface (a per-pair offset of the gap) instead of the through-thickness eigenstrain used for a
+bonded electrode (which gets the volume and mean thickness exact but not the place). No remeshing.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +52,9 @@ from ssbstack.io.checkpoint import (
     saved_rows,
     scalar_rows,
 )
-from ssbstack.meshing.stack import StackMesh
+from ssbstack.meshing.stack import StackMesh, build_mesh
 from ssbstack.meshing.tags import AXIS, BOTTOM, SIDE, TOP
+from ssbstack.numerics.contact import ContactSide, NodeContact
 from ssbstack.numerics.model import Cellwise, Control, StepResult
 from ssbstack.physics import mechanics as phys
 
@@ -64,6 +68,7 @@ COLUMNS = [
     "substeps",
     "min_mesh_quality",
 ]
+CONTACT_COLUMNS = ["contact_fraction", "max_gap_m", "max_overlap_m"]
 
 
 @dataclass
@@ -77,10 +82,11 @@ class _State:
     displacement: np.ndarray  # total displacement dofs (output only), m
     stripped: float  # Li volume removed from the bottom electrode, m³ (m² per m in 2D)
     pressure: float = 0.0  # stack pressure, Pa
+    offset: np.ndarray = field(default_factory=lambda: np.zeros(0))  # Li removed per contact pair, m
 
     def copy(self) -> _State:
         return _State(self.stress.copy(), self.creep.copy(), self.plate, self.geometry.copy(),
-                      self.displacement.copy(), self.stripped, self.pressure)
+                      self.displacement.copy(), self.stripped, self.pressure, self.offset.copy())
 
 
 def kinematics_of(case: Case, gdim: int) -> phys.Kinematics:
@@ -90,6 +96,27 @@ def kinematics_of(case: Case, gdim: int) -> phys.Kinematics:
     geometry = case.geometry
     kind = getattr(geometry, "file_kind", None) if geometry.kind == "file" else geometry.kind
     return "axisymmetric" if kind == "axisymmetric" else "plane_strain"
+
+
+def contact_sides(case: Case) -> list[ContactSide]:
+    """The electrode interfaces held by frictionless contact (none for bonded interfaces)."""
+    if case.mechanics.interface_contact == "bonded" or not case.tags.interfaces:
+        return []
+    layers, interfaces = case.tags.layers, case.tags.interfaces
+    sides = [ContactSide(item, electrode) for item, electrode, layer in
+             ((interfaces[0], 0, layers[0]), (interfaces[-1], -1, layers[-1]))
+             if case.material(layer).kind == "metal"]
+    if len(sides) == 2 and sides[0].interface == sides[1].interface:
+        sides = sides[:1]
+    if not sides:
+        raise CaseError("frictionless contact needs a metal electrode as first or last layer",
+                        key="mechanics.interface_contact")
+    return sides
+
+
+def split_interfaces(case: Case) -> tuple[str, ...]:
+    """Names of the interfaces the mechanics mesh must split (see :func:`contact_sides`)."""
+    return tuple(side.interface.name for side in contact_sides(case))
 
 
 class MechanicsModel:
@@ -111,6 +138,10 @@ class MechanicsModel:
         self.dolfinx = dolfinx
         self.case, self.comm, self.outdir = case, comm, outdir
         self.config = config = case.mechanics
+        sides = contact_sides(case)
+        if stack_mesh.split != split_interfaces(case):  # mechanics needs its own (split) mesh
+            stack_mesh = build_mesh(case, comm, split=split_interfaces(case))
+        self.split = {side.interface.name for side in sides}
         self.mesh = mesh = stack_mesh.mesh
         self.tags = stack_mesh.tags
         gdim = mesh.geometry.dim
@@ -172,16 +203,13 @@ class MechanicsModel:
         dxi = ufl.Measure("dx", domain=mesh, subdomain_data=marker,
                           metadata={"quadrature_degree": qdeg, "quadrature_scheme": "default"})
         self.interface_volume = dolfinx.fem.form(weight * dxi(1))
-        dS = ufl.Measure("dS", domain=mesh, subdomain_data=stack_mesh.facet_tags)
-        first_interface = self.tags.interfaces[0].contact_tag if self.tags.interfaces else -1
-        self.interface_area = dolfinx.fem.form(ufl.avg(weight) * dS(first_interface))
-        self.interface_lift = dolfinx.fem.form(
-            ufl.avg(self.u_total[self.vert]) * ufl.avg(weight) * dS(first_interface))
+        self.interface_area, self.interface_lift = self._interface_forms(stack_mesh, weight)
         self.interface_rate = dolfinx.fem.form(self.rate_q * weight * dxi(1))
 
         self.PETSc = PETSc
         self._set_boundary_conditions(stack_mesh)
         self.A = dolfinx.fem.petsc.create_matrix(self.jacobian)
+        self.contact = self._contact(stack_mesh, sides, weight) if sides else None
         self.b = dolfinx.fem.petsc.create_vector(V)
         self.b1 = dolfinx.fem.petsc.create_vector(V)
         self.x0 = dolfinx.fem.petsc.create_vector(V)
@@ -195,7 +223,8 @@ class MechanicsModel:
 
         npoints = self.ncells * self.nqp
         self.current = _State(np.zeros((npoints, ncomp)), np.zeros(npoints), 0.0,
-                            mesh.geometry.x.copy(), self.u_total.x.array.copy(), 0.0)
+                            mesh.geometry.x.copy(), self.u_total.x.array.copy(), 0.0,
+                            offset=np.zeros(self.contact.count if self.contact else 0))
         self.accepted = self.current.copy()
         self.initial_quality = self._quality()
         self.loaded = False  # P0 applied yet?
@@ -245,11 +274,54 @@ class MechanicsModel:
         ft = stack_mesh.facet_tags
         if not self.tags.interfaces:
             return np.zeros(0, dtype=np.int32)
-        facets = ft.indices[ft.values == self.tags.interfaces[0].contact_tag]
+        first = self.tags.interfaces[0]
+        tag = first.lower_contact_tag if first.name in self.split else first.contact_tag
+        facets = ft.indices[ft.values == tag]
         f2c = self.mesh.topology.connectivity(tdim - 1, tdim)
         cells = np.unique(np.concatenate([f2c.links(f) for f in facets] or [np.zeros(0, np.int32)]))
         cells = cells[self.cell_layer[cells] == 0]
         return cells[cells < self.nowned].astype(np.int32)
+
+    def _interface_forms(self, stack_mesh: StackMesh, weight: Any) -> tuple[Any, Any]:
+        """Area and ∫ u_vertical of the first electrode's interface (its own side when split)."""
+        import ufl
+
+        form = self.dolfinx.fem.form
+        mesh = self.mesh
+        if not self.tags.interfaces:
+            return form(0.0 * ufl.dx(domain=mesh)), form(0.0 * ufl.dx(domain=mesh))
+        first = self.tags.interfaces[0]
+        lift = self.u_total[self.vert]
+        if first.name in self.split:
+            ds = ufl.Measure("ds", domain=mesh, subdomain_data=stack_mesh.facet_tags)
+            return form(weight * ds(first.lower_contact_tag)), form(lift * weight * ds(
+                first.lower_contact_tag))
+        dS = ufl.Measure("dS", domain=mesh, subdomain_data=stack_mesh.facet_tags)
+        return (form(ufl.avg(weight) * dS(first.contact_tag)),
+                form(ufl.avg(lift) * ufl.avg(weight) * dS(first.contact_tag)))
+
+    def _contact(self, stack_mesh: StackMesh, sides: list[ContactSide], weight: Any) -> NodeContact:
+        """Node-to-node contact of the split interfaces; k_n = penalty × E_max / h_min."""
+        dolfinx = self.dolfinx
+        fdim = self.mesh.topology.dim - 1
+        facets = np.concatenate([stack_mesh.facet_tags.find(s.interface.contact_tag) for s in sides])
+        sizes = dolfinx.cpp.mesh.h(self.mesh._cpp_object, fdim, facets.astype(np.int32))
+        size = self.comm.allreduce(float(sizes.min()) if sizes.size else math.inf, op=_mpi().MIN)
+        young = max(self.case.material(layer).youngs_modulus for layer in self.tags.layers)
+        config = self.config
+        self.A.setOption(self.PETSc.Mat.Option.NEW_NONZERO_ALLOCATION_ERR, False)
+        return NodeContact(self.V, stack_mesh.facet_tags, sides, self.comm, weight,
+                           self.fixed_dofs, config.contact_penalty * young / size,
+                           config.tangential_stiffness, config.void_gap)
+
+    def _offset_increment(self, h: float, current_density: float) -> np.ndarray:
+        """Li thickness removed at each contact pair in ``h`` s: v h on the stripped electrode's
+        pairs, −v h (plating) on the other's (v = jΩ/F, positive j strips the bottom)."""
+        contact = self.contact
+        if contact is None or current_density == 0.0 or h == 0.0:
+            return np.zeros(contact.count if contact else 0)
+        speed = {which: self._plating_velocity(which, current_density) for which in (0, -1)}
+        return np.where(contact.electrode == 0, speed[0] * h, -speed[-1] * h)
 
     def _set_boundary_conditions(self, stack_mesh: StackMesh) -> None:
         """Collector and plate constraints, lateral rollers, rigid-mode pins."""
@@ -385,19 +457,29 @@ class MechanicsModel:
 
     def li_thickness(self) -> float:
         """Mean thickness (m) of the first layer; on a fixed (small-strain) mesh the initial one
-        plus the mean displacement of its top (the first interface; its bottom is fixed)."""
-        thickness = self.electrode_thickness(0)
+        plus the mean displacement of its top (the first interface; its bottom is fixed); less
+        the Li stripped at a contact interface."""
+        thickness = self.electrode_thickness(0) - self._removed(0) / self.collector_area()
         if self.config.large_deformation or not self.tags.interfaces:
             return thickness
         return thickness + self._sum(self.interface_lift) / self._sum(self.interface_area)
+
+    def _removed(self, which: int) -> float:
+        """Li volume (m³; m² per m in 2D) taken off electrode ``which`` at its contact interface."""
+        contact = self.contact
+        if contact is None:
+            return 0.0
+        mine = contact.electrode == which
+        return float(np.dot(contact.pairs["area"][mine], self.current.offset[mine]))
 
     def collector_area(self) -> float:
         """Area of the bottom collector face (m²; m per metre of depth in 2D)."""
         return self._sum(self.bottom_area)
 
     def layer_volume(self, which: int) -> float:
-        """Volume of the first (0) or last (−1) layer (m³; m² per metre of depth in 2D)."""
-        return self._sum(self.volume_first if which == 0 else self.volume_last)
+        """Volume of the first (0) or last (−1) layer (m³; m² per metre of depth in 2D): the
+        meshed volume less what stripping took off (plus what plating added) at its contact."""
+        return self._sum(self.volume_first if which == 0 else self.volume_last) - self._removed(which)
 
     # --- one sub-step -------------------------------------------------------------------------
 
@@ -411,7 +493,10 @@ class MechanicsModel:
         eigen = np.zeros((self.current.stress.shape[0], self.ncomp))
         if current_density == 0.0 or h == 0.0:
             return eigen
+        moving_surface = {int(e) for e in self.contact.electrode} if self.contact else set()
         for which, points, sign in ((0, self.strip_points, -1.0), (-1, self.plate_points, 1.0)):
+            if which in moving_surface:
+                continue  # stripped or plated at its contact interface instead
             velocity = self._plating_velocity(which, current_density)
             if velocity != 0.0:
                 eigen[points, self.vert] = sign * velocity * h / self.electrode_thickness(which)
@@ -429,9 +514,10 @@ class MechanicsModel:
             raise CaseError("required to strip or plate this layer", key=key)
         return current_density * omega / FARADAY
 
-    def _newton(self, h: float, eigen: np.ndarray, guess: np.ndarray, plate_guess: float
-                ) -> tuple[bool, int, float, tuple[np.ndarray, np.ndarray], str]:
-        """Solve one sub-step; returns (ok, iterations, plate increment, (σ, Δp), message)."""
+    def _newton(self, h: float, eigen: np.ndarray, offset: np.ndarray, guess: np.ndarray,
+                plate_guess: float) -> tuple[bool, int, float, tuple[np.ndarray, np.ndarray], str]:
+        """Solve one sub-step (``offset``: contact-pair offsets at its end); returns
+        (ok, iterations, plate increment, (σ, Δp), message)."""
         fem_petsc = self.dolfinx.fem.petsc
         PETSc = self.PETSc
         numerics = self.case.numerics
@@ -470,6 +556,10 @@ class MechanicsModel:
             fem_petsc.assemble_vector(self.b, self.residual)
             self.b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
             self.b.scale(-1.0)
+            if self.contact is not None:
+                relative = self.contact.relative_displacement(
+                    self.u_total.x.array + self.du.x.array)
+                self.contact.add_to(self.b, None, relative, offset)
             fem_petsc.set_bc(self.b, self.bcs_hom)
             scale = max(abs(force), abs(target) * area if math.isfinite(target) else 0.0,
                         1e3 * area)
@@ -484,6 +574,8 @@ class MechanicsModel:
             self.A.zeroEntries()
             fem_petsc.assemble_matrix(self.A, self.jacobian, bcs=self.bcs_hom)
             self.A.assemble()
+            if self.contact is not None:
+                self.contact.add_to(None, self.A, relative, offset)
             self.ksp.setOperators(self.A)
             self.ksp.solve(self.b, self.x0)
             if self.ksp.getConvergedReason() < 0:
@@ -518,10 +610,10 @@ class MechanicsModel:
         return self._sum(self.reaction_change)
 
     def _commit(self, h: float, d: float, stress: np.ndarray, dp: np.ndarray,
-                stripped: float) -> float:
+                stripped: float, offset: np.ndarray) -> float:
         """Make a converged sub-step the current state; returns the minimum mesh quality."""
         state = self.current
-        state.stress, state.creep = stress, state.creep + dp
+        state.stress, state.creep, state.offset = stress, state.creep + dp, offset
         state.plate += d
         state.stripped += stripped
         state.pressure = self._pressure()  # on the geometry the balance was solved on
@@ -544,7 +636,7 @@ class MechanicsModel:
 
     def columns(self) -> list[str]:
         """CSV columns of this model."""
-        return list(COLUMNS)
+        return COLUMNS + (CONTACT_COLUMNS if self.contact else [])
 
     def solve(self, time: float, dt: float, control: Control) -> StepResult:
         """Advance from the last accepted state by ``dt`` (s) under ``control`` (collective)."""
@@ -561,8 +653,9 @@ class MechanicsModel:
             remaining = dt - elapsed
             h = remaining if remaining < 1.25 * h else h
             eigen = self._stripping_strain(h, current)
+            offset = self.current.offset + self._offset_increment(h, current)
             ok, its, d, (stress, dp), message = self._newton(
-                h, eigen, guess * (h / h_previous if h_previous else 0.0),
+                h, eigen, offset, guess * (h / h_previous if h_previous else 0.0),
                 plate_guess * (h / h_previous if h_previous else 0.0))
             total_iterations += its
             hardest = max(hardest, its)
@@ -582,7 +675,7 @@ class MechanicsModel:
                 self.du.x.array[:] = 0.0
                 continue
             guess, plate_guess, h_previous = self.du.x.array.copy(), d, h
-            quality = self._commit(h, d, stress, dp, self._stripped_volume(h, current))
+            quality = self._commit(h, d, stress, dp, self._stripped_volume(h, current), offset)
             substeps += 1
             elapsed += h
             if quality < config.min_mesh_quality:
@@ -633,7 +726,16 @@ class MechanicsModel:
             "max_von_mises_Pa": self.comm.allreduce(float(vm.max()) if vm.size else 0.0,
                                                     op=_mpi().MAX),
             "creep_strain_rate_interface_1_s": rate,
+            **self.contact_summary(),
         }
+
+    def contact_summary(self) -> dict[str, float]:
+        """Contact fraction, largest gap and overlap (m) of the current state (collective)."""
+        contact = self.contact
+        if contact is None:
+            return {}
+        relative = contact.relative_displacement(self.u_total.x.array)
+        return contact.summary(relative, self.current.offset)
 
     def accept(self) -> None:
         """Make the last solved state the history (collective)."""
@@ -657,6 +759,7 @@ class MechanicsModel:
             "mechanics_displacement": function_rows(self.u_total, keys),
             "mechanics_geometry": geometry_rows(self.mesh, keys),
             "mechanics_scalars": scalar_rows(np.array(scalars)),
+            "mechanics_contact_offset": scalar_rows(accepted.offset),
         }
 
     def restore(self, arrays: dict[str, Cellwise]) -> None:
@@ -672,7 +775,8 @@ class MechanicsModel:
         self.current = _State(rows("mechanics_stress").reshape(-1, self.ncomp),
                             rows("mechanics_creep").ravel(), float(plate),
                             self.mesh.geometry.x.copy(), self.u_total.x.array.copy(),
-                            float(stripped), float(pressure))
+                            float(stripped), float(pressure),
+                            arrays["mechanics_contact_offset"][1][0].copy())
         self.plate_reference, self.loaded = float(reference), bool(loaded)
         self.next_substep = float(substep)
         self.accept()

@@ -254,3 +254,35 @@ def von_mises(stress: np.ndarray, kinematics: Kinematics) -> np.ndarray:
     eye = identity_vector(kinematics)
     dev = stress - np.outer(stress[:, :3].sum(axis=1) / 3.0, eye)
     return np.sqrt(1.5 * np.einsum("ij,ij->i", dev, dev))
+
+
+# --- node-to-node contact across a split interface ----------------------------------------------
+
+
+def contact_pressure(gap: np.ndarray, normal_stiffness: float) -> np.ndarray:
+    """Penalty contact pressure p = k_n ⟨−g⟩ (Pa) at gap ``g`` (m): compressive where the two
+    sides overlap, zero where the interface is open (g ≥ 0). The overlap p/k_n is the penalty's
+    error; k_n (Pa/m) is chosen so it stays far below the displacements of interest."""
+    return normal_stiffness * np.maximum(-gap, 0.0)
+
+
+def contact_pair_forces(relative: np.ndarray, gap: np.ndarray, normal: np.ndarray,
+                        area: np.ndarray, normal_stiffness: float, tangential_stiffness: float
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """Force (N) on the upper node of each pair and its stiffness (N/m) w.r.t. u_upper − u_lower.
+
+    ``relative`` = u_upper − u_lower (pairs × d), ``normal`` points from the lower to the upper side,
+    ``area`` is the pair's tributary area. Frictionless: the normal force is the penalty pressure
+    times the area; a weak tangential spring ``tangential_stiffness`` (Pa/m) only removes the
+    rigid sliding modes of bodies held by frictionless contact alone. The lower node takes the
+    opposite force.
+    """
+    pressure = contact_pressure(gap, normal_stiffness)
+    nn = np.einsum("pi,pj->pij", normal, normal)
+    tangential = np.eye(normal.shape[1])[None] - nn
+    slip = np.einsum("pij,pj->pi", tangential, relative)
+    force = area[:, None] * (pressure[:, None] * normal - tangential_stiffness * slip)
+    active = (gap <= 0.0).astype(float)  # closed at g = 0: a touching body is held
+    stiffness = area[:, None, None] * (normal_stiffness * active[:, None, None] * nn
+                                       + tangential_stiffness * tangential)
+    return force, stiffness
