@@ -127,18 +127,22 @@ class NodeContact:
             relative, self.gaps(relative, stripped), self.pairs["normal"], self.pairs["area"],
             self.normal_stiffness, self.tangential_stiffness)
         gdim = self.gdim
-        free = ~self.pairs["fixed"]  # (pairs, 2, d): lower then upper
-        for p in np.flatnonzero(self.owner):
-            dofs = np.concatenate([self.lower[p] * gdim + np.arange(gdim),
-                                   self.upper[p] * gdim + np.arange(gdim)]).astype(PETSc.IntType)
-            mask = free[p].ravel()
-            if b is not None:
-                rhs = np.concatenate([-force[p], force[p]]) * mask
-                b.setValues(dofs, rhs, addv=PETSc.InsertMode.ADD_VALUES)
-            if A is not None:
-                block = np.block([[stiffness[p], -stiffness[p]], [-stiffness[p], stiffness[p]]])
-                block *= np.outer(mask, mask)
-                A.setValues(dofs, dofs, block.ravel(), addv=PETSc.InsertMode.ADD_VALUES)
+        mine = np.flatnonzero(self.owner)
+        width = 2 * gdim  # lower then upper node, all components
+        dofs = np.concatenate([self.lower[mine, None] * gdim + np.arange(gdim),
+                               self.upper[mine, None] * gdim + np.arange(gdim)], axis=1)
+        dofs = dofs.astype(PETSc.IntType)
+        mask = (~self.pairs["fixed"][mine]).reshape(-1, width).astype(float)
+        if b is not None:
+            rhs = np.concatenate([-force[mine], force[mine]], axis=1) * mask
+            b.setValues(dofs.ravel(), rhs.ravel(), addv=PETSc.InsertMode.ADD_VALUES)
+        if A is not None:  # one CSR call: each of the pair's 2d rows couples its 2d dofs
+            k = stiffness[mine]
+            blocks = np.block([[k, -k], [-k, k]]) * mask[:, :, None] * mask[:, None, :]
+            rows = dofs.size
+            A.setValuesIJV(np.arange(rows + 1, dtype=PETSc.IntType) * width,
+                           np.repeat(dofs, width, axis=0).ravel(), blocks.ravel(),
+                           addv=PETSc.InsertMode.ADD_VALUES, rowmap=dofs.ravel())
         for assembled in (b, A):
             if assembled is not None:
                 assembled.assemble()

@@ -176,3 +176,79 @@ def verify_creep_mesh_convergence(comm: Any) -> tuple[float, float, float, float
              for size in (10.0, 5.0, 2.5)]
     order = math.log2((drops[1] - drops[0]) / (drops[2] - drops[1]))
     return 1.0, order, abs(order - 1.0), 0.3
+
+
+# --- frictionless contact (physics.md §3.5) -----------------------------------------------------
+
+
+def _contact_uniaxial(comm: Any) -> tuple[Case, Any]:
+    """The elastic Li | LPSCl block with a frictionless interface, loaded to P."""
+    case = load_case(case_file("contact_frictionless"))
+    model, _ = run_history(case, comm, [1.0])
+    return case, model
+
+
+def verify_contact_frictionless_stress(comm: Any) -> tuple[float, float, float, float]:
+    """Frictionless interface, Poisson mismatch: σ_xx = 0 and σ_yy = −P everywhere
+    (largest deviation / P, 1e-4; a bonded interface gives 0.36)."""
+    import numpy as np
+
+    case, model = _contact_uniaxial(comm)
+    pressure = case.conditions.stack_pressure
+    stress = model.current.stress[: model.nowned * model.nqp]
+    deviation = np.abs(stress[:, :2] - np.array([0.0, -pressure])).max(initial=0.0) / pressure
+    deviation = comm.allreduce(float(deviation), op=_max())
+    return 0.0, deviation, deviation, 1e-4
+
+
+def verify_contact_frictionless_slip(comm: Any) -> tuple[float, float, float, float]:
+    """Interface slip across the block = W (ε_xx,SE − ε_xx,Li), plane-strain ε_xx = ν(1+ν)P/E (1e-3)."""
+    case, model = _contact_uniaxial(comm)
+    contact = model.contact
+    relative = contact.relative_displacement(model.u_total.x.array)
+    x = contact.pairs["x"][:, 0]
+    computed = relative[x.argmax(), 0] - relative[x.argmin(), 0]
+    pressure = case.conditions.stack_pressure
+
+    def lateral(layer: str) -> float:
+        material = case.material(layer)
+        nu = material.poisson_ratio
+        return nu * (1.0 + nu) * pressure / material.youngs_modulus
+
+    reference = (x.max() - x.min()) * (lateral(case.stack[1].name) - lateral(case.stack[0].name))
+    return reference, computed, _relative(reference, computed), 1e-3
+
+
+def opening_reference(case: Case, stripped: float) -> tuple[float, float]:
+    """(P, gap) after stripping ``stripped`` m in a rigid gap under uniaxial strain."""
+    compliance = 0.0
+    for layer in case.stack:
+        material = case.material(layer.name)
+        e, nu = material.youngs_modulus, material.poisson_ratio
+        compliance += layer.thickness * (1 + nu) * (1 - 2 * nu) / (e * (1 - nu))
+    p0 = case.conditions.stack_pressure
+    return max(p0 - stripped / compliance, 0.0), max(stripped - p0 * compliance, 0.0)
+
+
+def verify_contact_opening(comm: Any) -> tuple[float, float, float, float]:
+    """Stripping in a rigid gap: P(2 s) = P₀ − s/C while closed, and gap(10 s) = s − P₀C once open
+    (worst relative error of the two, 1e-3)."""
+    case = load_case(case_file("contact_opening"))
+    step = case.protocol.expanded()[0]
+    omega = case.material(case.stack[0].name).molar_volume
+    speed = step.current_density * omega / FARADAY
+    _, rows = run_history(case, comm, [2.0, step.duration], step.current_density)
+    pressure, _ = opening_reference(case, speed * 2.0)
+    _, gap = opening_reference(case, speed * step.duration)
+    errors = [(_relative(pressure, rows[1]["stack_pressure_Pa"]), pressure, rows[1]["stack_pressure_Pa"]),
+              (_relative(gap, rows[2]["max_gap_m"]), gap, rows[2]["max_gap_m"])]
+    error, reference, computed = max(errors)
+    if rows[2]["contact_fraction"] != 0.0 or abs(rows[2]["stack_pressure_Pa"]) > 1e-6 * pressure:
+        error = max(error, 1.0)  # must be fully open and unloaded
+    return reference, computed, error, 1e-3
+
+
+def _max() -> Any:
+    from mpi4py import MPI
+
+    return MPI.MAX
