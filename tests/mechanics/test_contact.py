@@ -1,0 +1,150 @@
+"""Frictionless Li | SE contact: split meshes, verification checks, stripping at the interface,
+checkpoints, 1 vs 2 ranks (physics.md §3.5)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from mpi4py import MPI
+from tests.conftest import run_mpi
+
+from ssbstack.config.loader import apply_overrides, build_case, load_case, load_raw
+from ssbstack.errors import CaseError
+from ssbstack.verification import mechanics as checks
+
+COMM = MPI.COMM_WORLD
+FRICTIONLESS = 'mechanics.interface_contact="frictionless"'
+
+
+def _check(name):
+    reference, computed, error, tolerance = getattr(checks, f"verify_{name}")(COMM)
+    assert error <= tolerance, f"{name}: reference {reference}, computed {computed}, error {error}"
+    return error
+
+
+@pytest.mark.parametrize("kind", ["planar2d", "axisymmetric", "box3d"])
+def test_split_mesh_gives_each_side_its_own_nodes(kind):
+    from ssbstack.meshing.stack import build_mesh
+
+    overrides = [f'geometry.kind="{kind}"', 'geometry.mesh.bulk="40 um"',
+                 'geometry.mesh.interface="20 um"']
+    if kind == "axisymmetric":
+        overrides += ['geometry.electrode_radius="100 um"', 'geometry.electrolyte_radius="100 um"']
+    if kind == "box3d":
+        overrides += ['geometry.depth="100 um"']
+    case = load_case(checks.case_file("contact_frictionless"), overrides)
+    item = case.tags.interfaces[0]
+    plain, split = build_mesh(case, COMM), build_mesh(case, COMM, split=(item.name,))
+    assert split.split == (item.name,)
+    mesh = split.mesh
+    tdim = mesh.topology.dim
+    mesh.topology.create_connectivity(tdim - 1, tdim)
+    f2c = mesh.topology.connectivity(tdim - 1, tdim)
+    layer = np.zeros(mesh.topology.index_map(tdim).size_local
+                     + mesh.topology.index_map(tdim).num_ghosts, dtype=int)
+    layer[split.cell_tags.indices] = split.cell_tags.values
+    counts = {}
+    for tag, owner in ((item.contact_tag, item.upper), (item.lower_contact_tag, item.lower)):
+        facets = split.facet_tags.find(tag)
+        assert all(len(f2c.links(f)) == 1 for f in facets)  # exterior on both sides now
+        assert {int(layer[f2c.links(f)[0]]) for f in facets} <= {case.tags.cell(owner)}
+        counts[tag] = COMM.allreduce(int(np.sum(np.isin(facets, np.arange(
+            mesh.topology.index_map(tdim - 1).size_local)))))
+    assert counts[item.contact_tag] == counts[item.lower_contact_tag] > 0
+    plain_nodes = plain.mesh.topology.index_map(0).size_global
+    split_nodes = mesh.topology.index_map(0).size_global
+    interface_nodes = split_nodes - plain_nodes
+    assert 0 < interface_nodes < plain_nodes  # exactly the interface's vertices were duplicated
+    assert COMM.allreduce(mesh.topology.index_map(tdim).size_local) == \
+        COMM.allreduce(plain.mesh.topology.index_map(tdim).size_local)
+
+
+def test_frictionless_interface_carries_no_shear_poisson_mismatch():
+    assert _check("contact_frictionless_stress") < 1e-4
+
+
+def test_frictionless_interface_slips_by_the_lateral_strain_difference():
+    _check("contact_frictionless_slip")
+
+
+def test_bonded_interface_fails_the_frictionless_stress_check():
+    """The check can fail: with the interface bonded, the Poisson mismatch loads σ_xx."""
+    case = load_case(checks.case_file("contact_frictionless"), ['mechanics.interface_contact="bonded"'])
+    model, _ = checks.run_history(case, COMM, [1.0])
+    stress = model.current.stress[: model.nowned * model.nqp]
+    largest = COMM.allreduce(float(np.abs(stress[:, 0]).max()), op=MPI.MAX)
+    assert largest > 0.1 * case.conditions.stack_pressure
+
+
+def test_stripping_opens_the_contact_in_a_rigid_gap():
+    _check("contact_opening")
+
+
+def test_stripping_moves_the_li_surfaces_and_balances_the_li_volume():
+    case = load_case(checks.case_file("creep_stripping"),
+                     [FRICTIONLESS, 'conditions.stack_pressure="1 MPa"',
+                      "materials.Li.creep.coefficient_per_s_per_MPa_n=1e-30"])
+    model, rows = checks.run_history(case, COMM, [], 10.0)
+    bottom0, top0, plate0 = model.layer_volume(0), model.layer_volume(-1), \
+        rows[0]["plate_displacement_m"]
+    result = model.solve(600.0, 600.0, checks.Control(10.0))
+    assert result.converged
+    model.accept()
+    omega = case.materials["Li"].molar_volume
+    stripped = 10.0 * 600.0 * omega / checks.FARADAY * model.collector_area()
+    assert bottom0 - model.layer_volume(0) == pytest.approx(stripped, rel=1e-9)
+    assert model.layer_volume(-1) - top0 == pytest.approx(stripped, rel=1e-9)
+    # elastic Li at constant pressure: the bottom gap closes by the plate moving down, the top
+    # overlap pushes it back up: the plate ends where it was, contact stays closed everywhere
+    assert result.values["plate_displacement_m"] == pytest.approx(plate0, abs=1e-3 * stripped
+                                                                  / model.collector_area())
+    assert result.values["contact_fraction"] == 1.0
+    assert result.values["stack_pressure_Pa"] == pytest.approx(1e6, rel=1e-8)
+
+
+def test_contact_state_survives_a_checkpoint():
+    from ssbstack.meshing.stack import build_mesh
+    from ssbstack.numerics.mechanics import MechanicsModel
+
+    case = load_case(checks.case_file("contact_opening"))
+    model, _ = checks.run_history(case, COMM, [2.0], 10.0)
+    saved = {name: (keys[np.argsort(keys)], rows[np.argsort(keys)])
+             for name, (keys, rows) in model.state().items()}
+    straight = model.solve(6.0, 4.0, checks.Control(10.0))
+    fresh = MechanicsModel(case, build_mesh(case, COMM), COMM)
+    fresh.restore(saved)
+    resumed = fresh.solve(6.0, 4.0, checks.Control(10.0))
+    assert straight.converged and resumed.converged
+    assert resumed.values["max_gap_m"] > 0.0
+    for key in ("stack_pressure_Pa", "max_gap_m", "li_thickness_m", "contact_fraction"):
+        assert resumed.values[key] == pytest.approx(straight.values[key], rel=1e-9, abs=1e-15)
+
+
+def test_frictionless_contact_needs_a_metal_electrode():
+    from ssbstack.numerics.mechanics import contact_sides
+
+    data = apply_overrides(load_raw(checks.case_file("contact_frictionless")), [FRICTIONLESS])
+    data["stack"][0]["material"] = "LPSCl"  # no Li left: nothing to strip or slide
+    with pytest.raises(CaseError, match=r"mechanics\.interface_contact"):
+        contact_sides(build_case(data))
+
+
+@pytest.mark.skipif(COMM.size > 1, reason="launches its own 2-rank run")
+def test_two_ranks_give_the_serial_contact_history():
+    code = ("import json; from mpi4py import MPI; from ssbstack.verification import mechanics as m;"
+            "from ssbstack.config.loader import load_case;"
+            "c = load_case(m.case_file('contact_opening'));"
+            "_, rows = m.run_history(c, MPI.COMM_WORLD, [2.0, 10.0], 10.0);"
+            "MPI.COMM_WORLD.rank == 0 and print('ROWS' + json.dumps(rows))")
+    done = run_mpi(["-c", code], ranks=2, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    parallel = json.loads(done.stdout.split("ROWS", 1)[1].splitlines()[0])
+    _, serial = checks.run_history(load_case(checks.case_file("contact_opening")), COMM,
+                                   [2.0, 10.0], 10.0)
+    scale = {"stack_pressure_Pa": 1e-3, "max_gap_m": 1e-15, "contact_fraction": 0.0,
+             "li_thickness_m": 1e-15}  # absolute round-off floors (an open contact has P = ±1e-8 Pa)
+    for a, b in zip(serial, parallel, strict=True):
+        for key, floor in scale.items():
+            assert b[key] == pytest.approx(a[key], rel=1e-7, abs=floor)
