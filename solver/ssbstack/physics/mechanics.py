@@ -25,9 +25,10 @@ monotonically over any number of decades of strain rate. The consistent tangent 
 with S = dq/d ln(ε̇) of the law at q.
 
 Stripping and plating. A stripping velocity v = j Ω/F at the Li | SE interface removes a Li volume
-v Δt per area; it enters as a uniaxial (thickness-direction) eigenstrain increment −v Δt / h spread
-through the electrode's thickness h. The Li volume and thickness change are exact; the Li material
-removed is taken evenly through the foil rather than at the interface itself.
+v Δt per area. At a bonded interface it enters as a uniaxial (thickness-direction) eigenstrain
+increment −v Δt / h spread through the electrode's thickness h (volume and thickness exact, place
+not). At a frictionless contact it moves the Li surface itself: the gap of each node pair grows by
+v Δt (see :func:`contact_pair_forces` and :mod:`ssbstack.numerics.contact`).
 """
 
 from __future__ import annotations
