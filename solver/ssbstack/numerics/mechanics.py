@@ -776,7 +776,8 @@ class MechanicsModel:
                             rows("mechanics_creep").ravel(), float(plate),
                             self.mesh.geometry.x.copy(), self.u_total.x.array.copy(),
                             float(stripped), float(pressure),
-                            arrays["mechanics_contact_offset"][1][0].copy())
+                            arrays.get("mechanics_contact_offset", scalar_rows(
+                                np.zeros(self.current.offset.size)))[1][0].copy())
         self.plate_reference, self.loaded = float(reference), bool(loaded)
         self.next_substep = float(substep)
         self.accept()
