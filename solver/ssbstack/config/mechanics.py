@@ -19,33 +19,69 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from ssbstack.config.base import Section
-from ssbstack.units import Area, Length, MolarEnergy, Pressure, Stiffness, StiffnessPerArea, Temperature
+from ssbstack.units import (
+    Area,
+    Length,
+    MolarEnergy,
+    Pressure,
+    Stiffness,
+    StiffnessPerArea,
+    StrainRate,
+    Temperature,
+)
 
 
 class CreepLaw(Section):
-    """Creep law with J2 flow, ε̇_eq = f(σ_eq) exp(−Q/R (1/T − 1/T_ref)).
+    """Creep law with J2 flow, ε̇_eq = f(σ_eq) exp(−Q/R (1/T − 1/T_ref)) (Anand: exp(−Q/RT)).
 
     - ``norton``: f = A σ_eq^n, σ in MPa (``coefficient_per_s_per_MPa_n`` = A, ``exponent`` = n);
     - ``garofalo`` (power-law breakdown): f = A_G sinh(σ_eq/σ_G)^n (``coefficient_per_s`` = A_G in
-      1/s, ``stress_scale`` = σ_G in Pa, ``exponent`` = n). Keys of the other law are ignored.
+      1/s, ``stress_scale`` = σ_G in Pa, ``exponent`` = n);
+    - ``anand`` (Narayan & Anand 2018; Anand & Narayan, J. Electrochem. Soc. 166 (2019) A1092):
+      ε̇_eq = A exp(−Q/RT) sinh(ξ σ_eq/s)^(1/m) with a deformation resistance s per point that
+      starts at s0 and evolves as ṡ = h0 |1 − s/s*|^a sign(1 − s/s*) ε̇_eq towards the saturation
+      s* = s̃ [ε̇_eq exp(Q/RT)/A]^n. The Arrhenius factor is absolute (``reference_temperature`` is
+      not used), so A is the paper's pre-exponential factor (``coefficient_per_s``) and
+      ``activation_energy`` must be given.
+
+    Keys of the other laws are ignored.
     """
 
-    model: Literal["norton", "garofalo"] = "norton"
+    model: Literal["norton", "garofalo", "anand"] = "norton"
     coefficient_per_s_per_MPa_n: float | None = Field(None, gt=0.0, description="A, 1/s per MPa^n")
-    coefficient_per_s: float | None = Field(None, gt=0.0, description="A_G (garofalo), 1/s")
+    coefficient_per_s: StrainRate | None = Field(
+        None, gt=0.0, description="A_G (garofalo) or the pre-exponential A (anand), 1/s")
     stress_scale: Pressure | None = Field(None, gt=0.0, description="σ_G (garofalo), Pa")
-    exponent: float = Field(gt=0.0, description="n")
-    activation_energy: MolarEnergy = Field(0.0, description="Q, J/mol")
-    reference_temperature: Temperature = Field(298.15, description="T_ref, K")
+    exponent: float | None = Field(None, gt=0.0, description="n (norton, garofalo)")
+    activation_energy: MolarEnergy = Field(0.0, description="Q, J/mol (required for anand)")
+    reference_temperature: Temperature = Field(
+        298.15, description="T_ref, K (norton, garofalo; anand uses exp(−Q/RT))")
+    rate_sensitivity: float | None = Field(
+        None, gt=0.0, le=1.0, description="m (anand): ε̇ ∝ sinh(ξσ/s)^(1/m)")
+    stress_multiplier: float | None = Field(
+        None, gt=0.0, description="ξ (anand): multiplies σ_eq/s inside the sinh")
+    initial_resistance: Pressure | None = Field(
+        None, gt=0.0, description="s0 (anand): initial deformation resistance, Pa")
+    hardening_modulus: Pressure | None = Field(
+        None, ge=0.0, description="h0 (anand): hardening modulus, Pa")
+    saturation_coefficient: Pressure | None = Field(
+        None, gt=0.0, description="s̃ (anand): s* = s̃ [ε̇ exp(Q/RT)/A]^n, Pa")
+    saturation_exponent: float | None = Field(
+        None, ge=0.0, description="n (anand): strain-rate exponent of s*")
+    hardening_exponent: float | None = Field(
+        None, ge=1.0, description="a (anand): ṡ ∝ |1 − s/s*|^a")
 
     @model_validator(mode="after")
     def _parameters_of_model(self) -> CreepLaw:
         needed = {
-            "norton": ("coefficient_per_s_per_MPa_n",),
-            "garofalo": ("coefficient_per_s", "stress_scale"),
+            "norton": ("coefficient_per_s_per_MPa_n", "exponent"),
+            "garofalo": ("coefficient_per_s", "stress_scale", "exponent"),
+            "anand": ("coefficient_per_s", "activation_energy", "rate_sensitivity",
+                      "stress_multiplier", "initial_resistance", "hardening_modulus",
+                      "saturation_coefficient", "saturation_exponent", "hardening_exponent"),
         }[self.model]
         for key in needed:
-            if getattr(self, key) is None:
+            if getattr(self, key) is None or key not in self.model_fields_set:
                 raise ValueError(f"{key} is required for the {self.model} law")
         return self
 
@@ -85,6 +121,9 @@ class Mechanics(Section):
     displacement_degree: int = Field(2, ge=1, le=2, description="Lagrange degree of u")
     strain_increment_tolerance: float = Field(
         2e-3, gt=0.0, description="max equivalent creep strain increment per sub-step"
+    )
+    resistance_change_tolerance: float = Field(
+        2e-3, gt=0.0, description="max relative change of the Anand resistance s per sub-step"
     )
     pressure_change_tolerance: float = Field(
         2e-3, gt=0.0, description="max relative stack-pressure change per sub-step"

@@ -1,7 +1,8 @@
 """Quasi-static creep mechanics of the stack as a runner model (physics.md §3.4–3.5, §4).
 
 :class:`MechanicsModel` owns the displacement increment, the quadrature-point history (stress,
-equivalent creep strain), the plate position and the geometry of an updated-Lagrangian mesh.
+equivalent creep strain, Anand deformation resistance), the plate position and the geometry of an
+updated-Lagrangian mesh.
 
 Stack-pressure fixture. The bottom collector is fixed in the stack direction; the top plate is
 rigid and moves by δ. Its force balance, ∫_top σ_nn dA + P(δ) A = 0 with
@@ -14,10 +15,10 @@ with no penalty parameter. κ = 0 is a constant pressure, κ = ∞ a rigid gap (
 
 Time stepping. ``solve(time, dt)`` advances from the last accepted state by sub-steps it chooses
 itself: a sub-step is redone smaller when Newton fails, when the equivalent creep strain increment
-exceeds ``strain_increment_tolerance`` or the stack pressure changes by more than
-``pressure_change_tolerance`` (both × 2), and grows when both are small. This keeps backward Euler
-accurate across the ~11 decades of Li creep rate between 0.1 and 5 MPa whatever ``dt`` the runner
-asks for.
+exceeds ``strain_increment_tolerance``, the Anand resistance changes by more than
+``resistance_change_tolerance`` or the stack pressure by more than ``pressure_change_tolerance``
+(each × 2), and grows when all are small. This keeps backward Euler accurate across the ~11
+decades of Li creep rate between 0.1 and 5 MPa whatever ``dt`` the runner asks for.
 
 Kinematics. Plane strain (planar2d), axisymmetric (x = r) or 3D from the mesh; with
 ``large_deformation`` the mesh follows each converged increment (updated Lagrangian) and a sub-step
@@ -82,11 +83,13 @@ class _State:
     displacement: np.ndarray  # total displacement dofs (output only), m
     stripped: float  # Li volume removed from the bottom electrode, m³ (m² per m in 2D)
     pressure: float = 0.0  # stack pressure, Pa
+    resistance: np.ndarray | None = None  # (points,) Anand deformation resistance s, Pa (else 0)
     offset: np.ndarray = field(default_factory=lambda: np.zeros(0))  # Li removed per contact pair, m
 
     def copy(self) -> _State:
         return _State(self.stress.copy(), self.creep.copy(), self.plate, self.geometry.copy(),
-                      self.displacement.copy(), self.stripped, self.pressure, self.offset.copy())
+                      self.displacement.copy(), self.stripped, self.pressure,
+                      self.resistance.copy(), self.offset.copy())
 
 
 def kinematics_of(case: Case, gdim: int) -> phys.Kinematics:
@@ -224,6 +227,7 @@ class MechanicsModel:
         npoints = self.ncells * self.nqp
         self.current = _State(np.zeros((npoints, ncomp)), np.zeros(npoints), 0.0,
                             mesh.geometry.x.copy(), self.u_total.x.array.copy(), 0.0,
+                            resistance=self.material.initial_resistance(),
                             offset=np.zeros(self.contact.count if self.contact else 0))
         self.accepted = self.current.copy()
         self.initial_quality = self._quality()
@@ -539,7 +543,7 @@ class MechanicsModel:
             try:
                 stress, tangent, dp, _ = phys.return_map(
                     self.current.stress, strain.reshape(-1, self.ncomp), eigen, h, self.material,
-                    self.kin)
+                    self.kin, self.current.resistance)
                 mapped = 1
             except ArithmeticError:  # on this rank only: decide together, then cut the step
                 mapped = 0
@@ -614,6 +618,7 @@ class MechanicsModel:
         """Make a converged sub-step the current state; returns the minimum mesh quality."""
         state = self.current
         state.stress, state.creep, state.offset = stress, state.creep + dp, offset
+        state.resistance = self.material.evolve_resistance(state.resistance, dp, h)
         state.plate += d
         state.stripped += stripped
         state.pressure = self._pressure()  # on the geometry the balance was solved on
@@ -663,7 +668,9 @@ class MechanicsModel:
             if ok and h > 0.0:
                 owned = dp[: self.nowned * self.nqp]
                 largest = float(owned.max()) if owned.size else 0.0
-                strain_ratio = largest / config.strain_increment_tolerance
+                strain_ratio = max(largest / config.strain_increment_tolerance,
+                                   self._resistance_change(dp, h)
+                                   / config.resistance_change_tolerance)
                 strain_ratio = self.comm.allreduce(strain_ratio, op=_mpi().MAX)
                 pressure_ratio = self._pressure_change() / config.pressure_change_tolerance
                 indicator = max(strain_ratio, pressure_ratio)
@@ -701,6 +708,15 @@ class MechanicsModel:
     def _pressure(self) -> float:
         """Stack pressure (Pa) of the stress now in the quadrature functions."""
         return -self._sum(self.reaction) / self._sum(self.top_area)
+
+    def _resistance_change(self, dp: np.ndarray, h: float) -> float:
+        """Largest relative change of the Anand resistance s in the sub-step just solved (owned
+        points; 0 without that law): s is frozen within a sub-step, so this bounds its lag."""
+        owned = self.nowned * self.nqp
+        old = self.current.resistance[:owned]
+        new = self.material.evolve_resistance(self.current.resistance, dp, h)[:owned]
+        hard = old > 0.0
+        return float(np.max(np.abs(new[hard] - old[hard]) / old[hard], initial=0.0))
 
     def _pressure_change(self) -> float:
         """Relative stack-pressure change of the sub-step just solved."""
@@ -756,6 +772,8 @@ class MechanicsModel:
         return {
             "mechanics_stress": (keys[:owned], accepted.stress.reshape(self.ncells, -1)[:owned]),
             "mechanics_creep": (keys[:owned], accepted.creep.reshape(self.ncells, -1)[:owned]),
+            "mechanics_resistance": (keys[:owned],
+                                     accepted.resistance.reshape(self.ncells, -1)[:owned]),
             "mechanics_displacement": function_rows(self.u_total, keys),
             "mechanics_geometry": geometry_rows(self.mesh, keys),
             "mechanics_scalars": scalar_rows(np.array(scalars)),
@@ -772,10 +790,12 @@ class MechanicsModel:
         restore_geometry(self.mesh, keys, arrays["mechanics_geometry"])
         restore_function(self.u_total, keys, arrays["mechanics_displacement"])
         plate, stripped, pressure, reference, loaded, substep = arrays["mechanics_scalars"][1][0]
+        resistance = (rows("mechanics_resistance").ravel() if "mechanics_resistance" in arrays
+                      else self.material.initial_resistance())  # checkpoints before the Anand law
         self.current = _State(rows("mechanics_stress").reshape(-1, self.ncomp),
                             rows("mechanics_creep").ravel(), float(plate),
                             self.mesh.geometry.x.copy(), self.u_total.x.array.copy(),
-                            float(stripped), float(pressure),
+                            float(stripped), float(pressure), resistance,
                             arrays.get("mechanics_contact_offset", scalar_rows(
                                 np.zeros(self.current.offset.size)))[1][0].copy())
         self.plate_reference, self.loaded = float(reference), bool(loaded)

@@ -24,6 +24,16 @@ monotonically over any number of decades of strain rate. The consistent tangent 
 
 with S = dq/d ln(ε̇) of the law at q.
 
+Anand viscoplasticity (Narayan & Anand 2018; Anand & Narayan, J. Electrochem. Soc. 166 (2019)
+A1092): ε̇ = A e^(−Q/RT) sinh(ξ q/s)^(1/m) with a deformation resistance s per point. Within a
+sub-step s is held at its start value s_n, which makes the law exactly a Garofalo law with the
+per-point stress scale σ_G = s_n/ξ, so the return map and its consistent tangent above apply
+unchanged (the tangent is exact for this frozen-s algorithm). Once the sub-step has converged,
+s_{n+1} follows from backward Euler of ṡ = h0 |1 − s/s*|^a sign(1 − s/s*) ε̇ at the sub-step's rate
+ε̇ = Δp/Δt (a monotone scalar equation per point, root between s_n and s*). The scheme is first
+order in time; the sub-step control bounds the lag of s by limiting its relative change per
+sub-step (``resistance_change_tolerance``).
+
 Stripping and plating. A stripping velocity v = j Ω/F at the Li | SE interface removes a Li volume
 v Δt per area. At a bonded interface it enters as a uniaxial (thickness-direction) eigenstrain
 increment −v Δt / h spread through the electrode's thickness h (volume and thickness exact, place
@@ -34,7 +44,7 @@ v Δt (see :func:`contact_pair_forces` and :mod:`ssbstack.numerics.contact`).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -118,33 +128,116 @@ def build_forms(du: Any, stress: Any, tangent: Any, plate_field: Any, direction:
 
 @dataclass(frozen=True)
 class CreepRate:
-    """ε̇_eq(σ_eq) of one law at one temperature, vectorised over numpy arrays (σ in Pa)."""
+    """ε̇_eq(σ_eq) of one law at one temperature, vectorised over numpy arrays (σ in Pa).
+
+    Every law is ε̇ = C g(σ_eq/σ_s)^N with g(x) = x (Norton: σ_s = 1 MPa) or g = sinh (Garofalo:
+    σ_s = σ_G; Anand: σ_s = s/ξ, N = 1/m). For Anand the stress scale is per point: ``resistance``
+    holds s (Pa) of exactly the points the rate is evaluated at; :meth:`at` takes a subset of them.
+    """
 
     law: CreepLaw
     temperature: float  # K
+    resistance: np.ndarray | None = None  # Anand: s (Pa) of the points evaluated
 
     @property
     def arrhenius(self) -> float:
-        """exp(−Q/R (1/T − 1/T_ref))."""
+        """exp(−Q/R (1/T − 1/T_ref)); Anand: the absolute exp(−Q/RT) of the paper."""
         law = self.law
-        return math.exp(-law.activation_energy / GAS_CONSTANT
-                        * (1.0 / self.temperature - 1.0 / law.reference_temperature))
+        inverse = 1.0 / self.temperature
+        if law.model != "anand":
+            inverse -= 1.0 / law.reference_temperature
+        return math.exp(-law.activation_energy / GAS_CONSTANT * inverse)
+
+    @property
+    def coefficient(self) -> float:
+        """C (1/s), the Arrhenius factor included."""
+        law = self.law
+        base = (law.coefficient_per_s_per_MPa_n if law.model == "norton"
+                else law.coefficient_per_s)
+        return base * self.arrhenius
+
+    @property
+    def power(self) -> float:
+        """N: n (Norton, Garofalo) or 1/m (Anand)."""
+        law = self.law
+        return 1.0 / law.rate_sensitivity if law.model == "anand" else law.exponent
+
+    @property
+    def scale(self) -> float | np.ndarray:
+        """σ_s (Pa): 1 MPa (Norton), σ_G (Garofalo), s/ξ per point (Anand)."""
+        law = self.law
+        if law.model == "norton":
+            return MPA
+        if law.model == "garofalo":
+            return law.stress_scale
+        if self.resistance is None:
+            raise ValueError("an Anand creep rate needs the deformation resistance of its points")
+        return self.resistance / law.stress_multiplier
+
+    def at(self, index: np.ndarray) -> CreepRate:
+        """The same law on a subset ``index`` of its points (Anand: their resistance)."""
+        if self.resistance is None:
+            return self
+        return replace(self, resistance=self.resistance[index])
 
     def rate(self, q: np.ndarray) -> np.ndarray:
         """Equivalent creep strain rate (1/s) at equivalent stress ``q`` (Pa)."""
-        law, n = self.law, self.law.exponent
-        if law.model == "norton":
-            return law.coefficient_per_s_per_MPa_n * self.arrhenius * (q / MPA) ** n
-        return law.coefficient_per_s * self.arrhenius * np.sinh(q / law.stress_scale) ** n
+        x = q / self.scale
+        return self.coefficient * (x if self.law.model == "norton" else np.sinh(x)) ** self.power
 
     def stress(self, rate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Inverse law: σ_eq (Pa) at ``rate`` (1/s) and S = dσ_eq/d ln(rate) (Pa)."""
-        law, n = self.law, self.law.exponent
-        if law.model == "norton":
-            q = MPA * (rate / (law.coefficient_per_s_per_MPa_n * self.arrhenius)) ** (1.0 / n)
+        n, scale = self.power, self.scale
+        x = (rate / self.coefficient) ** (1.0 / n)
+        if self.law.model == "norton":
+            q = scale * x
             return q, q / n
-        s = (rate / (law.coefficient_per_s * self.arrhenius)) ** (1.0 / n)
-        return law.stress_scale * np.arcsinh(s), law.stress_scale * s / (n * np.sqrt(1.0 + s * s))
+        return scale * np.arcsinh(x), scale * x / (n * np.sqrt(1.0 + x * x))
+
+    # --- Anand: the deformation resistance ------------------------------------------------------
+
+    def saturation(self, rate: np.ndarray) -> np.ndarray:
+        """s* = s̃ [ε̇ exp(Q/RT)/A]^n (Pa) at creep rate ``rate`` (1/s) (Anand)."""
+        law = self.law
+        return law.saturation_coefficient * (rate / self.coefficient) ** law.saturation_exponent
+
+    def evolve(self, dp: np.ndarray, dt: float) -> np.ndarray:
+        """s_{n+1} after a sub-step with creep increments ``dp`` over ``dt`` (Anand).
+
+        Backward Euler in s at the sub-step's rate ε̇ = Δp/Δt (the return map has already found Δp
+        with s frozen at s_n): s − s_n − h0 |1 − s/s*|^a sign(1 − s/s*) Δp = 0. The left side
+        increases strictly with s and changes sign between s_n and s*, so the root lies between
+        them (s never overshoots s*); it is found by Newton kept inside that bracket (bisection
+        when a Newton step leaves it). Points without creep keep s_n.
+        """
+        law = self.law
+        s_old = self.resistance
+        s_new = s_old.copy()
+        flowing = np.flatnonzero(dp > 0.0)
+        if dt <= 0.0 or flowing.size == 0:
+            return s_new
+        h0, a = law.hardening_modulus, law.hardening_exponent
+        y, sn = dp[flowing], s_old[flowing]
+        target = self.saturation(y / dt)
+        lo, hi = np.minimum(sn, target), np.maximum(sn, target)
+        s = sn.copy()
+        for _ in range(200):  # bisection alone would reach round-off well within this
+            u = 1.0 - s / target
+            residual = s - sn - h0 * np.abs(u) ** a * np.sign(u) * y
+            slope = 1.0 + h0 * a * np.abs(u) ** (a - 1.0) * y / target
+            lo = np.where(residual < 0.0, s, lo)
+            hi = np.where(residual > 0.0, s, hi)
+            step = s - residual / slope
+            inside = (step > lo) & (step < hi)
+            s_next = np.where(inside, step, 0.5 * (lo + hi))
+            done = np.all((np.abs(s_next - s) <= 1e-14 * s) | (hi - lo <= 1e-14 * hi))
+            s = s_next
+            if done:
+                break
+        else:
+            raise ArithmeticError("deformation-resistance update did not converge")
+        s_new[flowing] = s
+        return s_new
 
 
 def creep_increment(q_trial: np.ndarray, dt: float, shear_modulus: np.ndarray,
@@ -152,6 +245,7 @@ def creep_increment(q_trial: np.ndarray, dt: float, shear_modulus: np.ndarray,
                     ) -> tuple[np.ndarray, np.ndarray, int]:
     """Backward-Euler Δp (and S at the end point) with q = q_tr − 3GΔp, Δp = dt f(q).
 
+    ``law`` is evaluated at the points of ``q_trial`` (an Anand rate carries their resistance).
     Returns (Δp, S, iterations). Points with a negligible explicit increment keep that value.
     """
     dp = np.zeros_like(q_trial)
@@ -166,6 +260,7 @@ def creep_increment(q_trial: np.ndarray, dt: float, shear_modulus: np.ndarray,
     tiny = (y0 <= 1e-14 * full) | (q_trial <= 0.0)
     dp[tiny] = np.where(q_trial[tiny] > 0.0, explicit[tiny], 0.0)
     active = np.flatnonzero(~tiny)
+    law = law.at(active)
     z = np.log(y0[active])
     qt, g3a = q_trial[active], g3[active]
     for iterations in range(1, max_iterations + 1):  # noqa: B007 (returned)
@@ -205,13 +300,38 @@ class PointMaterial:
                  for k, m in enumerate(materials) if m.creep is not None]
         return cls(young / (3.0 * (1.0 - 2.0 * poisson)), young / (2.0 * (1.0 + poisson)), creep)
 
+    def laws(self, resistance: np.ndarray | None) -> list[tuple[np.ndarray, CreepRate]]:
+        """(points, rate) per creeping material; an Anand rate carries ``resistance[points]``."""
+        return [(points, replace(law, resistance=None if resistance is None else resistance[points])
+                 if law.law.model == "anand" else law) for points, law in self.creep]
+
+    def initial_resistance(self) -> np.ndarray:
+        """Anand's s0 (Pa) at its points; 0 where the law has no deformation resistance."""
+        resistance = np.zeros_like(self.bulk)
+        for points, law in self.creep:
+            if law.law.model == "anand":
+                resistance[points] = law.law.initial_resistance
+        return resistance
+
+    def evolve_resistance(self, resistance: np.ndarray, dp: np.ndarray, dt: float) -> np.ndarray:
+        """The resistance after a converged sub-step with creep increments ``dp`` (see
+        :meth:`CreepRate.evolve`); unchanged where the law has none."""
+        evolved = resistance.copy()
+        for points, law in self.laws(resistance):
+            if law.law.model == "anand":
+                evolved[points] = law.evolve(dp[points], dt)
+        return evolved
+
 
 def return_map(stress_old: np.ndarray, strain_increment: np.ndarray, eigen_increment: np.ndarray,
-               dt: float, material: PointMaterial, kinematics: Kinematics
+               dt: float, material: PointMaterial, kinematics: Kinematics,
+               resistance: np.ndarray | None = None
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Stress, consistent tangent and Δp at every point for a total strain increment.
 
-    ``stress_old``, ``strain_increment`` and ``eigen_increment`` are (points, ncomp) Mandel arrays.
+    ``stress_old``, ``strain_increment`` and ``eigen_increment`` are (points, ncomp) Mandel arrays;
+    ``resistance`` (points,) is Anand's s at the start of the step (needed only with that law),
+    held fixed through the step.
     Returns (σ, C_t (points, ncomp, ncomp), Δp (points,), max return-map iterations).
     """
     eye = identity_vector(kinematics)
@@ -227,7 +347,7 @@ def return_map(stress_old: np.ndarray, strain_increment: np.ndarray, eigen_incre
     dp = np.zeros_like(q_trial)
     slope = np.ones_like(q_trial)
     iterations = 0
-    for points, law in material.creep:
+    for points, law in material.laws(resistance):
         dp[points], slope[points], its = creep_increment(q_trial[points], dt, g[points], law)
         iterations = max(iterations, its)
 
