@@ -68,3 +68,50 @@ def _collect_garbage():
     """PETSc destructors are collective: collect between tests (DOLFINx's own conftest does)."""
     yield
     gc.collect()
+
+
+def two_rank_history(case_name: str, times: list[float], current_density: float = 0.0
+                     ) -> tuple[list[dict], list[dict]]:
+    """(serial rows, 2-rank rows) of ``verification.mechanics.run_history`` on a verification case."""
+    import json
+
+    from mpi4py import MPI
+
+    from ssbstack.config.loader import load_case
+    from ssbstack.verification import mechanics as checks
+
+    code = ("import json; from mpi4py import MPI; from ssbstack.verification import mechanics as m;"
+            "from ssbstack.config.loader import load_case;"
+            f"c = load_case(m.case_file({case_name!r}));"
+            f"_, rows = m.run_history(c, MPI.COMM_WORLD, {times!r}, {current_density!r});"
+            "MPI.COMM_WORLD.rank == 0 and print('ROWS' + json.dumps(rows))")
+    done = run_mpi(["-c", code], ranks=2, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    parallel = json.loads(done.stdout.split("ROWS", 1)[1].splitlines()[0])
+    _, serial = checks.run_history(load_case(checks.case_file(case_name)), MPI.COMM_WORLD,
+                                   times, current_density)
+    return serial, parallel
+
+
+def resumed_from_checkpoint(case, first: float, end: float, current_density: float
+                            ) -> tuple[dict, dict]:
+    """Values at ``end`` (s) of a mechanics run straight through and of a fresh model restored
+    from the checkpoint rows at ``first`` (both driven at ``current_density``)."""
+    import numpy as np
+    from mpi4py import MPI
+
+    from ssbstack.meshing.stack import build_mesh
+    from ssbstack.numerics.mechanics import MechanicsModel
+    from ssbstack.numerics.model import Control
+    from ssbstack.verification import mechanics as checks
+
+    comm = MPI.COMM_WORLD
+    model, _ = checks.run_history(case, comm, [first], current_density)
+    saved = {name: (keys[np.argsort(keys)], rows[np.argsort(keys)])  # as checkpoint.load gives
+             for name, (keys, rows) in model.state().items()}
+    straight = model.solve(end, end - first, Control(current_density))
+    fresh = MechanicsModel(case, build_mesh(case, comm), comm)
+    fresh.restore(saved)
+    resumed = fresh.solve(end, end - first, Control(current_density))
+    assert straight.converged and resumed.converged
+    return straight.values, resumed.values

@@ -3,12 +3,10 @@ checkpoints, 1 vs 2 ranks (physics.md §3.5)."""
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 from mpi4py import MPI
-from tests.conftest import run_mpi
+from tests.conftest import resumed_from_checkpoint, two_rank_history
 
 from ssbstack.config.loader import apply_overrides, build_case, load_case, load_raw
 from ssbstack.errors import CaseError
@@ -105,21 +103,11 @@ def test_stripping_moves_the_li_surfaces_and_balances_the_li_volume():
 
 
 def test_contact_state_survives_a_checkpoint():
-    from ssbstack.meshing.stack import build_mesh
-    from ssbstack.numerics.mechanics import MechanicsModel
-
     case = load_case(checks.case_file("contact_opening"))
-    model, _ = checks.run_history(case, COMM, [2.0], 10.0)
-    saved = {name: (keys[np.argsort(keys)], rows[np.argsort(keys)])
-             for name, (keys, rows) in model.state().items()}
-    straight = model.solve(6.0, 4.0, checks.Control(10.0))
-    fresh = MechanicsModel(case, build_mesh(case, COMM), COMM)
-    fresh.restore(saved)
-    resumed = fresh.solve(6.0, 4.0, checks.Control(10.0))
-    assert straight.converged and resumed.converged
-    assert resumed.values["max_gap_m"] > 0.0
+    straight, resumed = resumed_from_checkpoint(case, 2.0, 6.0, 10.0)
+    assert resumed["max_gap_m"] > 0.0
     for key in ("stack_pressure_Pa", "max_gap_m", "li_thickness_m", "contact_fraction"):
-        assert resumed.values[key] == pytest.approx(straight.values[key], rel=1e-9, abs=1e-15)
+        assert resumed[key] == pytest.approx(straight[key], rel=1e-9, abs=1e-15)
 
 
 def test_frictionless_contact_needs_a_metal_electrode():
@@ -133,16 +121,7 @@ def test_frictionless_contact_needs_a_metal_electrode():
 
 @pytest.mark.skipif(COMM.size > 1, reason="launches its own 2-rank run")
 def test_two_ranks_give_the_serial_contact_history():
-    code = ("import json; from mpi4py import MPI; from ssbstack.verification import mechanics as m;"
-            "from ssbstack.config.loader import load_case;"
-            "c = load_case(m.case_file('contact_opening'));"
-            "_, rows = m.run_history(c, MPI.COMM_WORLD, [2.0, 10.0], 10.0);"
-            "MPI.COMM_WORLD.rank == 0 and print('ROWS' + json.dumps(rows))")
-    done = run_mpi(["-c", code], ranks=2, timeout=180)
-    assert done.returncode == 0, done.stderr[-2000:]
-    parallel = json.loads(done.stdout.split("ROWS", 1)[1].splitlines()[0])
-    _, serial = checks.run_history(load_case(checks.case_file("contact_opening")), COMM,
-                                   [2.0, 10.0], 10.0)
+    serial, parallel = two_rank_history("contact_opening", [2.0, 10.0], 10.0)
     scale = {"stack_pressure_Pa": 1e-3, "max_gap_m": 1e-15, "contact_fraction": 0.0,
              "li_thickness_m": 1e-15}  # absolute round-off floors (an open contact has P = ±1e-8 Pa)
     for a, b in zip(serial, parallel, strict=True):

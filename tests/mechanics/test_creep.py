@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import math
 
 import numpy as np
 import pytest
 from mpi4py import MPI
-from tests.conftest import run_mpi
+from tests.conftest import resumed_from_checkpoint, two_rank_history
 
 from ssbstack.config.loader import apply_overrides, build_case, load_case, load_raw
 from ssbstack.config.mechanics import CreepLaw
@@ -20,13 +19,16 @@ COMM = MPI.COMM_WORLD
 NORTON = CreepLaw(coefficient_per_s_per_MPa_n=7.7e-3, exponent=6.56, reference_temperature=299.0)
 
 
-@pytest.mark.parametrize("model", ["norton", "garofalo"])
+@pytest.mark.parametrize("model", ["norton", "garofalo", "anand"])
 def test_return_map_solves_backward_euler_over_eleven_decades(model):
-    law = NORTON if model == "norton" else CreepLaw(
-        model="garofalo", coefficient_per_s=10.4, stress_scale=3e6, exponent=6.56,
-        reference_temperature=299.0)
-    rate = CreepRate(law, 299.0)
+    """Anand at its frozen per-point resistance s (0.9–2.5 MPa) is the same scalar problem."""
+    from tests.mechanics.test_anand import LI as ANAND
+
     q_trial = np.geomspace(1e4, 5e8, 60)  # 0.01 MPa (explicit limit) .. 500 MPa (full relaxation)
+    rate = {"norton": CreepRate(NORTON, 299.0),
+            "garofalo": CreepRate(CreepLaw(model="garofalo", coefficient_per_s=10.4, stress_scale=3e6,
+                                           exponent=6.56, reference_temperature=299.0), 299.0),
+            "anand": CreepRate(ANAND, 298.15, resistance=np.linspace(0.9e6, 2.5e6, 60))}[model]
     shear = np.full_like(q_trial, 2.83e9)
     for dt in (1e-3, 1.0, 1e5):
         dp, _, _ = creep_increment(q_trial, dt, shear, rate)
@@ -117,16 +119,7 @@ def test_bad_mechanics_input_names_the_key():
 
 @pytest.mark.skipif(COMM.size > 1, reason="launches its own 2-rank run")
 def test_two_ranks_give_the_serial_pressure_history():
-    code = ("import json; from mpi4py import MPI; from ssbstack.verification import mechanics as m;"
-            "from ssbstack.config.loader import load_case;"
-            "c = load_case(m.case_file('creep_convergence'));"
-            "_, rows = m.run_history(c, MPI.COMM_WORLD, [60.0, 600.0]);"
-            "MPI.COMM_WORLD.rank == 0 and print('ROWS' + json.dumps(rows))")
-    done = run_mpi(["-c", code], ranks=2, timeout=180)
-    assert done.returncode == 0, done.stderr[-2000:]
-    parallel = json.loads(done.stdout.split("ROWS", 1)[1].splitlines()[0])
-    _, serial = checks.run_history(load_case(checks.case_file("creep_convergence")), COMM,
-                                   [60.0, 600.0])
+    serial, parallel = two_rank_history("creep_convergence", [60.0, 600.0])
     for a, b in zip(serial, parallel, strict=True):
         for key in ("stack_pressure_Pa", "plate_displacement_m", "li_thickness_m"):
             assert b[key] == pytest.approx(a[key], rel=1e-7, abs=1e-15)
@@ -146,20 +139,10 @@ def test_seating_case_declares_exactly_one_calibrated_parameter():
 
 
 def test_checkpoint_restore_continues_identically():
-    from ssbstack.meshing.stack import build_mesh
-    from ssbstack.numerics.mechanics import MechanicsModel
-
     case = load_case(checks.case_file("creep_convergence"), ["mechanics.large_deformation=true"])
-    model, _ = checks.run_history(case, COMM, [60.0])
-    saved = {name: (keys[np.argsort(keys)], rows[np.argsort(keys)])  # as checkpoint.load gives
-             for name, (keys, rows) in model.state().items()}
-    straight = model.solve(120.0, 60.0, checks.Control(10.0))
-    fresh = MechanicsModel(case, build_mesh(case, COMM), COMM)
-    fresh.restore(saved)
-    resumed = fresh.solve(120.0, 60.0, checks.Control(10.0))
-    assert straight.converged and resumed.converged
+    straight, resumed = resumed_from_checkpoint(case, 60.0, 120.0, 10.0)
     for key in ("stack_pressure_Pa", "plate_displacement_m", "li_thickness_m", "max_von_mises_Pa"):
-        assert resumed.values[key] == pytest.approx(straight.values[key], rel=1e-10)
+        assert resumed[key] == pytest.approx(straight[key], rel=1e-10)
 
 
 def test_protocol_runner_drives_the_model_through_a_stripping_step():
