@@ -28,6 +28,16 @@ from ssbstack.post.report import write_report
 _SIGNALLED = {"stop": False}
 
 
+def _mechanics_only_split(case: Case) -> tuple[str, ...]:
+    """Interfaces to split in the run's mesh: those of frictionless contact when mechanics is the
+    only model (with electrochemistry on, mechanics meshes its split copy itself)."""
+    if case.electrochemistry.enabled or not case.mechanics.enabled:
+        return ()
+    from ssbstack.numerics.mechanics import split_interfaces
+
+    return split_interfaces(case)
+
+
 def build_models(case: Case, stack_mesh: Any, comm: Any, outdir: Path | None) -> list[Model]:
     """The physics models a case switches on, in solve order."""
     models: list[Model] = []
@@ -82,7 +92,7 @@ def run_case(case: Case, resolved: str, outdir: Path, comm: Any, *, overwrite: b
     record = RunRecord(outdir, comm, resolved, versions())
 
     started = time.perf_counter()
-    stack_mesh = build_mesh(case, comm)
+    stack_mesh = build_mesh(case, comm, split=_mechanics_only_split(case))
     record.timing("mesh", time.perf_counter() - started)
     log(f"mesh: {describe(case.geometry.kind, stack_mesh.quality)}; "
         f"layers {', '.join(case.tags.layers)}")

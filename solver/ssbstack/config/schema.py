@@ -262,6 +262,11 @@ class Case(Section):
                 )
         if self.electrochemistry.enabled:
             self._check_electrochemistry()
+        if self.mechanics.enabled and self.mechanics.interface_contact != "bonded":
+            ends = (self.material(self.stack[0].name), self.material(self.stack[-1].name))
+            if all(material.kind != "metal" for material in ends):
+                raise ValueError("mechanics.interface_contact: frictionless contact needs a metal "
+                                 "electrode as first or last layer")
         return self
 
     def _check_electrochemistry(self) -> None:
