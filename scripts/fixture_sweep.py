@@ -8,8 +8,9 @@
 Runs the source C stripping cases ``cases/ham2024/strip_springs_5MPa.toml`` (constant-pressure
 spring holder) and ``cases/ham2024/strip_fixed_gap_5MPa.toml`` (fixed-gap holder) at stack pressures
 of 1, 3 and 5 MPa (``ssbstack run CASE -o DIR --set conditions.stack_pressure="P MPa"``): stripping
-at 1 mA/cm² for 1 h at 40 °C with frictionless Li | SE contact that can open, so the bottom Li
-recedes by stripping while creep pushes it back into contact.
+at 1 mA/cm² for 1 h at 40 °C with frictionless Li | SE contact that can open. Uniform stripping
+is taken up by the stack moving as a whole; creep shows in the plate displacement (the stack
+thinning the fixture answers) and in where the contact opens.
 
 Results go to ``results/fixture_sweep/<fixture>_<P>MPa/`` (``--out``); existing run folders are not
 replaced unless ``--overwrite``. The figure has three panels against time: stack pressure change,
@@ -35,6 +36,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ssbstack.config.schema import FARADAY
+
 ROOT = Path(__file__).resolve().parents[1]
 CASES = {
     "springs": ROOT / "cases" / "ham2024" / "strip_springs_5MPa.toml",
@@ -44,7 +47,6 @@ LABELS = {"springs": "springs", "fixed_gap": "fixed gap"}
 STYLES = {"springs": "-", "fixed_gap": "--"}
 PRESSURES_MPA = (1, 3, 5)
 COLOURS = {1: "tab:blue", 3: "tab:orange", 5: "tab:red"}
-FARADAY = 96485.33212  # C/mol
 
 
 @dataclass(frozen=True)

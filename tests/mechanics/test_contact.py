@@ -127,3 +127,33 @@ def test_two_ranks_give_the_serial_contact_history():
     for a, b in zip(serial, parallel, strict=True):
         for key, floor in scale.items():
             assert b[key] == pytest.approx(a[key], rel=1e-7, abs=floor)
+
+
+def test_contact_stiffness_is_the_derivative_of_the_pair_forces():
+    from ssbstack.physics.mechanics import contact_pair_forces
+
+    rng = np.random.default_rng(3)
+    normal = rng.normal(size=(6, 3))
+    normal /= np.linalg.norm(normal, axis=1)[:, None]
+    relative = 1e-8 * rng.normal(size=(6, 3))
+    offset = np.array([-2e-8, -1e-8, -5e-9, 5e-9, 1e-8, 2e-8])  # 3 closed, 3 open pairs
+    area, kn, kt = rng.uniform(1e-10, 2e-10, 6), 1e17, 1e9
+
+    def forces(rel):
+        gap = offset + np.einsum("pi,pi->p", rel, normal)
+        return contact_pair_forces(rel, gap, normal, area, kn, kt)
+
+    force, stiffness = forces(relative)
+    gap = offset + np.einsum("pi,pi->p", relative, normal)
+    assert np.all((gap < 0) == (np.arange(6) < 3))
+    np.testing.assert_allclose(np.einsum("pi,pi->p", force, normal),
+                               area * kn * np.maximum(-gap, 0.0), rtol=1e-12, atol=1e-15)
+    step = 1e-12
+    for j in range(3):
+        plus, minus = relative.copy(), relative.copy()
+        plus[:, j] += step
+        minus[:, j] -= step
+        derivative = (forces(plus)[0] - forces(minus)[0]) / (2 * step)
+        # stiffness is d(residual)/d(u_upper − u_lower) = −d(force)/d(relative)
+        np.testing.assert_allclose(-derivative, stiffness[:, :, j], rtol=1e-6,
+                                   atol=1e-9 * kn * area.max())

@@ -16,8 +16,9 @@ at the interface (µm slip on 10–50 µm interface cells in the bundled cases).
 
 Parallel layout. The pair list is global and identical on every rank (sorted by coordinates, so
 it is the same on any number of ranks: the per-pair state restarts N-to-M). Each Newton iteration
-gathers the displacements of the interface nodes; the rank that owns a pair's upper node adds the
-pair's residual and stiffness (rows of both nodes, stashed by PETSc when off-process).
+gathers the displacements of the interface nodes in an order fixed at set-up; the rank that owns
+a pair's upper node adds the pair's residual and stiffness (rows of both nodes, stashed by PETSc
+when off-process).
 """
 
 from __future__ import annotations
@@ -92,26 +93,27 @@ class NodeContact:
         self.pairs = _pair_up(table, gdim, area, len(sides), comm)
         self.lower, self.upper = self.pairs["lower"], self.pairs["upper"]
         self.count = self.lower.size
-        self.owner = np.isin(self.upper, imap.local_to_global(np.arange(owned_nodes)))
+        owned_global = imap.local_to_global(np.arange(owned_nodes))
+        self.owner = np.isin(self.upper, owned_global)
         self.gap0 = np.where(self.pairs["void"], void_gap, 0.0)
         self.electrode = np.array([sides[k].electrode for k in self.pairs["interface"]], dtype=int)
-        self.local_of = {int(g): i for i, g in enumerate(imap.local_to_global(np.arange(owned_nodes)))}
+        # gather layout, fixed at set-up: each rank sends its owned pair nodes in this order, and
+        # the pairs read their nodes from the concatenation at these positions
+        mine = np.isin(owned_global, np.concatenate([self.lower, self.upper]))
+        self.sent = np.flatnonzero(mine)  # local node indices this rank sends
+        order = np.concatenate(comm.allgather(owned_global[mine]))
+        sorter = np.argsort(order)
+        self.lower_at, self.upper_at = (sorter[np.searchsorted(order, nodes, sorter=sorter)]
+                                        for nodes in (self.lower, self.upper))
 
     # --- per Newton iteration ---------------------------------------------------------------
 
     def relative_displacement(self, displacement: np.ndarray) -> np.ndarray:
         """u_upper − u_lower (pairs × d) of a total-displacement array (local dofs, collective)."""
         gdim = self.gdim
-        values = {}
-        owned = np.array(list(self.local_of.items()), dtype=np.int64).reshape(-1, 2)
-        wanted = np.concatenate([self.lower, self.upper])
-        mine = owned[np.isin(owned[:, 0], wanted)]
-        local = displacement.reshape(-1, gdim)[mine[:, 1]]
-        for nodes, vals in self.comm.allgather((mine[:, 0], local)):
-            values.update(zip(nodes.tolist(), vals, strict=True))
-        upper = np.array([values[int(n)] for n in self.upper]).reshape(-1, gdim)
-        lower = np.array([values[int(n)] for n in self.lower]).reshape(-1, gdim)
-        return upper - lower
+        sent = displacement.reshape(-1, gdim)[self.sent]
+        gathered = np.concatenate(self.comm.allgather(sent)).reshape(-1, gdim)
+        return gathered[self.upper_at] - gathered[self.lower_at]
 
     def gaps(self, relative: np.ndarray, stripped: np.ndarray) -> np.ndarray:
         """g = g₀ + (u_upper − u_lower)·n + s (m) of every pair."""
