@@ -66,7 +66,7 @@ def _type_name(field: FieldInfo) -> str:
         optional = type(None) in typing.get_args(field.annotation)
         return f"{unit.dimension} ({unit.si_unit})" + (" or none" if optional else "")
     text = str(field.annotation).replace("typing.", "").replace("ssbstack.config.", "")
-    for prefix in ("schema.", "protocol.", "geometry.", "mechanics.", "materials."):
+    for prefix in ("schema.", "protocol.", "geometry.", "mechanics.", "materials.", "coupling."):
         text = text.replace(prefix, "")
     return text.replace("<class '", "").replace("'>", "").replace("NoneType", "none")
 

@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from ssbstack.config.base import Section
+from ssbstack.config.coupling import Coupling
 from ssbstack.config.geometry import Geometry
 from ssbstack.config.materials import GAS_CONSTANT, Material
 from ssbstack.config.mechanics import Mechanics
@@ -240,6 +241,7 @@ class Case(Section):
     geometry: Geometry
     electrochemistry: Electrochemistry = Electrochemistry()
     mechanics: Mechanics = Mechanics()
+    coupling: Coupling = Coupling()
     protocol: Protocol
     numerics: Numerics = Numerics()
     outputs: Outputs = Outputs()
@@ -267,7 +269,26 @@ class Case(Section):
             if all(material.kind != "metal" for material in ends):
                 raise ValueError("mechanics.interface_contact: frictionless contact needs a metal "
                                  "electrode as first or last layer")
+        if self.coupling.enabled:
+            self._check_coupling()
         return self
+
+    def _check_coupling(self) -> None:
+        if not (self.electrochemistry.enabled and self.mechanics.enabled):
+            raise ValueError("coupling.enabled: needs electrochemistry and mechanics enabled")
+        if self.mechanics.interface_contact != "frictionless":
+            raise ValueError("coupling.enabled: needs mechanics.interface_contact = "
+                             "'frictionless' (a bonded interface cannot open)")
+        for item in self.tags.interfaces:
+            if item.sheets and item.name in {self.tags.interfaces[0].name,
+                                             self.tags.interfaces[-1].name}:
+                raise ValueError(f"coupling.enabled: thin interlayers ({', '.join(item.sheets)}) "
+                                 f"on '{item.name}' are not coupled yet (bare Li | SE only)")
+        seeded = [name for name, morphology in self.geometry.interfaces.items()
+                  if morphology.morphology in ("contact_fraction", "single_void")]
+        if seeded and self.mechanics.void_gap <= 0.0:
+            raise ValueError(f"mechanics.void_gap: must be > 0 with coupling (the seeded voids of "
+                             f"{', '.join(seeded)} would start closed and carry current)")
 
     def _check_electrochemistry(self) -> None:
         electrolytes = [lay for lay in self.stack if self.material(lay.name).kind == "electrolyte"]
