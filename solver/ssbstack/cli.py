@@ -14,10 +14,13 @@ import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ssbstack import __version__
 from ssbstack.errors import CaseError, RunStopped, SolverError
+
+if TYPE_CHECKING:
+    from ssbstack.config.schema import Case
 
 EXIT_USER_ERROR = 2
 EXIT_SOLVER_FAILED = 3
@@ -46,13 +49,29 @@ def _add_case_arguments(parser: argparse.ArgumentParser, optional: bool = False)
                         help="case file (.toml, or a resolved .json)")
     parser.add_argument("--set", dest="overrides", action="append", default=[],
                         metavar="KEY=VALUE", help="override a case value, e.g. geometry.width='100 um'")
+    parser.add_argument("--allow-large", action="store_true",
+                        help="mesh even when the estimated cell count is above the limit "
+                        "(5e6 cells per MPI rank)")
+
+
+def _check_mesh_size(case: Case, path: Path, ranks: int,
+                     allow_large: bool) -> dict[str, float] | None:
+    """The estimated cell count; a one-line error naming ``path`` when it is above the limit."""
+    from ssbstack.meshing.stack import check_mesh_size
+
+    try:
+        return check_mesh_size(case, ranks, allow_large)
+    except CaseError as exc:
+        raise CaseError(exc.detail, file=str(path), key=exc.key) from None
 
 
 def command_validate(args: argparse.Namespace) -> int:
     """Validate a case file and print what it describes."""
     from ssbstack.config.loader import load_case
+    from ssbstack.meshing.stack import MAX_CELLS_PER_RANK
 
     case = load_case(args.case, args.overrides)
+    cells = _check_mesh_size(case, args.case, 1, args.allow_large)
     steps = case.protocol.expanded()
     statuses: dict[str, int] = {}
     for entry in case.provenance.values():
@@ -67,6 +86,11 @@ def command_validate(args: argparse.Namespace) -> int:
           f"{', '.join(i.name + (' [sheets: ' + ', '.join(i.sheets) + ']' if i.sheets else '')
                       for i in case.tags.interfaces)}")
     print(f"  protocol: {len(steps)} steps, {sum(s.duration or 0.0 for s in steps) / 3600:.4g} h")
+    if cells is None:
+        print(f"  mesh: read from {case.geometry.file} (no cell estimate)")
+    else:
+        print(f"  mesh: about {sum(cells.values()):.1g} cells (order-of-magnitude estimate; limit "
+              f"{MAX_CELLS_PER_RANK:.0e} per MPI rank)")
     print("  provenance: " + ", ".join(f"{n} {k}" for k, n in sorted(statuses.items())))
     return 0
 
@@ -88,6 +112,7 @@ def command_run(args: argparse.Namespace) -> int:
         case = load_case(args.case, args.overrides)  # validated before anything is written
         outdir = args.output or Path("results") / case.name
     comm = _world()
+    _check_mesh_size(case, args.case or outdir / "case.resolved.json", comm.size, args.allow_large)
     say = _printer(comm)
     say(f"ssbstack {__version__}: case '{case.name}' (source {case.source.id}) on "
         f"{comm.size} rank(s) → {outdir}")
@@ -125,6 +150,7 @@ def command_mesh(args: argparse.Namespace) -> int:
 
     case = load_case(args.case, args.overrides)
     comm = _world()
+    _check_mesh_size(case, args.case, comm.size, args.allow_large)
     say = _printer(comm)
     outdir = prepare_output(args.output, args.overwrite, comm, subfolders=())
     stack_mesh = mesh_case(case, comm, outdir)
@@ -140,6 +166,7 @@ def command_warm_cache(args: argparse.Namespace) -> int:
 
     case = load_case(args.case, args.overrides)
     comm = _world()
+    _check_mesh_size(case, args.case, comm.size, args.allow_large)
     for model in build_models(case, build_mesh(case, comm), comm, None):
         model.close()
     _printer(comm)(f"forms of '{case.name}' compiled into the JIT cache")

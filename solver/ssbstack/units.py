@@ -10,6 +10,7 @@ converts to J/mol (1 eV per particle = 96 485 J/mol); ``degC`` is accepted alone
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Annotated
@@ -125,10 +126,18 @@ def _dimension_name(dim: Dim) -> str:
 
 
 def to_si(value: object, dimension: str) -> float:
-    """Convert a number or quantity string to an SI float of the named dimension.
+    """Convert a number or quantity string to a finite SI float of the named dimension.
 
-    Numbers are taken as SI already. Raises :class:`UnitError` with a one-line reason.
+    Numbers are taken as SI already; nan and ±inf are refused. Raises :class:`UnitError` with a
+    one-line reason.
     """
+    result = _to_si(value, dimension)
+    if not math.isfinite(result):
+        raise UnitError(f"expected a finite {dimension}, got {value!r}")
+    return result
+
+
+def _to_si(value: object, dimension: str) -> float:
     if isinstance(value, bool):
         raise UnitError(f"expected a {dimension}, got a boolean")
     if isinstance(value, int | float):

@@ -190,3 +190,129 @@ def test_validate_prints_a_summary(capsys):
     out = capsys.readouterr().out
     assert "valid case 'badding2025-ex1-agmg-ccd'" in out
     assert "120 steps" in out and "[sheets: bottom_mg, bottom_ag]" in out
+
+
+# -- physically impossible inputs (issue 15): refused before any work --------------------------
+HOSTILE = {
+    # name: (text added to a copy of the demo case, expected fragment of the one-line error)
+    "infinite_pressure": ("[conditions]\nstack_pressure = inf\n",
+                          "conditions.stack_pressure: expected a finite pressure, got inf"),
+    "zero_conductivity": ('[materials.LLZTO]\nionic_conductivity = "0 mS/cm"\n',
+                          "materials.LLZTO.ionic_conductivity: Input should be greater than 0"),
+    "molten_lithium": ('[conditions]\ntemperature = "5000 degC"\n',
+                       "conditions.temperature: 5273.15 K (5000 °C) is outside the allowed range "
+                       "200 K to 453.65 K (180.5 °C, the Li melting point; metals in the stack: Li)"),
+    "nanometre_mesh": ('[geometry.mesh]\nbulk = "1 nm"\ninterface = "1 nm"\n',
+                       "geometry.mesh.bulk: 1e-09 m gives about 3e+11 cells (order-of-magnitude "
+                       "estimate), above the limit 5e+06"),
+}
+
+REFUSED = {
+    # name: (--set overrides on the demo case, expected fragment of the one-line error)
+    "nan_pressure": (["conditions.stack_pressure=nan"], "conditions.stack_pressure: expected a "
+                     "finite pressure, got nan"),
+    "overflowing_pressure": (["conditions.stack_pressure=1e999 MPa"],
+                             "conditions.stack_pressure: expected a finite pressure"),
+    "infinite_temperature": (["conditions.temperature=-inf"], "conditions.temperature: expected "
+                             "a finite temperature"),
+    "nan_plain_number": (["geometry.mesh.grading=nan"], "geometry.mesh.grading: Input should be "
+                         "a finite number"),
+    "infinite_target": (["targets.ccd.value=inf"], "targets.ccd.value: Input should be a finite"),
+    "negative_conductivity": (["materials.LLZTO.ionic_conductivity=-0.45 mS/cm"],
+                              "materials.LLZTO.ionic_conductivity: Input should be greater than 0"),
+    "zero_electronic_conductivity": (["materials.Ag_film.electronic_conductivity=0"],
+                                     "materials.Ag_film.electronic_conductivity: Input should be "
+                                     "greater than 0"),
+    "zero_diffusivity": (["materials.Mg_film.diffusivity=0 cm2/s"],
+                         "materials.Mg_film.diffusivity: Input should be greater than 0"),
+    "zero_molar_volume": (["materials.Li.molar_volume=0"],
+                          "materials.Li.molar_volume: Input should be greater than 0"),
+    "zero_modulus": (["materials.LLZTO.youngs_modulus=0 GPa"],
+                     "materials.LLZTO.youngs_modulus: Input should be greater than 0"),
+    "negative_modulus": (["materials.Li.youngs_modulus=-7.8 GPa"],
+                         "materials.Li.youngs_modulus: Input should be greater than 0"),
+    "negative_area_resistance": (["materials.Ag_film.area_resistance=-1 Ohm cm2"],
+                                 "materials.Ag_film.area_resistance: Input should be greater than "
+                                 "or equal to 0"),
+    "negative_activation_energy": (["materials.LLZTO.activation_energy=-0.35 eV"],
+                                   "materials.LLZTO.activation_energy: Input should be greater "
+                                   "than or equal to 0"),
+    "negative_creep_activation": (["materials.Li.creep.activation_energy=-37 kJ/mol"],
+                                  "materials.Li.creep.activation_energy: Input should be greater"),
+    "zero_charge_transfer": (["electrochemistry.kinetics.charge_transfer_resistance=0 Ohm cm2"],
+                             "electrochemistry.kinetics.charge_transfer_resistance: Input should "
+                             "be greater than 0"),
+    "zero_exchange_current": (['electrochemistry.interfaces."bottom_li|se".exchange_current_density'
+                               "=0 mA/cm2"], "exchange_current_density: Input should be greater "
+                              "than 0"),
+    "zero_width": (["geometry.width=0 um"], "geometry.width: Input should be greater than 0"),
+    "zero_radius": (["geometry.kind=axisymmetric", "geometry.electrolyte_radius=5 mm",
+                     "geometry.radii.se=0 mm"], "geometry.radii.se: Input should be greater than 0"),
+    "above_li_melting": (["conditions.temperature=181 degC"], "conditions.temperature: 454.15 K "
+                         "(181 °C) is outside the allowed range 200 K to 453.65 K"),
+    "below_floor": (["conditions.temperature=199 K"], "conditions.temperature: 199 K (-74.15 °C) "
+                    "is outside the allowed range 200 K"),
+    "absolute_zero": (["conditions.temperature=0"], "conditions.temperature: 0 K"),
+    "hot_reference": (["materials.LLZTO.reference_temperature=500 K"],
+                      "materials.LLZTO.reference_temperature: 500 K"),
+    "cold_creep_reference": (["materials.Li.creep.reference_temperature=100 K"],
+                             "materials.Li.creep.reference_temperature: 100 K"),
+    "cold_target": (["targets.ccd.temperature=-100 degC"], "targets.ccd.temperature: 173.15 K"),
+    "fine_interface": (["geometry.mesh.interface=1 nm"], "geometry.mesh.interface: 1e-09 m gives"),
+    "fine_edges": (["geometry.kind=box3d", 'geometry.interfaces."bottom_li|se".morphology=single_void',
+                    'geometry.interfaces."bottom_li|se".radius=20 um', "geometry.mesh.edge=1 nm"],
+                   "geometry.mesh.edge: 1e-09 m gives about 4e+07 cells"),
+    "large_3d_box": (["geometry.kind=box3d", "geometry.mesh.bulk=2 um"],
+                     "geometry.mesh.bulk: 2e-06 m gives about"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_case_is_refused_before_anything_is_written(tmp_path, capsys, name):
+    text, fragment = HOSTILE[name]
+    path = _variant(tmp_path, text)
+    _assert_one_line_exit_2(capsys, ["validate", str(path)], fragment)
+    out = tmp_path / "results"
+    _assert_one_line_exit_2(capsys, ["run", str(path), "-o", str(out)], fragment)
+    _assert_one_line_exit_2(capsys, ["mesh", str(path), "-o", str(out)], fragment)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_impossible_value_is_refused_with_one_line(capsys, name):
+    overrides, fragment = REFUSED[name]
+    argv = ["validate", str(DEMO)] + [f"--set={item}" for item in overrides]
+    _assert_one_line_exit_2(capsys, argv, fragment)
+
+
+@pytest.mark.parametrize("temperature", ["200 K", "-73.15 degC", "180.5 degC", "25 degC"])
+def test_temperature_limits_are_inclusive(temperature):
+    case = load_case(DEMO, [f"conditions.temperature={temperature}"])
+    assert 200.0 - 1e-9 <= case.conditions.temperature <= 453.65 + 1e-9
+
+
+def test_stack_without_metal_has_the_generic_ceiling():
+    case = load_case(DEMO, ["materials.Li.kind=interlayer", "conditions.temperature=600 K"])
+    assert case.conditions.temperature == pytest.approx(600.0)
+    with pytest.raises(CaseError, match=r"1001 K .* 200 K to 1000 K \(726.85 °C, no metal layer\)"):
+        load_case(DEMO, ["materials.Li.kind=interlayer", "conditions.temperature=1001 K"])
+
+
+@pytest.mark.parametrize("allow", [["--allow-large"], ["--set", "geometry.mesh.allow_large=true"]])
+def test_a_large_mesh_validates_when_the_user_means_it(capsys, allow):
+    fine = ["--set", "geometry.mesh.interface=1 nm"]
+    assert main(["validate", str(DEMO), *fine, *allow]) == 0
+    out = capsys.readouterr().out
+    assert "mesh: about 7e+06 cells (order-of-magnitude estimate; limit 5e+06 per MPI rank)" in out
+
+
+def test_cell_estimate_is_printed_and_scales_with_the_sizes(capsys):
+    from ssbstack.meshing.stack import estimate_cells
+
+    assert main(["validate", str(DEMO)]) == 0
+    assert "mesh: about 1e+03 cells (order-of-magnitude estimate" in capsys.readouterr().out
+    coarse = sum(estimate_cells(load_case(DEMO, ["geometry.mesh.bulk=20 um",
+                                                 "geometry.mesh.interface=20 um"])).values())
+    fine = sum(estimate_cells(load_case(DEMO, ["geometry.mesh.bulk=10 um",
+                                               "geometry.mesh.interface=10 um"])).values())
+    assert fine / coarse == pytest.approx(4.0, rel=0.01)  # uniform 2D mesh: cells ∝ 1/h²

@@ -99,3 +99,22 @@ def test_a_step_with_only_an_until_limit_runs_until_it_is_reached():
     summary = runner.run()
     assert summary.status == "completed" and len(rows) == 2  # initial row + one step to the event
     assert rows[-1]["voltage_V"] == pytest.approx(1e-3)
+
+
+class DivergingModel(FakeModel):
+    """A model whose every solve diverges with the electrochemistry block's message."""
+
+    def solve(self, time, dt, control):
+        return StepResult(False, 30, message="electrochemistry Newton solve diverged (SNES reason "
+                          "-3) after 30 iterations; try a smaller current step or numerics.linear_solver")
+
+
+def test_a_failed_initial_state_blames_the_case_not_the_time_step():
+    runner, rows, _ = _runner(DivergingModel(), '["Strip at 1 A/m2 for 10 s"]')
+    with pytest.raises(SolverError) as failure:
+        runner.run()
+    message = str(failure.value)
+    assert message.startswith("initial state did not solve (electrochemistry Newton solve diverged")
+    assert message.endswith("check the case (conductivities, kinetics, mesh), not the time step")
+    assert "smaller current step" not in message
+    assert not rows

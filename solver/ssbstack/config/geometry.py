@@ -39,6 +39,10 @@ class MeshSizes(Section):
     algorithm3d: Literal["delaunay", "hxt"] = Field(
         "delaunay", description="gmsh 3D mesher: 'hxt' is faster for large meshes"
     )
+    allow_large: bool = Field(
+        False, description="mesh even when the estimated cell count is above the limit "
+        "(5e6 cells per MPI rank); as `--allow-large` on the command line"
+    )
 
 
 class FullContact(Section):
@@ -109,7 +113,7 @@ class Geometry(Section):
     electrolyte_radius: Length | None = Field(
         None, gt=0.0, description="radius of the electrolyte disc of a whole cell, m"
     )
-    radii: dict[str, Length] = Field(
+    radii: dict[str, Annotated[Length, Field(gt=0.0)]] = Field(
         default_factory=dict, description="per-layer radius overrides (layer name → m)"
     )
     periodic: bool = Field(

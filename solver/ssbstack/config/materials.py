@@ -21,6 +21,12 @@ from ssbstack.units import (
 )
 
 GAS_CONSTANT = 8.314462618  # J/(mol K)
+# Every temperature of a case lies in [MIN_TEMPERATURE, ceiling] (K): the Arrhenius transport and
+# creep laws are fits near room temperature. The ceiling is the Li melting point when a stack
+# layer is a metal (the schema knows no other melting point), else MAX_TEMPERATURE (a generic cap).
+MIN_TEMPERATURE = 200.0  # K
+LI_MELTING_POINT = 453.65  # K (180.5 °C)
+MAX_TEMPERATURE = 1000.0  # K
 
 
 class Material(Section):
@@ -34,13 +40,15 @@ class Material(Section):
 
     kind: Literal["metal", "electrolyte", "interlayer", "cathode"]
     description: str = ""
-    ionic_conductivity: Conductivity | None = Field(None, description="S/m at reference_temperature")
-    activation_energy: MolarEnergy = Field(0.0, description="J/mol, Arrhenius for conductivity")
+    ionic_conductivity: Conductivity | None = Field(
+        None, gt=0.0, description="S/m at reference_temperature")
+    activation_energy: MolarEnergy = Field(
+        0.0, ge=0.0, description="J/mol, Arrhenius for conductivity")
     reference_temperature: Temperature = Field(298.15, description="K")
-    electronic_conductivity: Conductivity | None = Field(None, description="S/m")
+    electronic_conductivity: Conductivity | None = Field(None, gt=0.0, description="S/m")
     electron_blocking: bool = False
     area_resistance: AreaResistance | None = Field(
-        None, description="Ω m², normal resistance of a thin (sheet) layer"
+        None, ge=0.0, description="Ω m², normal resistance of a thin (sheet) layer"
     )
     sheet_ionic_conductance: SheetConductance | None = Field(
         None, ge=0.0, description="S, lateral ionic conductance of a sheet layer (default σ_i t)"
@@ -48,8 +56,8 @@ class Material(Section):
     sheet_electronic_conductance: SheetConductance | None = Field(
         None, ge=0.0, description="S, lateral electronic conductance of a sheet (default σ_e t)"
     )
-    molar_volume: MolarVolume | None = Field(None, description="m³/mol (Li: 1.30e-5)")
-    diffusivity: Diffusivity | None = Field(None, description="m²/s, Li in the layer")
+    molar_volume: MolarVolume | None = Field(None, gt=0.0, description="m³/mol (Li: 1.30e-5)")
+    diffusivity: Diffusivity | None = Field(None, gt=0.0, description="m²/s, Li in the layer")
     max_concentration: Concentration | None = Field(
         None, gt=0.0, description="mol/m³, Li at x = 1 in a volume interlayer or a cathode "
         "(per composite volume)")
@@ -61,7 +69,7 @@ class Material(Section):
         None, min_length=2,
         description="U(x) of a volume interlayer or cathode vs Li: [x = c/c_max, U in V] rows, "
         "x increasing (piecewise linear, constant beyond the ends)")
-    youngs_modulus: Pressure | None = Field(None, description="Pa")
+    youngs_modulus: Pressure | None = Field(None, gt=0.0, description="Pa")
     poisson_ratio: float | None = Field(None, ge=-1.0, lt=0.5)
     creep: CreepLaw | None = None
 

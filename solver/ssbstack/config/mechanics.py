@@ -53,7 +53,8 @@ class CreepLaw(Section):
         None, gt=0.0, description="A_G (garofalo) or the pre-exponential A (anand), 1/s")
     stress_scale: Pressure | None = Field(None, gt=0.0, description="σ_G (garofalo), Pa")
     exponent: float | None = Field(None, gt=0.0, description="n (norton, garofalo)")
-    activation_energy: MolarEnergy = Field(0.0, description="Q, J/mol (required for anand)")
+    activation_energy: MolarEnergy = Field(
+        0.0, ge=0.0, description="Q, J/mol (required for anand)")
     reference_temperature: Temperature = Field(
         298.15, description="T_ref, K (norton, garofalo; anand uses exp(−Q/RT))")
     rate_sensitivity: float | None = Field(

@@ -17,7 +17,13 @@ from pydantic import Field, field_validator, model_validator
 from ssbstack.config.base import Section
 from ssbstack.config.coupling import Coupling
 from ssbstack.config.geometry import Geometry
-from ssbstack.config.materials import GAS_CONSTANT, Material
+from ssbstack.config.materials import (
+    GAS_CONSTANT,
+    LI_MELTING_POINT,
+    MAX_TEMPERATURE,
+    MIN_TEMPERATURE,
+    Material,
+)
 from ssbstack.config.mechanics import Mechanics
 from ssbstack.config.protocol import ProtocolError, RawStep, Step, expand
 from ssbstack.meshing.tags import TagTable
@@ -48,7 +54,10 @@ class Source(Section):
 class Conditions(Section):
     """Operating conditions."""
 
-    temperature: Temperature = Field(298.15, gt=0.0, description="K")
+    temperature: Temperature = Field(
+        298.15, description="K; every temperature of a case lies in 200 K … 453.65 K (the Li "
+        "melting point, 180.5 °C) when a stack layer is a metal, else 200 K … 1000 K"
+    )
     stack_pressure: Pressure = Field(0.0, ge=0.0, description="initial stack pressure, Pa")
 
 
@@ -210,7 +219,7 @@ class Target(Section):
         "prediction", description="'calibration': a parameter was fitted to this point"
     )
     temperature: Temperature | None = Field(
-        None, gt=0.0, description="temperature of the measurement, K (compared only at it)"
+        None, description="temperature of the measurement, K (compared only at it)"
     )
 
     @model_validator(mode="after")
@@ -262,6 +271,7 @@ class Case(Section):
                 raise ValueError(
                     f"stack[{index}].material: unknown material '{layer.material}' (known: {known})"
                 )
+        self._check_temperatures()
         if self.electrochemistry.enabled:
             self._check_electrochemistry()
         if self.mechanics.enabled and self.mechanics.interface_contact != "bonded":
@@ -289,6 +299,30 @@ class Case(Section):
         if seeded and self.mechanics.void_gap <= 0.0:
             raise ValueError(f"mechanics.void_gap: must be > 0 with coupling (the seeded voids of "
                              f"{', '.join(seeded)} would start closed and carry current)")
+
+    def _check_temperatures(self) -> None:
+        """Every temperature (K) of the case lies in [MIN_TEMPERATURE, ceiling]: the Li melting
+        point when a stack layer is a metal, else MAX_TEMPERATURE."""
+        metals = sorted({lay.material for lay in self.stack
+                         if self.materials[lay.material].kind == "metal"})
+        ceiling = LI_MELTING_POINT if metals else MAX_TEMPERATURE
+        why = (f"the Li melting point; metals in the stack: {', '.join(metals)}" if metals
+               else "no metal layer")
+        temperatures = {"conditions.temperature": self.conditions.temperature}
+        for name, material in self.materials.items():
+            temperatures[f"materials.{name}.reference_temperature"] = material.reference_temperature
+            if material.creep is not None:
+                temperatures[f"materials.{name}.creep.reference_temperature"] = (
+                    material.creep.reference_temperature)
+        for name, target in self.targets.items():
+            if target.temperature is not None:
+                temperatures[f"targets.{name}.temperature"] = target.temperature
+        slack = 1e-9  # K: "-73.15 degC" is 199.99999999999997 K
+        for key, value in temperatures.items():
+            if not MIN_TEMPERATURE - slack <= value <= ceiling + slack:
+                raise ValueError(
+                    f"{key}: {value:g} K ({value - 273.15:g} °C) is outside the allowed range "
+                    f"{MIN_TEMPERATURE:g} K to {ceiling:g} K ({ceiling - 273.15:g} °C, {why})")
 
     def _check_electrochemistry(self) -> None:
         electrolytes = [lay for lay in self.stack if self.material(lay.name).kind == "electrolyte"]

@@ -191,6 +191,85 @@ def default_sizes(case: Case) -> tuple[float, float, float]:
     return interface, bulk, geometry.mesh.edge or edge
 
 
+MAX_CELLS_PER_RANK = 5e6  # default limit of the estimated cell count, per MPI rank
+_CELLS_PER_SIZE = {2: 2.3, 3: 6.0}  # triangles per h² (equilateral), tetrahedra per h³ (gmsh)
+
+
+def estimate_cells(case: Case) -> dict[str, float] | None:
+    """Order-of-magnitude cell count of the generated mesh, split by what sets it: ``bulk`` (every
+    meshed layer at the bulk size), ``interface`` (the extra cells of the graded bands at the
+    interfaces) and ``edge`` (around void/contact patch edges). None for a mesh file.
+
+    Cheap, without gmsh: measure / h^dim × 2.3 (equilateral triangles) or × 6 (tetrahedra as
+    gmsh makes them), with h growing linearly from the fine size to the bulk size over
+    ``grading`` × bulk as the gmsh size fields do (axisymmetric meshes count the r–z section).
+    On the bundled cases and 3D variants of them it is within a factor 3 of gmsh's count."""
+    geometry = case.geometry
+    dim = geometry.dim
+    if dim is None:
+        return None
+    interface, bulk, edge = default_sizes(case)
+    reach = geometry.mesh.grading * bulk
+    bounds, extents = layer_bounds(case), layer_extents(case)
+    touching = {name: sum(name in (i.lower, i.upper) for i in case.tags.interfaces)
+                for name in case.tags.layers}
+    cells = {"bulk": 0.0, "interface": 0.0, "edge": 0.0}
+    for name in case.tags.layers:
+        thickness = bounds[name][1] - bounds[name][0]
+        cells["bulk"] += thickness * _section(extents[name], dim) / bulk**dim
+    for item in case.tags.interfaces:
+        section = _section(interface_region(case, item).size, dim)
+        for name in (item.lower, item.upper):  # one graded band into each adjacent layer
+            room = (bounds[name][1] - bounds[name][0]) / touching[name]
+            cells["interface"] += section * _refined(interface, bulk, reach, room, dim, 1)
+        room = min(reach, sum(bounds[n][1] - bounds[n][0] for n in (item.lower, item.upper)))
+        for patch in interface_patches(case, item)[0]:
+            length = 2.0 if dim == 2 else 2.0 * math.pi * patch.radius  # edge points / curve
+            cells["edge"] += length * _refined(edge, bulk, reach, room, dim, 2)
+    return {key: value * _CELLS_PER_SIZE[dim] for key, value in cells.items()}
+
+
+def _section(size: tuple[float, ...], dim: int) -> float:
+    """Mesh measure of a lateral extent: W or R in 2D (m; the r–z section), W × D or π R² in
+    3D (m²)."""
+    if dim == 2:
+        return size[0]
+    return size[0] * size[1] if len(size) == 2 else math.pi * size[0] ** 2
+
+
+def _refined(fine: float, coarse: float, reach: float, room: float, dim: int,
+             codim: int) -> float:
+    """∫ (h⁻ᵈⁱᵐ − coarse⁻ᵈⁱᵐ) over the points within ``room`` (m) of a feature of codimension
+    ``codim`` (1: per m² or m of an interface, one side; 2: per edge point in 2D, per m of edge
+    curve in 3D), h growing linearly from ``fine`` to ``coarse`` over ``reach`` (m): the cells
+    (up to the shape factor) the refinement adds to the bulk count."""
+    if fine >= coarse or room <= 0.0:
+        return 0.0
+    distance = np.concatenate(([0.0], np.geomspace(1e-3 * min(fine, room), room, 400)))
+    size = np.minimum(coarse, fine + (coarse - fine) * distance / reach)
+    shell = np.ones_like(distance) if codim == 1 else 2.0 * math.pi * distance
+    return float(np.trapezoid(shell * (size**-dim - coarse**-dim), distance))
+
+
+def check_mesh_size(case: Case, ranks: int, allow_large: bool = False) -> dict[str, float] | None:
+    """The cell estimate of :func:`estimate_cells`; raises :class:`CaseError` naming the size key
+    to change when it is above ``MAX_CELLS_PER_RANK`` × ``ranks``, unless ``allow_large`` or
+    ``geometry.mesh.allow_large``."""
+    cells = estimate_cells(case)
+    if cells is None or allow_large or case.geometry.mesh.allow_large:
+        return cells
+    total, limit = sum(cells.values()), MAX_CELLS_PER_RANK * ranks
+    if total > limit:
+        cause = max(cells, key=lambda key: cells[key])
+        size = dict(zip(("interface", "bulk", "edge"), default_sizes(case), strict=True))[cause]
+        raise CaseError(
+            f"{size:.3g} m gives about {total:.0e} cells (order-of-magnitude estimate), above the "
+            f"limit {limit:.0e} ({MAX_CELLS_PER_RANK:.0e} per MPI rank × {ranks} rank(s)): make it "
+            "coarser, or pass --allow-large (case key geometry.mesh.allow_large = true) if you "
+            "mean it", key=f"geometry.mesh.{cause}")
+    return cells
+
+
 # -- rank 0: gmsh model -------------------------------------------------------------------------
 def _layer_entity(occ: Any, kind: str, bottom: float, top: float, extent: tuple[float, ...]) -> int:
     if kind in ("planar2d", "axisymmetric"):

@@ -104,7 +104,8 @@ class ProtocolRunner:
         if resume is None:
             state = self._solve(0.0, 0.0, Control(0.0))
             if not state.converged:
-                raise SolverError(f"initial state: {state.message}")
+                raise SolverError(f"initial state did not solve ({state.message.split('; try')[0]}): "
+                                  "check the case (conductivities, kinetics, mesh), not the time step")
             self._row(0.0, -1, None, 0.0, state.values)
             self.write_fields(0.0)
             self.position = Position()
