@@ -162,12 +162,12 @@ def command_warm_cache(args: argparse.Namespace) -> int:
     """Compile (JIT) every form of a case once, so many ranks later find them in the cache."""
     from ssbstack.config.loader import load_case
     from ssbstack.meshing.stack import build_mesh
-    from ssbstack.simulation import build_models
+    from ssbstack.simulation import build_models, split_for
 
     case = load_case(args.case, args.overrides)
     comm = _world()
     _check_mesh_size(case, args.case, comm.size, args.allow_large)
-    for model in build_models(case, build_mesh(case, comm), comm, None):
+    for model in build_models(case, build_mesh(case, comm, split=split_for(case)), comm, None):
         model.close()
     _printer(comm)(f"forms of '{case.name}' compiled into the JIT cache")
     return 0

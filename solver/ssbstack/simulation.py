@@ -28,10 +28,10 @@ from ssbstack.post.report import write_report
 _SIGNALLED = {"stop": False}
 
 
-def _mechanics_only_split(case: Case) -> tuple[str, ...]:
-    """Interfaces to split in the run's mesh: those of frictionless contact when mechanics is the
-    only model (with electrochemistry on, mechanics meshes its split copy itself)."""
-    if case.electrochemistry.enabled or not case.mechanics.enabled:
+def split_for(case: Case) -> tuple[str, ...]:
+    """Interfaces to split in the run's one mesh: those of frictionless contact when mechanics is
+    on (electrochemistry then uses the electrolyte's side of them)."""
+    if not case.mechanics.enabled:
         return ()
     from ssbstack.numerics.mechanics import split_interfaces
 
@@ -45,6 +45,10 @@ def build_models(case: Case, stack_mesh: Any, comm: Any, outdir: Path | None) ->
         raise CaseError("no model provides the contact stress σ_n yet (the mechanics coupling "
                         "is not built): the term would silently be zero",
                         key="electrochemistry.stress_coupling")
+    if case.coupling.enabled:
+        from ssbstack.numerics.coupled import CoupledModel
+
+        return [CoupledModel(case, stack_mesh, comm, outdir)]
     if case.electrochemistry.enabled:
         from ssbstack.numerics.electrochemistry import ElectrochemistryModel
 
@@ -92,7 +96,7 @@ def run_case(case: Case, resolved: str, outdir: Path, comm: Any, *, overwrite: b
     record = RunRecord(outdir, comm, resolved, versions())
 
     started = time.perf_counter()
-    stack_mesh = build_mesh(case, comm, split=_mechanics_only_split(case))
+    stack_mesh = build_mesh(case, comm, split=split_for(case))
     record.timing("mesh", time.perf_counter() - started)
     log(f"mesh: {describe(case.geometry.kind, stack_mesh.quality)}; "
         f"layers {', '.join(case.tags.layers)}")

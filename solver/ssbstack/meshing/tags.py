@@ -57,6 +57,16 @@ class Interface:
         """Tag of the lower layer's void facets once the interface is split."""
         return self.void_tag - VOID_BASE + LOWER_VOID_BASE
 
+    def side_tags(self, layer: str, split: bool) -> tuple[int, int]:
+        """(contact, void) facet tags of the interface as ``layer``'s cells see it: the upper
+        layer always has ``100 + k`` / ``200 + k``; the lower layer has them too unless the
+        interface is ``split``, then ``300 + k`` / ``400 + k``."""
+        if layer not in (self.lower, self.upper):
+            raise KeyError(f"layer '{layer}' is not on interface '{self.name}'")
+        if split and layer == self.lower:
+            return self.lower_contact_tag, self.lower_void_tag
+        return self.contact_tag, self.void_tag
+
 
 @dataclass(frozen=True)
 class TagTable:

@@ -119,15 +119,16 @@ class NodeContact:
         """g = g₀ + (u_upper − u_lower)·n + s (m) of every pair."""
         return self.gap0 + np.einsum("pi,pi->p", relative, self.pairs["normal"]) + stripped
 
-    def add_to(self, b: Any | None, A: Any | None, relative: np.ndarray, stripped: np.ndarray
-               ) -> None:
+    def add_to(self, b: Any | None, A: Any | None, relative: np.ndarray, stripped: np.ndarray,
+               active: np.ndarray | None = None) -> None:
         """Add the contact forces to the right-hand side ``b`` (= −residual) and, if given, the
-        contact stiffness to ``A``; rows and columns of fixed dofs are left alone."""
+        contact stiffness to ``A``; rows and columns of fixed dofs are left alone. ``active``
+        imposes the contact set (see :func:`ssbstack.physics.mechanics.contact_pair_forces`)."""
         from petsc4py import PETSc
 
         force, stiffness = phys.contact_pair_forces(
             relative, self.gaps(relative, stripped), self.pairs["normal"], self.pairs["area"],
-            self.normal_stiffness, self.tangential_stiffness)
+            self.normal_stiffness, self.tangential_stiffness, active)
         gdim = self.gdim
         mine = np.flatnonzero(self.owner)
         width = 2 * gdim  # lower then upper node, all components

@@ -75,6 +75,10 @@ COLUMNS = [
     "mean_current_top_A_m2",
     "max_current_top_A_m2",
     "hot_spot_factor_top",
+    "peak_current_avg_bottom_A_m2",
+    "hot_spot_factor_avg_bottom",
+    "peak_current_avg_top_A_m2",
+    "hot_spot_factor_avg_top",
     "charge_balance_A",
     "leakage_current_A_m2",
     "newton_iterations",
@@ -143,6 +147,10 @@ class _Side:
     phi_dofs: np.ndarray  # local φ dofs on those facets
     sheet: Any = None  # (δ Function, owned δ dof → local φ dof) when a sheet is present
     volumetric: bool = False  # a homogenised cathode: the reaction is spread over its volume
+    contact_tag: int = 0  # the interface's contact facets as the electrolyte's cells see them
+    void_tag: int = 0  # its void facets (split interfaces: the electrolyte's own side)
+    indicator: Any = None  # contact indicator χ (P1 on the electrolyte mesh) when coupled
+    averaged: Any = None  # (form ∫χ j v ds, lumped ∫ v ds) of the facet-averaged current
 
 
 class ElectrochemistryModel:
@@ -160,6 +168,8 @@ class ElectrochemistryModel:
         self.outdir = Path(outdir) if outdir is not None else None
         mesh, tags = stack_mesh.mesh, stack_mesh.tags
         tdim = mesh.topology.dim
+        split = set(stack_mesh.split)
+        coupled = case.coupling.enabled
         electrolyte = case.electrolyte.name
         below = next(i for i in tags.interfaces if i.upper == electrolyte)
         above = next(i for i in tags.interfaces if i.lower == electrolyte)
@@ -170,6 +180,7 @@ class ElectrochemistryModel:
             cells = np.sort(np.concatenate(
                 [cells, stack_mesh.cell_tags.find(tags.cell(cathode_layer))])).astype(np.int32)
         self.mesh, cell_map, vertex_map, _ = dolfinx.mesh.create_submesh(mesh, tdim, cells)
+        self.split = tuple(stack_mesh.split)
         self.cell_keys = original_cell_keys(self.mesh, mesh, cell_map)
         mesh.topology.create_connectivity(tdim - 1, tdim)
         self.mesh.topology.create_connectivity(tdim - 1, tdim)
@@ -190,6 +201,8 @@ class ElectrochemistryModel:
         self.thickness = case.layer(electrolyte).thickness
         self.f = FARADAY / (GAS_CONSTANT * temperature)
         self.space = dolfinx.fem.functionspace(self.mesh, ("Lagrange", degree))
+        # vertex values of interface fields: contact indicator, facet-averaged current
+        self.vertex_space = dolfinx.fem.functionspace(self.mesh, ("Lagrange", 1))
         real = dolfinx.fem.functionspace(
             self.mesh, basix.ufl.real_element(self.mesh.basix_cell(), ())
         )
@@ -235,24 +248,33 @@ class ElectrochemistryModel:
                 continue
             lateral, normal = sheet_properties(case, interface)
             has_sheet = bool(interface.sheets)
-            reaction = ((interface.contact_tag, interface.void_tag) if has_sheet
-                        else (interface.contact_tag,))
+            contact_tag, void_tag = interface.side_tags(electrolyte, interface.name in split)
+            # a sheet covers the voids; a coupled contact may open or close anywhere
+            reaction = (contact_tag, void_tag) if has_sheet or coupled else (contact_tag,)
             ds_reaction = self.ds(reaction)
             area = self._integral(self.weight * ds_reaction)
             if area <= 0.0:
                 raise CaseError("no contact facets: the electrode does not touch the electrolyte",
                                 key=f"geometry.interfaces.'{interface.name}'")
-            side = _Side(interface, kinetics, reaction, area, self._dofs_on(reaction))
+            side = _Side(interface, kinetics, reaction, area, self._dofs_on(reaction),
+                         contact_tag=contact_tag, void_tag=void_tag)
             sheet = None
             contact = self._contact(kinetics, temperature)
             if has_sheet:
-                delta, pairing = self._sheet_space(interface, reaction, degree, normal)
+                delta, pairing = self._sheet_space(interface, reaction, degree, normal,
+                                                   contact_tag)
                 side.sheet = (delta, pairing)
                 kinetic = 1.0 / (self.f * contact.exchange_current * (
                     1.0 if contact.linear else contact.alpha_anodic + contact.alpha_cathodic))
                 scale = (normal + kinetic) * self.conductivity / self.thickness
-                sheet = Sheet(delta, constant(lateral), normal, self.ds(interface.contact_tag),
+                sheet = Sheet(delta, constant(lateral), normal, self.ds(contact_tag),
                               constant(scale))
+            indicator: Any = 1.0
+            if coupled:  # set by the coupling from the contact state; closed until then
+                side.indicator = dolfinx.fem.Function(self.vertex_space,
+                                                      name=f"contact_{SIDES[len(self.sides)]}")
+                side.indicator.x.array[:] = 1.0
+                indicator = side.indicator
             shift: Any = kinetics.open_circuit_potential
             self._ocp.append(kinetics.open_circuit_potential)
             neighbour = interface.lower if interface.upper == electrolyte else interface.upper
@@ -271,7 +293,7 @@ class ElectrochemistryModel:
                 self.contact_stress.append(stress)
                 self._stress_factor.append(omega / FARADAY)
                 shift = shift + omega / FARADAY * stress
-            electrodes.append(Electrode(potential, contact, ds_reaction, sheet, shift))
+            electrodes.append(Electrode(potential, contact, ds_reaction, sheet, shift, indicator))
             self.sides.append(side)
 
         self.leakage_conductance = self._leakage_conductance(case, below, above)
@@ -299,10 +321,16 @@ class ElectrochemistryModel:
         )
         w = self.weight
         posts = {"joule": self.forms.joule_heating * w * ufl.dx(domain=self.mesh)}
-        for name, electrode, current, eta in zip(SIDES, electrodes, self.forms.currents,
-                                                 self.forms.etas, strict=True):
+        vertex_test = ufl.TestFunction(self.vertex_space)
+        for name, electrode, current, eta, side in zip(SIDES, electrodes, self.forms.currents,
+                                                       self.forms.etas, self.sides, strict=True):
             posts[f"current_{name}"] = current * w * electrode.ds
             posts[f"power_{name}"] = current * eta * w * electrode.ds
+            if not side.volumetric:
+                side.averaged = (
+                    dolfinx.fem.form(current * vertex_test * w * electrode.ds,
+                                     entity_maps=self.entity_maps or None),
+                    self._assembled(vertex_test * w * electrode.ds))
         for k, dissipation in enumerate(self.forms.sheet_dissipation):
             posts[f"sheet_{k}"] = dissipation
         self._post = {name: dolfinx.fem.form(expr, entity_maps=self.entity_maps or None)
@@ -340,6 +368,37 @@ class ElectrochemistryModel:
         ground = 1 - self.voltage_side
         self.voltage.x.array[:] = ocv[self.voltage_side] - ocv[ground]
         self.phi.x.array[:] = -ocv[ground]
+
+    def _assembled(self, linear_form: Any) -> np.ndarray:
+        """Local (owned + ghost) values of an assembled vertex-space vector."""
+        dolfinx = load_dolfinx()
+        vector = dolfinx.fem.assemble_vector(
+            dolfinx.fem.form(linear_form, entity_maps=self.entity_maps or None))
+        vector.scatter_reverse(dolfinx.la.InsertMode.add)
+        vector.scatter_forward()
+        return vector.array.copy()
+
+    def averaged_current(self, side: _Side) -> np.ndarray:
+        """Facet-averaged anodic current density (A/m²) at the vertices of one interface:
+        w_i = ∫ χ j v_i dA / ∫ v_i dA (v_i the vertex's hat function; 0 off the interface).
+
+        The same current law as the residual (one UFL expression), averaged over the facets
+        round each vertex: it sums to the total current exactly (Σ w_i ∫v_i = ∫χ j), and unlike
+        the nodal value it does not depend on where a contact edge falls inside a facet.
+        (local owned + ghost values, collective)."""
+        numerator, lumped = side.averaged
+        values = self._assembled_form(numerator)
+        average = np.zeros_like(values)
+        on = lumped > 0.0
+        average[on] = values[on] / lumped[on]
+        return average
+
+    def _assembled_form(self, compiled: Any) -> np.ndarray:
+        dolfinx = load_dolfinx()
+        vector = dolfinx.fem.assemble_vector(compiled)
+        vector.scatter_reverse(dolfinx.la.InsertMode.add)
+        vector.scatter_forward()
+        return vector.array.copy()
 
     def _weight(self, mesh: Any) -> Any:
         """Integrand weight: 2πr on an axisymmetric r–z mesh (x = r), else 1."""
@@ -380,9 +439,12 @@ class ElectrochemistryModel:
         dolfinx = load_dolfinx()
         sigma = material.electronic_conductivity
         u, v = ufl.TrialFunction(self.space), ufl.TestFunction(self.space)
-        bcs = [dolfinx.fem.dirichletbc(dolfinx.default_scalar_type(value),
-                                       self._dofs_on((item.contact_tag,)), self.space)
-               for item, value in ((below, 1.0), (above, 0.0))]
+        split = set(self.split)
+        electrolyte = case.electrolyte.name
+        bcs = [dolfinx.fem.dirichletbc(
+            dolfinx.default_scalar_type(value),
+            self._dofs_on((item.side_tags(electrolyte, item.name in split)[0],)), self.space)
+            for item, value in ((below, 1.0), (above, 0.0))]
         zero = dolfinx.fem.Constant(self.mesh, dolfinx.default_scalar_type(0.0))
         problem = dolfinx.fem.petsc.LinearProblem(
             sigma * ufl.inner(ufl.grad(u), ufl.grad(v)) * self.weight * ufl.dx,
@@ -420,7 +482,7 @@ class ElectrochemistryModel:
         return dolfinx.fem.locate_dofs_topological(self.space, fdim, self._facets(tags))
 
     def _sheet_space(self, interface: Interface, tags: tuple[int, ...], degree: int,
-                     normal: float) -> tuple[Any, np.ndarray]:
+                     normal: float, contact_tag: int) -> tuple[Any, np.ndarray]:
         """δ on a facet submesh of the interface (δ = 0 on the contact facets when R_n = 0) and
         its owned dofs → local φ dofs."""
         dolfinx = load_dolfinx()
@@ -432,7 +494,7 @@ class ElectrochemistryModel:
         space = dolfinx.fem.functionspace(sheet_mesh, ("Lagrange", degree))
         delta = dolfinx.fem.Function(space, name=f"delta_{interface.name.replace('|', '_')}")
         if normal == 0.0:
-            contact = self._facets((interface.contact_tag,))
+            contact = self._facets((contact_tag,))
             cells = entity_map.sub_topology_to_topology(contact, inverse=True)
             sheet_mesh.topology.create_connectivity(fdim, fdim)
             dofs = dolfinx.fem.locate_dofs_topological(space, fdim, cells[cells >= 0])
@@ -521,13 +583,30 @@ class ElectrochemistryModel:
         for name, side, integral in zip(SIDES, self.sides, (current, current_top), strict=True):
             _, local = self.interface_current(side)
             peak = self.comm.allreduce(float(np.max(np.abs(local), initial=0.0)), op=MPI.MAX)
-            mean = abs(integral) / side.area
+            averaged = (np.zeros(0) if side.volumetric else
+                        self.averaged_current(side)[:self.vertex_space.dofmap.index_map.size_local])
+            peak_averaged = self.comm.allreduce(float(np.max(np.abs(averaged), initial=0.0)),
+                                                op=MPI.MAX)
+            mean = abs(integral) / (side.area if side.indicator is None
+                                    else self._active_area(side))
             values[f"mean_current_{name}_A_m2"] = mean
             values[f"max_current_{name}_A_m2"] = peak
-            values[f"hot_spot_factor_{name}"] = (peak / mean if mean > 0 and not side.volumetric
-                                                 else math.nan)
+            values[f"peak_current_avg_{name}_A_m2"] = (math.nan if side.volumetric
+                                                       else peak_averaged)
+            ratio = mean > 0 and not side.volumetric
+            values[f"hot_spot_factor_{name}"] = peak / mean if ratio else math.nan
+            values[f"hot_spot_factor_avg_{name}"] = peak_averaged / mean if ratio else math.nan
         values["charge_balance_A"] = current + current_top
         return values
+
+    def _active_area(self, side: _Side) -> float:
+        """∫ χ dA (m²; m in planar 2D): the area in contact now (collective)."""
+        _, lumped = side.averaged
+        owned = self.vertex_space.dofmap.index_map.size_local
+        local = float(lumped[:owned] @ side.indicator.x.array[:owned])
+        from mpi4py import MPI
+
+        return self.comm.allreduce(local, op=MPI.SUM)
 
     def interface_current(self, side: _Side) -> tuple[np.ndarray, np.ndarray]:
         """Owned nodes (coordinates, m) and anodic current density into the electrolyte there
@@ -546,7 +625,11 @@ class ElectrochemistryModel:
             return coordinates[pairing], butler_volmer(eta, kinetics, self.f, np.exp)
         contact = side.phi_dofs[side.phi_dofs < owned]
         current = self._nodal_current(index, contact, electrode)
-        void = self._dofs_on((side.interface.void_tag,))
+        if side.indicator is not None:
+            nodal = load_dolfinx().fem.Function(self.space)
+            nodal.interpolate(side.indicator)
+            current = current * nodal.x.array[contact]
+        void = self._dofs_on((side.void_tag,))
         void = np.setdiff1d(void[void < owned], contact)
         points = np.concatenate([coordinates[contact], coordinates[void]])
         return points, np.concatenate([current, np.zeros(len(void))])

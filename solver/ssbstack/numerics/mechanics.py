@@ -233,6 +233,9 @@ class MechanicsModel:
         self.plate_reference = 0.0  # δ₀
         self.kappa = config.stiffness_per_area()
         self.next_substep = math.inf
+        # Li surface speed at each contact pair (m/s, positive strips), set by the coupling;
+        # None: the applied current's uniform v = jΩ/F
+        self.pair_velocity: np.ndarray | None = None
         self.last_rate = np.zeros(npoints)
         self.writers: list[Any] = []
         if outdir is not None and dolfinx.has_adios2:
@@ -309,6 +312,7 @@ class MechanicsModel:
         facets = np.concatenate([stack_mesh.facet_tags.find(s.interface.contact_tag) for s in sides])
         sizes = dolfinx.cpp.mesh.h(self.mesh._cpp_object, fdim, facets.astype(np.int32))
         size = self.comm.allreduce(float(sizes.min()) if sizes.size else math.inf, op=_mpi().MIN)
+        self.contact_size = size  # smallest interface facet, m
         young = max(self.case.material(layer).youngs_modulus for layer in self.tags.layers)
         config = self.config
         self.A.setOption(self.PETSc.Mat.Option.NEW_NONZERO_ALLOCATION_ERR, False)
@@ -320,6 +324,8 @@ class MechanicsModel:
         """Li thickness removed at each contact pair in ``h`` s: v h on the stripped electrode's
         pairs, −v h (plating) on the other's (v = jΩ/F, positive j strips the bottom)."""
         contact = self.contact
+        if self.pair_velocity is not None:
+            return self.pair_velocity * h
         if contact is None or current_density == 0.0 or h == 0.0:
             return np.zeros(contact.count if contact else 0)
         speed = {which: self._plating_velocity(which, current_density) for which in (0, -1)}
@@ -558,16 +564,22 @@ class MechanicsModel:
             fem_petsc.assemble_vector(self.b, self.residual)
             self.b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
             self.b.scale(-1.0)
+            predictor = None
             if self.contact is not None:
                 relative = self.contact.relative_displacement(
                     self.u_total.x.array + self.du.x.array)
-                self.contact.add_to(self.b, None, relative, offset)
+                if iteration == 0:  # the first step keeps the contact set of the sub-step's
+                    # start: the stripping offset alone would open a whole interface at once
+                    # (a floating layer: a singular tangent)
+                    predictor = self.contact.gaps(self.contact.relative_displacement(
+                        self.u_total.x.array), self.current.offset) <= 0.0
+                self.contact.add_to(self.b, None, relative, offset, predictor)
             fem_petsc.set_bc(self.b, self.bcs_hom)
             scale = max(abs(force), abs(target) * area if math.isfinite(target) else 0.0,
                         1e3 * area)
             balanced = abs(balance) <= rtol * scale
             norm = self.b.norm()
-            if (norm <= rtol * scale and balanced) or round_off:
+            if ((norm <= rtol * scale and balanced) or round_off) and predictor is None:
                 return True, iteration, d, (stress, dp), ""
             first = norm if iteration == 0 else first
             if iteration == numerics.newton_max_iterations or (
@@ -577,7 +589,7 @@ class MechanicsModel:
             fem_petsc.assemble_matrix(self.A, self.jacobian, bcs=self.bcs_hom)
             self.A.assemble()
             if self.contact is not None:
-                self.contact.add_to(None, self.A, relative, offset)
+                self.contact.add_to(None, self.A, relative, offset, predictor)
             self.ksp.setOperators(self.A)
             self.ksp.solve(self.b, self.x0)
             if self.ksp.getConvergedReason() < 0:
@@ -644,6 +656,18 @@ class MechanicsModel:
     def solve(self, time: float, dt: float, control: Control) -> StepResult:
         """Advance from the last accepted state by ``dt`` (s) under ``control`` (collective)."""
         self._restore(self.accepted)
+        return self.advance(dt, control)
+
+    def snapshot(self) -> _State:
+        """The current (not yet accepted) state, for :meth:`rollback` (coupled sub-steps)."""
+        return self.current.copy()
+
+    def rollback(self, state: _State) -> None:
+        """Return to a :meth:`snapshot` (collective)."""
+        self._restore(state)
+
+    def advance(self, dt: float, control: Control) -> StepResult:
+        """Advance the current state by ``dt`` (s) under ``control`` (collective)."""
         current = control.current_density or 0.0
         config = self.config
         total_iterations = substeps = hardest = 0
@@ -753,6 +777,12 @@ class MechanicsModel:
             return {}
         relative = contact.relative_displacement(self.u_total.x.array)
         return contact.summary(relative, self.current.offset)
+
+    def pair_gaps(self) -> np.ndarray:
+        """Gap g (m) of every contact pair in the current state (global, every rank; collective)."""
+        contact = self.contact
+        relative = contact.relative_displacement(self.u_total.x.array)
+        return contact.gaps(relative, self.current.offset)
 
     def accept(self) -> None:
         """Make the last solved state the history (collective)."""

@@ -31,6 +31,9 @@ class StepResult:
     iterations: int = 0
     values: dict[str, float] = field(default_factory=dict)  # one row of timeseries.csv
     message: str = ""  # why it failed: which block, what to try
+    failure: str = ""  # a converged state in which the cell has failed (e.g. contact lost)
+    failure_mode: str = "voltage_limit"  # short name of that failure, for the run's status
+    note: str = ""  # the state in a few words, added to a failure message (e.g. contact left)
 
 
 class Model(Protocol):

@@ -84,6 +84,7 @@ class ProtocolRunner:
     def _solve(self, time: float, dt: float, control: Control) -> StepResult:
         values: dict[str, float] = {}
         iterations = 0
+        merged = StepResult(True)
         for model in self.models:
             result = model.solve(time, dt, control)
             if not result.converged:
@@ -92,9 +93,13 @@ class ProtocolRunner:
                 return result
             values |= result.values
             iterations = max(iterations, result.iterations)
+            merged.failure = merged.failure or result.failure
+            merged.failure_mode = result.failure_mode if result.failure else merged.failure_mode
+            merged.note = merged.note or result.note
         for model in self.models:
             model.accept()
-        return StepResult(True, iterations, values)
+        merged.iterations, merged.values = iterations, values
+        return merged
 
     def run(self, resume: Position | None = None,
             summary: RunSummary | None = None) -> RunSummary:
@@ -129,7 +134,8 @@ class ProtocolRunner:
                 self.write_fields(time)
             self.log(_log_line(index, len(steps), time, step, state))
             if failure:
-                summary.status, summary.message = "failed_voltage_limit", failure
+                mode = state.failure_mode if state.failure else "voltage_limit"
+                summary.status, summary.message = f"failed_{mode}", failure
                 if step.level is not None:
                     summary.failed_level_A_m2 = levels[step.level]
                     summary.ccd_A_m2 = levels[step.level - 1] if step.level > 0 else 0.0
@@ -223,7 +229,9 @@ class ProtocolRunner:
         """Write the row of an accepted state; (does the step end here, failure message)."""
         self._row(time, index, step, self._current(step, state), state.values)
         reached = self._stop_reached(step, state)  # also tracks the last voltage
-        failure = self._failure(state)
+        failure = state.failure or self._failure(state)
+        if failure and state.note:
+            failure = f"{failure} ({state.note})"
         return reached or bool(failure), failure
 
     def _checked(self, state: StepResult, index: int, step: Step) -> StepResult:

@@ -14,6 +14,8 @@ at φ_s = V, the top electrode at φ_s = 0 (ground).
   electrode's molar volume; compression, σ_n < 0, favours stripping),
   BV(η) = i₀ [exp(α_a f η) − exp(−α_c f η)] (or i₀ f η when linearised), f = F/RT;
   void facets carry no term, so no current crosses them (natural no-flux condition);
+  with the coupling (physics.md §7) every interface facet carries the term, multiplied by a
+  contact indicator χ ∈ [0, 1] that the contact state sets (0 where the Li has lost contact);
 - thin interlayer (sheet, physics.md §3.3): the sheet covers the whole interface (contact and void
   facets). Its potential is ψ = φ_s + δ; the unknown is the deviation δ from the electrode
   potential. The electrode feeds the sheet through its contact facets with the normal area
@@ -87,6 +89,7 @@ class Electrode:
     # (sheet), or a volume measure for a homogenised cathode (then j is per volume, A/m³)
     sheet: Sheet | None = None
     shift: Any = 0.0  # subtracted from η, V: U + Ω σ_n / F (stress coupling: 0.134 mV/MPa)
+    indicator: Any = 1.0  # contact indicator χ ∈ [0, 1]: the share of ds in contact (coupling)
 
     def overpotential(self, phi: Any) -> Any:
         """η = φ_s (+ δ under a sheet) − φ_e − shift, V."""
@@ -136,7 +139,8 @@ def electrolyte_forms(
     v_phi = ufl.TestFunction(phi.function_space)
     v_volt = ufl.TestFunction(voltage.function_space)
     dx = ufl.dx(domain=phi.function_space.mesh)
-    currents = tuple(butler_volmer(e.overpotential(phi), e.kinetics, f) for e in (bottom, top))
+    currents = tuple(e.indicator * butler_volmer(e.overpotential(phi), e.kinetics, f)
+                     for e in (bottom, top))
     residual_phi = conductivity * ufl.inner(ufl.grad(phi), ufl.grad(v_phi)) * weight * dx
     for electrode, current in zip((bottom, top), currents, strict=True):
         residual_phi -= current * v_phi * weight * electrode.ds

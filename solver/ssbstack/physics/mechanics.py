@@ -388,22 +388,25 @@ def contact_pressure(gap: np.ndarray, normal_stiffness: float) -> np.ndarray:
 
 
 def contact_pair_forces(relative: np.ndarray, gap: np.ndarray, normal: np.ndarray,
-                        area: np.ndarray, normal_stiffness: float, tangential_stiffness: float
-                        ) -> tuple[np.ndarray, np.ndarray]:
+                        area: np.ndarray, normal_stiffness: float, tangential_stiffness: float,
+                        active: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Force (N) on the upper node of each pair and its stiffness (N/m) w.r.t. u_upper − u_lower.
 
     ``relative`` = u_upper − u_lower (pairs × d), ``normal`` points from the lower to the upper side,
     ``area`` is the pair's tributary area. Frictionless: the normal force is the penalty pressure
     times the area; a weak tangential spring ``tangential_stiffness`` (Pa/m) only removes the
     rigid sliding modes of bodies held by frictionless contact alone. The lower node takes the
-    opposite force.
+    opposite force. ``active`` (optional) imposes the contact set: those pairs carry the linear law
+    p = −k_n g (also in tension), the others none (a Newton predictor with a known set).
     """
     pressure = contact_pressure(gap, normal_stiffness)
+    if active is not None:
+        pressure = np.where(active, -normal_stiffness * gap, 0.0)
     nn = np.einsum("pi,pj->pij", normal, normal)
     tangential = np.eye(normal.shape[1])[None] - nn
     slip = np.einsum("pij,pj->pi", tangential, relative)
     force = area[:, None] * (pressure[:, None] * normal - tangential_stiffness * slip)
-    active = (gap <= 0.0).astype(float)  # closed at g = 0: a touching body is held
+    active = ((gap <= 0.0) if active is None else active).astype(float)  # g = 0: held
     stiffness = area[:, None, None] * (normal_stiffness * active[:, None, None] * nn
                                        + tangential_stiffness * tangential)
     return force, stiffness

@@ -1,0 +1,236 @@
+"""Current ↔ creep ↔ contact in one time step (physics.md §3.5, §7), as one runner model.
+
+:class:`CoupledModel` owns an :class:`~ssbstack.numerics.electrochemistry.ElectrochemistryModel`
+and a :class:`~ssbstack.numerics.mechanics.MechanicsModel` built on the same split mesh, and the
+:class:`~ssbstack.numerics.interface_map.InterfaceMap` between them. A runner step is split into
+coupled sub-steps h; each one is a fixed-point iteration, implicit in the contact state:
+
+1. χ_p from the gaps g_p of the contact pairs (at the end of the sub-step, from the second
+   iteration on; the first uses its start), χ = clip(1 − g/g_c, 0, 1);
+2. electrochemistry with the current multiplied by χ on the interface (open facets carry none;
+   galvanostatic control spreads the applied current over the area in contact now);
+3. the facet-averaged current w at each pair moves its Li surface by w Ω/F h (stripping opens the
+   gap, plating closes it) in a mechanics sub-step from the sub-step's start (creep, contact,
+   fixture);
+4. repeat until the pair currents change by less than ``coupling.tolerance`` × their mean; the
+   update of χ is under-relaxed when the iteration oscillates.
+
+Step control on the physics: a sub-step moves no Li surface by more than
+``coupling.surface_motion_fraction`` of the smallest interface element, is cut when the
+iteration does not converge or more than ``coupling.max_contact_changes`` pairs open or close in
+it, and grows by 1.5 after an easy one. Failure: the stripping electrode's contact fraction falls
+below ``coupling.min_contact_fraction`` (stripping-limited: contact lost), or the cell voltage
+passes ``protocol.voltage_limit`` (the runner's check; the state is added to its message).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ssbstack.config.schema import FARADAY, Case
+from ssbstack.errors import CaseError
+from ssbstack.io.checkpoint import Cellwise, scalar_rows
+from ssbstack.meshing.stack import StackMesh
+from ssbstack.numerics.interface_map import InterfaceMap
+from ssbstack.numerics.model import Control, StepResult
+
+ELECTRODES = ((0, "bottom"), (-1, "top"))
+COLUMNS = ["contact_fraction_bottom", "contact_fraction_top", "max_gap_bottom_m",
+           "max_gap_top_m", "li_balance_error_m", "coupled_substeps", "coupling_iterations"]
+GROWTH = 1.5
+
+
+class CoupledModel:
+    """Electrochemistry and mechanics exchanging contact state and local current (collective)."""
+
+    time_dependent = True
+
+    def __init__(self, case: Case, stack_mesh: StackMesh, comm: Any, outdir: Path | None = None):
+        from ssbstack.numerics.electrochemistry import ElectrochemistryModel
+        from ssbstack.numerics.mechanics import MechanicsModel, contact_sides
+
+        self.case, self.comm, self.config = case, comm, case.coupling
+        self.outdir = Path(outdir) if outdir is not None else None
+        self.echem = ElectrochemistryModel(case, stack_mesh, comm, outdir)
+        if self.echem.time_dependent:
+            raise CaseError("coupling with a volume interlayer or a cathode (time-dependent "
+                            "electrochemistry) is not implemented yet", key="coupling.enabled")
+        self.mechanics = MechanicsModel(case, stack_mesh, comm, outdir)
+        sides = contact_sides(case)
+        self.contact = self.mechanics.contact
+        self.map = InterfaceMap(self.echem, self.contact, sides, case.mechanics.displacement_degree,
+                                comm)
+        # Li surface speed per unit anodic current, m/s per A/m², of each pair's electrode
+        omega = {which: case.material(self.mechanics.electrodes[which]).molar_volume
+                 for which, _ in ELECTRODES}
+        self.speed_per_current = np.array([(omega[e] or 0.0) / FARADAY
+                                           for e in self.contact.electrode])
+        self.area = self.contact.pairs["area"]
+        self.coupled_pairs = np.zeros(self.contact.count, dtype=bool)
+        for item in self.map.sides:
+            self.coupled_pairs[item.pairs] = True
+        self.next_substep = math.inf
+        self.accepted_next = math.inf
+        self.history: list[dict[str, Any]] = []  # interface snapshots for the pictures (rank 0)
+
+    # --- the coupled sub-step ---------------------------------------------------------------
+
+    def indicator(self, gaps: np.ndarray) -> np.ndarray:
+        """χ = clip(1 − g/g_c, 0, 1) of every pair (1 on pairs of uncoupled interfaces)."""
+        chi = np.clip(1.0 - gaps / self.config.conducting_gap, 0.0, 1.0)
+        return np.where(self.coupled_pairs, chi, 1.0)
+
+    def _substep(self, time: float, h: float, control: Control, start: Any
+                 ) -> tuple[bool, float, int, str]:
+        """One coupled sub-step from the mechanics state ``start``: (ok, cut factor if not,
+        iterations, message)."""
+        config = self.config
+        chi_start = self.indicator(self.mechanics.pair_gaps())
+        chi, previous, relax, last_change = chi_start, None, 1.0, math.inf
+        limit = config.surface_motion_fraction * self.mechanics.contact_size
+        for iteration in range(1, config.max_iterations + 1):
+            self.map.set_indicator(chi)
+            result = self.echem.solve(time, h, control)
+            if not result.converged:
+                return False, 0.5, iteration, result.message
+            current = self.map.pair_current()
+            velocity = current * self.speed_per_current
+            motion = float(np.max(np.abs(velocity), initial=0.0)) * h
+            if motion > 1.01 * limit:
+                return False, max(0.05, 0.9 * limit / motion), iteration, (
+                    f"the Li surface would move {motion:.3g} m in one sub-step")
+            if iteration > 1:
+                self.mechanics.rollback(start)
+            self.mechanics.pair_velocity = velocity
+            moved = self.mechanics.advance(h, control)
+            if not moved.converged:
+                return False, 0.5, iteration, moved.message
+            target = self.indicator(self.mechanics.pair_gaps())
+            if previous is not None:
+                scale = max(float(np.mean(np.abs(current[self.coupled_pairs]))), 1e-12)
+                change = float(np.max(np.abs(current - previous))) / scale
+                if change <= config.tolerance:
+                    changed = int(np.sum((chi_start > 0.5) != (target > 0.5)))
+                    if changed > config.max_contact_changes:
+                        return False, 0.5, iteration, f"{changed} contact pairs changed state"
+                    return True, 1.0, iteration, ""
+                if change > 0.9 * last_change:
+                    relax = max(0.1, 0.5 * relax)  # oscillating: damp the contact update
+                last_change = change
+            previous = current
+            chi = relax * target + (1.0 - relax) * chi
+        return False, 0.5, config.max_iterations, (
+            f"contact ↔ current iteration did not converge in {config.max_iterations} iterations")
+
+    # --- runner interface --------------------------------------------------------------------
+
+    def columns(self) -> list[str]:
+        """Electrochemistry, mechanics and coupling columns."""
+        names = self.echem.columns()
+        names += [c for c in self.mechanics.columns() if c not in names]
+        return names + [c for c in COLUMNS if c not in names]
+
+    def solve(self, time: float, dt: float, control: Control) -> StepResult:
+        """Advance both models by ``dt`` (s) in coupled sub-steps (collective)."""
+        self.echem.reject()
+        self.mechanics.reject()
+        self.next_substep = self.accepted_next
+        if dt == 0.0:  # the initial state: load the stack, then the current on that contact
+            self.mechanics.pair_velocity = None
+            loaded = self.mechanics.advance(0.0, control)
+            if not loaded.converged:
+                return loaded
+            self.map.set_indicator(self.indicator(self.mechanics.pair_gaps()))
+            result = self.echem.solve(time, 0.0, control)
+            return result if not result.converged else self._result(control, 0, 0)
+        elapsed, substeps, iterations = 0.0, 0, 0
+        h = min(self.next_substep, dt)
+        minimum = self.case.mechanics.min_substep
+        while elapsed < dt * (1.0 - 1e-12):
+            remaining = dt - elapsed
+            h = remaining if remaining < 1.25 * h else h
+            start = self.mechanics.snapshot()
+            ok, cut, count, message = self._substep(time - dt + elapsed + h, h, control, start)
+            iterations += count
+            if not ok:
+                self.mechanics.rollback(start)
+                if h <= minimum:
+                    return StepResult(False, iterations, message=f"coupled sub-step {h:.3g} s at "
+                                      f"its minimum: {message}")
+                h = max(minimum, h * cut)
+                continue
+            elapsed += h
+            substeps += 1
+            if count <= 3:
+                h *= GROWTH
+        self.next_substep = h
+        return self._result(control, substeps, iterations)
+
+    def _result(self, control: Control, substeps: int, iterations: int) -> StepResult:
+        """One row of all three models, and the failure check (collective)."""
+        values = dict(self.echem._last_values)
+        values |= self.mechanics._values()
+        chi = self.indicator(self.mechanics.pair_gaps())
+        gaps = self.mechanics.pair_gaps()
+        electrode = self.contact.electrode
+        for which, name in ELECTRODES:
+            mine = (electrode == which) & self.coupled_pairs
+            area = float(self.area[mine].sum())
+            values[f"contact_fraction_{name}"] = (float(self.area[mine] @ chi[mine]) / area
+                                                  if area > 0 else math.nan)
+            values[f"max_gap_{name}_m"] = float(max(gaps[mine].max(initial=0.0), 0.0))
+        collector = self.mechanics.collector_area()
+        removed = float(self.area[electrode == 0] @ self.mechanics.current.offset[electrode == 0])
+        values["li_balance_error_m"] = (removed - self.mechanics.current.stripped) / collector
+        values["coupled_substeps"] = float(substeps)
+        values["coupling_iterations"] = float(iterations)
+        result = StepResult(True, max(1, iterations // max(substeps, 1)), values)
+        current = control.current_density or 0.0
+        stripping = "bottom" if current > 0 else "top"
+        fraction = values[f"contact_fraction_{stripping}"]
+        result.note = (f"contact fraction {stripping} {fraction:.3g}, hot spot "
+                       f"{values.get(f'hot_spot_factor_avg_{stripping}', math.nan):.3g}")
+        if current != 0.0 and fraction < self.config.min_contact_fraction:
+            result.failure = (f"stripping-limited failure: the {stripping} electrode lost contact "
+                              f"(contact fraction {fraction:.3g} < "
+                              f"{self.config.min_contact_fraction})")
+            result.failure_mode = "contact_loss"
+        return result
+
+    def accept(self) -> None:
+        """Both models keep their state; the next sub-step size too."""
+        self.echem.accept()
+        self.mechanics.accept()
+        self.accepted_next = self.next_substep
+
+    def reject(self) -> None:
+        """Both models return to the last accepted state."""
+        self.echem.reject()
+        self.mechanics.reject()
+        self.next_substep = self.accepted_next
+
+    def state(self) -> dict[str, Cellwise]:
+        """Both models' checkpoint rows and the coupled sub-step size."""
+        return (self.echem.state() | self.mechanics.state()
+                | {"coupling_scalars": scalar_rows(np.array([self.accepted_next]))})
+
+    def restore(self, arrays: dict[str, Cellwise]) -> None:
+        """Set both models (and the sub-step size) from checkpoint rows (collective)."""
+        self.echem.restore(arrays)
+        self.mechanics.restore(arrays)
+        self.accepted_next = self.next_substep = float(arrays["coupling_scalars"][1][0][0])
+        self.map.set_indicator(self.indicator(self.mechanics.pair_gaps()))
+
+    def write_fields(self, time: float) -> None:
+        """Both models' fields (collective)."""
+        self.echem.write_fields(time)
+        self.mechanics.write_fields(time)
+
+    def close(self) -> None:
+        """Close both models' writers (collective)."""
+        self.echem.close()
+        self.mechanics.close()
