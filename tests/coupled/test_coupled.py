@@ -8,8 +8,8 @@ import json
 import numpy as np
 import pytest
 from mpi4py import MPI
-from tests.conftest import run_mpi
 
+from conftest import run_mpi
 from ssbstack.config.loader import load_case
 from ssbstack.errors import CaseError
 from ssbstack.numerics.model import Control
@@ -26,16 +26,11 @@ def test_verification_check_passes(name):
     assert error <= tolerance, (reference, computed)
 
 
-def debond_rows(comm=MPI.COMM_WORLD, times=(20.0, 60.0)):
-    case = load_case(case_file("coupled_debond"))
-    return checks.run_models(checks.build(case, comm), list(times))
-
-
 def test_debond_current_crowds_at_rim_and_creep_heals_it():
     """At 1 MPa and 1 mA/cm² the current crowds at the rim of the seeded debond (facet-averaged
     hot spot > 1.2) and creep pushes Li into the debond faster than the rim strips: the contact
     fraction grows from the seeded 0.80 and the gap shrinks."""
-    rows = debond_rows()
+    rows = checks.debond_history(MPI.COMM_WORLD)
     start, first, last = rows[0], rows[1], rows[-1]
     assert first["hot_spot_factor_avg_bottom"] > 1.2
     assert start["contact_fraction_bottom"] == pytest.approx(0.8036, abs=1e-3)
@@ -45,14 +40,14 @@ def test_debond_current_crowds_at_rim_and_creep_heals_it():
 
 
 def test_two_ranks_reproduce_the_serial_history():
-    code = ("import json; from mpi4py import MPI; from tests.coupled.test_coupled import "
-            "debond_rows, COLUMNS; rows = debond_rows(MPI.COMM_WORLD);"
-            "MPI.COMM_WORLD.rank == 0 and print('ROWS' + json.dumps("
-            "[[r[c] for c in COLUMNS] for r in rows]))")
+    code = ("import json; from mpi4py import MPI; from ssbstack.verification import coupled;"
+            "rows = coupled.debond_history(MPI.COMM_WORLD);"
+            f"MPI.COMM_WORLD.rank == 0 and print('ROWS' + json.dumps("
+            f"[[r[c] for c in {COLUMNS!r}] for r in rows]))")
     done = run_mpi(["-c", code], ranks=2, timeout=400)
     assert done.returncode == 0, done.stderr[-2000:]
     parallel = np.array(json.loads(done.stdout.split("ROWS", 1)[1].splitlines()[0]))
-    serial = np.array([[r[c] for c in COLUMNS] for r in debond_rows()])
+    serial = np.array([[r[c] for c in COLUMNS] for r in checks.debond_history(MPI.COMM_WORLD)])
     scale = np.maximum(np.abs(serial).max(axis=0), 1e-30)
     scale[COLUMNS.index("li_balance_error_m")] = 1e-9  # compared in m against a 1 nm scale
     assert np.all(np.abs(parallel - serial) / scale < 1e-6), (serial, parallel)

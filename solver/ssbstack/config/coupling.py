@@ -5,13 +5,11 @@ per coupled sub-step, the contact state (which Li | SE node pairs touch) and the
 (which moves each pair's Li surface by j Ω/F dt). Needs ``mechanics.interface_contact =
 "frictionless"`` (the interfaces can open) and electrochemistry on.
 
-Void nucleation (physics.md §3.5) is a named rule:
-
-- ``"seeded"``: the voids of the initial morphology (``geometry.interfaces``: contact fraction,
-  single void) start open by ``mechanics.void_gap``; stripping can grow them and open new gaps
-  wherever creep cannot bring Li to the interface as fast as it is stripped; plating refills them.
-- ``"adhesion"``: as ``"seeded"``, and the Li | SE contact also holds tension up to
-  ``adhesion_strength`` (σ_ad, Pa) before it releases; a released pair stays debonded.
+Void nucleation (physics.md §3.5) is a named rule. Only ``"seeded"`` exists so far: the voids
+of the initial morphology (``geometry.interfaces``: contact fraction, single void) start open by
+``mechanics.void_gap``; stripping can grow them and open new gaps wherever creep cannot bring Li
+to the interface as fast as it is stripped; plating refills them. The contact holds no tension
+(σ_ad = 0). Adhesion (σ_ad > 0) and vacancy accumulation are not implemented yet.
 """
 
 from __future__ import annotations
@@ -21,21 +19,16 @@ from typing import Literal
 from pydantic import Field
 
 from ssbstack.config.base import Section
-from ssbstack.units import Length, Pressure
+from ssbstack.units import Length
 
 
 class Coupling(Section):
     """Coupled electro-chemo-mechanics (physics.md §7). Off unless ``enabled``."""
 
     enabled: bool = False
-    nucleation: Literal["seeded", "adhesion"] = Field(
-        "seeded", description="void nucleation rule: 'seeded' (voids of the initial morphology "
-        "open by mechanics.void_gap) or 'adhesion' (also: contact holds tension up to "
-        "adhesion_strength, then releases for good)"
-    )
-    adhesion_strength: Pressure = Field(
-        0.0, ge=0.0, description="σ_ad, Pa: largest tensile traction a bonded Li | SE contact "
-        "holds before it releases (nucleation = 'adhesion')"
+    nucleation: Literal["seeded"] = Field(
+        "seeded", description="void nucleation rule: 'seeded' (the voids of the initial "
+        "morphology, open by mechanics.void_gap; no adhesion: contact opens under any tension)"
     )
     conducting_gap: Length = Field(
         1e-9, gt=0.0, description="a node pair passes current in proportion to "

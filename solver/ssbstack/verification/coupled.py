@@ -41,6 +41,12 @@ def run_models(models: list[Any], times: list[float], current_density: float = C
     return rows
 
 
+def debond_history(comm: Any, times: tuple[float, ...] = (20.0, 60.0)) -> list[dict[str, float]]:
+    """Rows of the seeded-debond case stripped at 1 mA/cm² to each of ``times`` (s)."""
+    case = load_case(case_file("coupled_debond"))
+    return run_models(build(case, comm), list(times))
+
+
 def verify_full_contact(comm: Any) -> tuple[float, float, float, float]:
     """Full contact, uniform current, 5 MPa: the coupled run equals the uncoupled one (voltage and
     stack pressure after 2 min of stripping; the worse relative difference). The Li thickness
