@@ -75,7 +75,17 @@ class CoupledModel:
             self.coupled_pairs[item.pairs] = True
         self.next_substep = math.inf
         self.accepted_next = math.inf
-        self.history: list[dict[str, Any]] = []  # interface snapshots for the pictures (rank 0)
+        self.pair_current = np.zeros(self.contact.count)  # A/m², of the last solved state
+        self.snapshots = 0  # interface pictures written so far
+        self.writer = None
+        if self.outdir is not None and case.outputs.fields:
+            from ssbstack.compat import load_dolfinx
+
+            dolfinx = load_dolfinx()
+            if dolfinx.has_adios2:
+                fields = [item.side.indicator for item in self.map.sides]
+                self.writer = dolfinx.io.VTXWriter(comm, self.outdir / "fields" / "contact.bp",
+                                                   fields, engine="BP4")
 
     # --- the coupled sub-step ---------------------------------------------------------------
 
@@ -98,6 +108,7 @@ class CoupledModel:
             if not result.converged:
                 return False, 0.5, iteration, result.message
             current = self.map.pair_current()
+            self.pair_current = current
             velocity = current * self.speed_per_current
             motion = float(np.max(np.abs(velocity), initial=0.0)) * h
             if motion > 1.01 * limit:
@@ -146,6 +157,7 @@ class CoupledModel:
                 return loaded
             self.map.set_indicator(self.indicator(self.mechanics.pair_gaps()))
             result = self.echem.solve(time, 0.0, control)
+            self.pair_current = self.map.pair_current()
             return result if not result.converged else self._result(control, 0, 0)
         elapsed, substeps, iterations = 0.0, 0, 0
         h = min(self.next_substep, dt)
@@ -226,11 +238,30 @@ class CoupledModel:
         self.map.set_indicator(self.indicator(self.mechanics.pair_gaps()))
 
     def write_fields(self, time: float) -> None:
-        """Both models' fields (collective)."""
+        """Both models' fields, the contact indicator (``fields/contact.bp``) and a picture of
+        the interfaces (``interface/interface_<k>.png`` + ``.csv``, rank 0) (collective)."""
         self.echem.write_fields(time)
         self.mechanics.write_fields(time)
+        if self.writer is not None:
+            self.writer.write(time)
+        gaps = self.mechanics.pair_gaps()
+        if self.outdir is None or not self.case.outputs.plots:
+            return
+        if self.comm.rank == 0:
+            from ssbstack.post.interface import write_interface_snapshot
+
+            mine = self.coupled_pairs
+            write_interface_snapshot(
+                self.outdir / "interface", self.snapshots, time, self.contact.pairs["x"][mine],
+                gaps[mine], self.indicator(gaps)[mine], self.pair_current[mine],
+                self.contact.electrode[mine], self.mechanics.mesh.geometry.dim,
+                self.mechanics.kin == "axisymmetric")
+        self.snapshots += 1
 
     def close(self) -> None:
         """Close both models' writers (collective)."""
         self.echem.close()
         self.mechanics.close()
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
