@@ -150,7 +150,7 @@ class _Side:
     contact_tag: int = 0  # the interface's contact facets as the electrolyte's cells see them
     void_tag: int = 0  # its void facets (split interfaces: the electrolyte's own side)
     indicator: Any = None  # contact indicator χ (P1 on the electrolyte mesh) when coupled
-    averaged: Any = None  # (form ∫χ j v ds, lumped ∫ v ds) of the facet-averaged current
+    averaged: Any = None  # (form ∫χ j v ds, lumped ∫ v ds, form ∫χ v ds): averaged current
 
 
 class ElectrochemistryModel:
@@ -330,7 +330,9 @@ class ElectrochemistryModel:
                 side.averaged = (
                     dolfinx.fem.form(current * vertex_test * w * electrode.ds,
                                      entity_maps=self.entity_maps or None),
-                    self._assembled(vertex_test * w * electrode.ds))
+                    self._assembled(vertex_test * w * electrode.ds),
+                    dolfinx.fem.form(electrode.indicator * vertex_test * w * electrode.ds,
+                                     entity_maps=self.entity_maps or None))
         for k, dissipation in enumerate(self.forms.sheet_dissipation):
             posts[f"sheet_{k}"] = dissipation
         self._post = {name: dolfinx.fem.form(expr, entity_maps=self.entity_maps or None)
@@ -378,18 +380,21 @@ class ElectrochemistryModel:
         vector.scatter_forward()
         return vector.array.copy()
 
-    def averaged_current(self, side: _Side) -> np.ndarray:
+    def averaged_current(self, side: _Side, in_contact: bool = False) -> np.ndarray:
         """Facet-averaged anodic current density (A/m²) at the vertices of one interface:
-        w_i = ∫ χ j v_i dA / ∫ v_i dA (v_i the vertex's hat function; 0 off the interface).
+        w_i = ∫ χ j v_i dA / ∫ v_i dA (v_i the vertex's hat function; 0 off the interface), the
+        Li flux per nominal area; ``in_contact``: ∫ χ j v_i dA / ∫ χ v_i dA, per area in contact
+        (the local current density where the Li touches, for hot spots).
 
         The same current law as the residual (one UFL expression), averaged over the facets
-        round each vertex: it sums to the total current exactly (Σ w_i ∫v_i = ∫χ j), and unlike
-        the nodal value it does not depend on where a contact edge falls inside a facet.
-        (local owned + ghost values, collective)."""
-        numerator, lumped = side.averaged
+        round each vertex: Σ w_i ∫v_i = ∫χ j exactly, and unlike the nodal value it does not
+        depend on where a contact edge falls inside a facet (local owned + ghost, collective)."""
+        numerator, lumped, contact = side.averaged
         values = self._assembled_form(numerator)
+        if in_contact:
+            lumped = self._assembled_form(contact)
         average = np.zeros_like(values)
-        on = lumped > 0.0
+        on = lumped > 1e-12 * np.max(lumped, initial=0.0)
         average[on] = values[on] / lumped[on]
         return average
 
@@ -584,7 +589,8 @@ class ElectrochemistryModel:
             _, local = self.interface_current(side)
             peak = self.comm.allreduce(float(np.max(np.abs(local), initial=0.0)), op=MPI.MAX)
             averaged = (np.zeros(0) if side.volumetric else
-                        self.averaged_current(side)[:self.vertex_space.dofmap.index_map.size_local])
+                        self.averaged_current(side, in_contact=True)[
+                            :self.vertex_space.dofmap.index_map.size_local])
             peak_averaged = self.comm.allreduce(float(np.max(np.abs(averaged), initial=0.0)),
                                                 op=MPI.MAX)
             mean = abs(integral) / (side.area if side.indicator is None
@@ -601,7 +607,7 @@ class ElectrochemistryModel:
 
     def _active_area(self, side: _Side) -> float:
         """∫ χ dA (m²; m in planar 2D): the area in contact now (collective)."""
-        _, lumped = side.averaged
+        _, lumped, _ = side.averaged
         owned = self.vertex_space.dofmap.index_map.size_local
         local = float(lumped[:owned] @ side.indicator.x.array[:owned])
         from mpi4py import MPI
