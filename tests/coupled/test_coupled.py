@@ -30,12 +30,12 @@ def test_debond_current_crowds_at_rim_and_creep_heals_it():
     """At 1 MPa and 1 mA/cm² the current crowds at the rim of the seeded debond (facet-averaged
     hot spot > 1.2) and creep pushes Li into the debond faster than the rim strips: the contact
     fraction grows from the seeded 0.80 and the gap shrinks."""
-    rows = checks.debond_history(MPI.COMM_WORLD)
+    rows = checks.debond_history(MPI.COMM_WORLD, (20.0, 120.0))
     start, first, last = rows[0], rows[1], rows[-1]
     assert first["hot_spot_factor_avg_bottom"] > 1.2
     assert start["contact_fraction_bottom"] == pytest.approx(0.8036, abs=1e-3)
-    assert last["contact_fraction_bottom"] > first["contact_fraction_bottom"] > 0.81
-    assert last["max_gap_bottom_m"] < start["max_gap_bottom_m"]
+    assert last["contact_fraction_bottom"] > first["contact_fraction_bottom"] + 0.05
+    assert last["max_gap_bottom_m"] < 0.8 * start["max_gap_bottom_m"]
     assert abs(last["li_balance_error_m"]) < 1e-15
 
 
