@@ -48,9 +48,10 @@ def test_two_ranks_reproduce_the_serial_history():
     assert done.returncode == 0, done.stderr[-2000:]
     parallel = np.array(json.loads(done.stdout.split("ROWS", 1)[1].splitlines()[0]))
     serial = np.array([[r[c] for c in COLUMNS] for r in checks.debond_history(MPI.COMM_WORLD)])
-    scale = np.maximum(np.abs(serial).max(axis=0), 1e-30)
+    scale = np.maximum(np.nanmax(np.abs(serial), axis=0), 1e-30)
     scale[COLUMNS.index("li_balance_error_m")] = 1e-9  # compared in m against a 1 nm scale
-    assert np.all(np.abs(parallel - serial) / scale < 1e-6), (serial, parallel)
+    assert np.array_equal(np.isnan(serial), np.isnan(parallel))  # hot spot: nan at rest
+    assert np.nanmax(np.abs(parallel - serial) / scale) < 1e-6, (serial, parallel)
 
 
 def test_restart_in_the_middle_reproduces_the_straight_run():
