@@ -98,12 +98,13 @@ class InterfaceMap:
             function.x.array[item.vertex_dofs] = indicator[item.vertex_pairs]
             function.x.scatter_forward()
 
-    def pair_current(self) -> np.ndarray:
-        """Facet-averaged anodic current density (A/m²) at every pair (global array, collective);
-        0 on pairs of interfaces that are not coupled."""
+    def pair_current(self, in_contact: bool = False) -> np.ndarray:
+        """Facet-averaged anodic current density (A/m²) at every pair (global array, collective):
+        per nominal area (the Li flux), or ``in_contact`` per area in contact; 0 on pairs of
+        interfaces that are not coupled."""
         current = np.zeros(self.contact.count)
         for item in self.sides:
-            self.vertex_values.x.array[:] = self.echem.averaged_current(item.side)
+            self.vertex_values.x.array[:] = self.echem.averaged_current(item.side, in_contact)
             if self.pair_space is self.echem.vertex_space:
                 self.pair_values.x.array[:] = self.vertex_values.x.array
             else:
