@@ -185,9 +185,10 @@ class CoupledModel:
         elapsed, substeps, iterations = 0.0, 0, 0
         h = min(self.next_substep, dt)
         minimum = self.case.mechanics.min_substep
+        cut = False
         while elapsed < dt * (1.0 - 1e-12):
             remaining = dt - elapsed
-            h = remaining if remaining < 1.25 * h else h
+            h = remaining if remaining < (1.0 if cut else 1.25) * h else h
             start = self.mechanics.snapshot()
             ok, factor, count, message = self._substep(time - dt + elapsed + h, h, control, start)
             iterations += count
@@ -196,8 +197,9 @@ class CoupledModel:
                 if h <= minimum:
                     return StepResult(False, iterations, message=f"coupled sub-step {h:.3g} s at "
                                       f"its minimum: {message}")
-                h = max(minimum, h * factor)
+                h, cut = max(minimum, h * factor), True
                 continue
+            cut = False
             elapsed += h
             substeps += 1
             h = max(minimum, h * factor)
