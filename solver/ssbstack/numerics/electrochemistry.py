@@ -17,10 +17,13 @@ voltage from the power balance V I = ∫κ|∇φ|² + Σ∫ j η + Σ P_sheet + 
 less the open-circuit potentials U), the area-specific resistance, the mean and maximum current
 density into the electrolyte on each side and their ratio (hot-spot factor), and the charge
 balance I_bottom + I_top. The mean is over the facets that pass current into the electrolyte: the
-contact facets of a bare interface, the whole interface under a sheet. The maximum is the largest
-nodal value: at the sharp edge of a bare contact the exact current density is singular (∝ d^-1/2
-from the edge), so the maximum and the hot-spot factor grow as the edge mesh is refined — compare
-them at a stated ``geometry.mesh.edge`` size; a sheet with G > 0 removes the singularity.
+contact facets of a bare interface, the whole interface under a sheet (coupled: over the area in
+contact, ∫χ dA). The maximum is the largest nodal value. With finite kinetics the current density
+at a contact edge is bounded (only R_ct → 0 makes it singular, ∝ d^-1/2), but it varies over the
+length κR_ct (≈ 9 µm for 2 Ω cm² on LLZO): the nodal maximum depends on the edge mesh until the
+mesh resolves that length. The facet-averaged peak (``peak_current_avg_*``, the current averaged
+over the facets round each vertex, per area in contact) converges with the mesh (checked in
+``ssbstack verify``); compare hot spots with it.
 
 Files (when ``outdir`` is given): ``fields/electrolyte.bp`` (φ_e), ``fields/current.bp`` (i =
 −κ∇φ_e, A/m², cell-wise), and at close ``interface_current.csv`` / ``interface_current.png``: the
