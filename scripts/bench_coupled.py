@@ -154,25 +154,13 @@ def step(models: list[Any], comm: Any, times: list[float], current: float, meter
          ) -> tuple[float, list[dict[str, float]]]:
     """Initial state (untimed, not metered), then each of ``times``; (wall s of the steps, their
     rows)."""
-    from ssbstack.numerics.model import Control
+    from ssbstack.verification.coupled import run_models
 
-    rows, previous, start = [], 0.0, 0.0
-    for index, t in enumerate([0.0, *times]):
-        if index == 1:
-            meter.reset()
-            comm.Barrier()
-            start = time.perf_counter()
-        values: dict[str, float] = {}
-        for model in models:
-            result = model.solve(t, t - previous, Control(current if t else 0.0))
-            if not result.converged:
-                raise RuntimeError(f"t = {t:g} s: {result.message}")
-            values |= result.values
-        for model in models:
-            model.accept()
-        if index:
-            rows.append(values)
-        previous = t
+    run_models(models, [], current)
+    meter.reset()
+    comm.Barrier()
+    start = time.perf_counter()
+    rows = run_models(models, times, current, initial=False)
     return wall(comm, start), rows
 
 

@@ -3,6 +3,7 @@ restart, and the case rules of the [coupling] section."""
 
 from __future__ import annotations
 
+import csv
 import json
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 from mpi4py import MPI
 
 from conftest import run_mpi
+from ssbstack.cli import main
 from ssbstack.config.loader import load_case
 from ssbstack.errors import CaseError
 from ssbstack.numerics.model import Control
@@ -20,7 +22,7 @@ COLUMNS = ["voltage_V", "stack_pressure_Pa", "contact_fraction_bottom", "max_gap
            "hot_spot_factor_avg_bottom", "li_balance_error_m"]
 
 
-@pytest.mark.parametrize("name", ["full_contact", "li_balance"])
+@pytest.mark.parametrize("name", ["full_contact", "li_balance", "contact_indicator"])
 def test_verification_check_passes(name):
     reference, computed, error, tolerance = getattr(checks, f"verify_{name}")(MPI.COMM_WORLD)
     assert error <= tolerance, (reference, computed)
@@ -79,3 +81,35 @@ def test_restart_in_the_middle_reproduces_the_straight_run():
 def test_inconsistent_coupling_is_refused(overrides, message):
     with pytest.raises(CaseError, match=message):
         load_case(case_file("coupled_debond"), overrides)
+
+
+def test_run_ends_by_contact_loss_and_writes_the_interface(tmp_path):
+    """A contact-loss limit above the seeded contact fraction (0.80) ends the run at its first
+    stripping step as a stripping-limited failure; the coupled outputs are written."""
+    out = tmp_path / "run"
+    assert main(["run", str(case_file("coupled_debond")), "-o", str(out),
+                 "--set", 'protocol.steps=["Strip at 1 mA/cm2 for 6 s"]',
+                 "--set", "coupling.min_contact_fraction=0.9"]) == 0
+    record = json.loads((out / "run.json").read_text())
+    assert record["summary"]["status"] == "failed_contact_loss"
+    assert "bottom electrode lost contact" in record["summary"]["message"]
+    assert "contact fraction bottom 0.804" in record["summary"]["message"]
+    for name in ("fields/contact.bp", "interface/interface_0000.png", "interface/interface_0001.csv"):
+        assert (out / name).exists(), name
+    with (out / "timeseries.csv").open() as handle:
+        last = list(csv.DictReader(handle))[-1]
+    assert float(last["substeps"]) >= 1 and float(last["newton_iterations"]) >= 1
+    assert float(last["contact_fraction_bottom"]) == pytest.approx(0.8036, abs=1e-3)
+
+
+def test_mechanics_alone_strips_past_a_seeded_void():
+    """Uniform stripping over a seeded void, mechanics alone: every step converges. (Before the
+    first Newton iteration kept the sub-step's starting contact set, the stripping offset opened a
+    whole interface at once, the layer above floated and the third 30 s step failed.)"""
+    from ssbstack.verification.mechanics import run_history
+
+    case = load_case(case_file("coupled_debond"),
+                     ["coupling.enabled=false", "electrochemistry.enabled=false"])
+    _, rows = run_history(case, MPI.COMM_WORLD, [30.0, 60.0, 90.0, 120.0], checks.CURRENT)
+    assert all(row["substeps"] <= 40 for row in rows[1:]), [row["substeps"] for row in rows]
+    assert rows[-1]["max_gap_m"] < rows[0]["max_gap_m"]  # creep fills the void

@@ -39,7 +39,8 @@ class Coupling(Section):
         "fraction of the smallest interface element"
     )
     max_contact_changes: int = Field(
-        4, ge=1, description="node pairs that may open or close in one sub-step before it is cut"
+        4, ge=1, description="node pairs that may open or close in one sub-step; above it the "
+        "next sub-step is halved, above 4× it the sub-step is redone halved"
     )
     max_iterations: int = Field(
         12, ge=1, description="fixed-point iterations (contact ↔ current) per sub-step"

@@ -16,9 +16,12 @@ coupled sub-steps h; each one is a fixed-point iteration, implicit in the contac
    update of χ is under-relaxed when the iteration oscillates.
 
 Step control on the physics: a sub-step moves no Li surface by more than
-``coupling.surface_motion_fraction`` of the smallest interface element, is cut when the
-iteration does not converge or more than ``coupling.max_contact_changes`` pairs open or close in
-it, and grows by 1.5 after an easy one. Failure: the stripping electrode's contact fraction falls
+``coupling.surface_motion_fraction`` of the smallest interface element and is cut when the
+iteration does not converge; when more than ``coupling.max_contact_changes`` pairs open or close
+in it, the next sub-step is halved (and past 4× that, it is redone halved); it grows by 1.5
+after an easy one. Mechanics is driven with the current the electrochemistry actually passed, so
+``li_balance_error_m`` (Li removed at the pairs − charge × Ω/F) tests the transfer alone.
+Failure: the stripping electrode's contact fraction falls
 below ``coupling.min_contact_fraction`` (stripping-limited: contact lost), or the cell voltage
 passes ``protocol.voltage_limit`` (the runner's check; the state is added to its message).
 """
@@ -31,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from ssbstack.config.schema import FARADAY, Case
+from ssbstack.config.schema import Case
 from ssbstack.errors import CaseError
 from ssbstack.io.checkpoint import Cellwise, scalar_rows
 from ssbstack.meshing.stack import StackMesh
@@ -65,10 +68,8 @@ class CoupledModel:
         self.map = InterfaceMap(self.echem, self.contact, sides, case.mechanics.displacement_degree,
                                 comm)
         # Li surface speed per unit anodic current, m/s per A/m², of each pair's electrode
-        omega = {which: case.material(self.mechanics.electrodes[which]).molar_volume
-                 for which, _ in ELECTRODES}
-        self.speed_per_current = np.array([(omega[e] or 0.0) / FARADAY
-                                           for e in self.contact.electrode])
+        speed = {which: self.mechanics.plating_velocity(which, 1.0) for which, _ in ELECTRODES}
+        self.speed_per_current = np.array([speed[e] for e in self.contact.electrode])
         self.area = self.contact.pairs["area"]
         self.coupled_pairs = np.zeros(self.contact.count, dtype=bool)
         for item in self.map.sides:
@@ -76,6 +77,7 @@ class CoupledModel:
         self.next_substep = math.inf
         self.accepted_next = math.inf
         self.pair_current = np.zeros(self.contact.count)  # A/m², of the last solved state
+        self.moved: StepResult | None = None  # the mechanics sub-step of the last iteration
         self.snapshots = 0  # interface pictures written so far
         self.writer = None
         if self.outdir is not None and case.outputs.fields:
@@ -107,6 +109,7 @@ class CoupledModel:
             result = self.echem.solve(time, h, control)
             if not result.converged:
                 return False, 0.5, iteration, result.message
+            passed = Control(self.echem.net_current_density())  # what mechanics strips in all
             current = self.map.pair_current()
             self.pair_current = current
             velocity = current * self.speed_per_current
@@ -117,7 +120,8 @@ class CoupledModel:
             if iteration > 1:
                 self.mechanics.rollback(start)
             self.mechanics.pair_velocity = velocity
-            moved = self.mechanics.advance(h, control)
+            moved = self.mechanics.advance(h, passed)
+            self.moved = moved
             if not moved.converged:
                 return False, 0.5, iteration, moved.message
             target = self.indicator(self.mechanics.pair_gaps())
@@ -181,8 +185,9 @@ class CoupledModel:
             self.map.set_indicator(self.indicator(self.mechanics.pair_gaps()))
             result = self.echem.solve(time, 0.0, control)
             self.pair_current = self.map.pair_current()
-            return result if not result.converged else self._result(control, 0, 0)
+            return result if not result.converged else self._result(0, 0)
         elapsed, substeps, iterations = 0.0, 0, 0
+        mechanics = {"newton_iterations": 0.0, "substeps": 0.0, "min_mesh_quality": 1.0}
         h = min(self.next_substep, dt)
         minimum = self.case.mechanics.min_substep
         cut = False
@@ -202,16 +207,21 @@ class CoupledModel:
             cut = False
             elapsed += h
             substeps += 1
+            for key in ("newton_iterations", "substeps"):
+                mechanics[key] += self.moved.values[key]
+            mechanics["min_mesh_quality"] = min(mechanics["min_mesh_quality"],
+                                                self.moved.values["min_mesh_quality"])
             h = max(minimum, h * factor)
         self.next_substep = h
-        return self._result(control, substeps, iterations)
+        return self._result(substeps, iterations, mechanics)
 
-    def _result(self, control: Control, substeps: int, iterations: int) -> StepResult:
+    def _result(self, substeps: int, iterations: int,
+                mechanics: dict[str, float] | None = None) -> StepResult:
         """One row of all three models, and the failure check (collective)."""
         values = dict(self.echem._last_values)
-        values |= self.mechanics._values()
-        chi = self.indicator(self.mechanics.pair_gaps())
+        values |= self.mechanics._values() | (mechanics or {})
         gaps = self.mechanics.pair_gaps()
+        chi = self.indicator(gaps)
         electrode = self.contact.electrode
         for which, name in ELECTRODES:
             mine = (electrode == which) & self.coupled_pairs
@@ -225,7 +235,7 @@ class CoupledModel:
         values["coupled_substeps"] = float(substeps)
         values["coupling_iterations"] = float(iterations)
         result = StepResult(True, max(1, iterations // max(substeps, 1)), values)
-        current = control.current_density or 0.0
+        current = self.echem.net_current_density()  # also under potentiostatic control
         stripping = "bottom" if current > 0 else "top"
         fraction = values[f"contact_fraction_{stripping}"]
         result.note = (f"contact fraction {stripping} {fraction:.3g}, hot spot "
@@ -268,9 +278,9 @@ class CoupledModel:
         self.mechanics.write_fields(time)
         if self.writer is not None:
             self.writer.write(time)
-        gaps = self.mechanics.pair_gaps()
         if self.outdir is None or not self.case.outputs.plots:
             return
+        gaps = self.mechanics.pair_gaps()  # collective: before the rank-0 branch
         if self.comm.rank == 0:
             from ssbstack.post.interface import write_interface_snapshot
 

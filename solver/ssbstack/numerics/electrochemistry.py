@@ -375,13 +375,10 @@ class ElectrochemistryModel:
         self.phi.x.array[:] = -ocv[ground]
 
     def _assembled(self, linear_form: Any) -> np.ndarray:
-        """Local (owned + ghost) values of an assembled vertex-space vector."""
+        """Local (owned + ghost) values of an assembled vertex-space vector (a UFL form)."""
         dolfinx = load_dolfinx()
-        vector = dolfinx.fem.assemble_vector(
+        return self._assembled_form(
             dolfinx.fem.form(linear_form, entity_maps=self.entity_maps or None))
-        vector.scatter_reverse(dolfinx.la.InsertMode.add)
-        vector.scatter_forward()
-        return vector.array.copy()
 
     def averaged_current(self, side: _Side, in_contact: bool = False) -> np.ndarray:
         """Facet-averaged anodic current density (A/m²) at the vertices of one interface:
@@ -402,6 +399,7 @@ class ElectrochemistryModel:
         return average
 
     def _assembled_form(self, compiled: Any) -> np.ndarray:
+        """Local (owned + ghost) values of an assembled vertex-space vector (a compiled form)."""
         dolfinx = load_dolfinx()
         vector = dolfinx.fem.assemble_vector(compiled)
         vector.scatter_reverse(dolfinx.la.InsertMode.add)
@@ -552,6 +550,11 @@ class ElectrochemistryModel:
         for index, alloy in self.alloys.items():
             self._last_values[f"alloy_surface_fraction_{SIDES[index]}"] = alloy.surface_fraction()
         return StepResult(True, iterations, dict(self._last_values))
+
+    def net_current_density(self) -> float:
+        """Anodic current leaving the bottom electrode per nominal area (A/m²) of the last solve
+        (collective): the applied one under galvanostatic control, to the Newton tolerance."""
+        return self._total("current_bottom") / self.nominal_area
 
     def _total(self, name: str) -> float:
         from mpi4py import MPI

@@ -280,7 +280,7 @@ class MechanicsModel:
         if not self.tags.interfaces:
             return np.zeros(0, dtype=np.int32)
         first = self.tags.interfaces[0]
-        tag = first.lower_contact_tag if first.name in self.split else first.contact_tag
+        tag = first.side_tags(first.lower, first.name in self.split)[0]
         facets = ft.indices[ft.values == tag]
         f2c = self.mesh.topology.connectivity(tdim - 1, tdim)
         cells = np.unique(np.concatenate([f2c.links(f) for f in facets] or [np.zeros(0, np.int32)]))
@@ -298,9 +298,9 @@ class MechanicsModel:
         first = self.tags.interfaces[0]
         lift = self.u_total[self.vert]
         if first.name in self.split:
+            tag = first.side_tags(first.lower, True)[0]
             ds = ufl.Measure("ds", domain=mesh, subdomain_data=stack_mesh.facet_tags)
-            return form(weight * ds(first.lower_contact_tag)), form(lift * weight * ds(
-                first.lower_contact_tag))
+            return form(weight * ds(tag)), form(lift * weight * ds(tag))
         dS = ufl.Measure("dS", domain=mesh, subdomain_data=stack_mesh.facet_tags)
         return (form(ufl.avg(weight) * dS(first.contact_tag)),
                 form(ufl.avg(lift) * ufl.avg(weight) * dS(first.contact_tag)))
@@ -328,7 +328,7 @@ class MechanicsModel:
             return self.pair_velocity * h
         if contact is None or current_density == 0.0 or h == 0.0:
             return np.zeros(contact.count if contact else 0)
-        speed = {which: self._plating_velocity(which, current_density) for which in (0, -1)}
+        speed = {which: self.plating_velocity(which, current_density) for which in (0, -1)}
         return np.where(contact.electrode == 0, speed[0] * h, -speed[-1] * h)
 
     def _set_boundary_conditions(self, stack_mesh: StackMesh) -> None:
@@ -505,12 +505,12 @@ class MechanicsModel:
         for which, points, sign in ((0, self.strip_points, -1.0), (-1, self.plate_points, 1.0)):
             if which in moving_surface:
                 continue  # stripped or plated at its contact interface instead
-            velocity = self._plating_velocity(which, current_density)
+            velocity = self.plating_velocity(which, current_density)
             if velocity != 0.0:
                 eigen[points, self.vert] = sign * velocity * h / self.electrode_thickness(which)
         return eigen
 
-    def _plating_velocity(self, which: int, current_density: float) -> float:
+    def plating_velocity(self, which: int, current_density: float) -> float:
         """Li surface speed v = j Ω/F (m/s) of electrode ``which`` (0 bottom, −1 top); 0 for a
         layer that is not a metal (a cathode's volume change is not Li plating)."""
         layer = self.electrodes[which]
@@ -573,6 +573,9 @@ class MechanicsModel:
                     # (a floating layer: a singular tangent)
                     predictor = self.contact.gaps(self.contact.relative_displacement(
                         self.u_total.x.array), self.current.offset) <= 0.0
+                    if np.array_equal(predictor,
+                                      self.contact.gaps(relative, offset) <= 0.0):
+                        predictor = None  # the same set: the ordinary residual
                 self.contact.add_to(self.b, None, relative, offset, predictor)
             fem_petsc.set_bc(self.b, self.bcs_hom)
             scale = max(abs(force), abs(target) * area if math.isfinite(target) else 0.0,
@@ -750,7 +753,7 @@ class MechanicsModel:
 
     def _stripped_volume(self, h: float, current_density: float) -> float:
         """Li volume (m³, or m² per m in 2D) stripped from the first layer in ``h`` seconds."""
-        return self._plating_velocity(0, current_density) * h * self.collector_area()
+        return self.plating_velocity(0, current_density) * h * self.collector_area()
 
     def _values(self) -> dict[str, float]:
         """One row of outputs for the current (just solved) state."""
