@@ -76,6 +76,8 @@ class CoupledModel:
             self.coupled_pairs[item.pairs] = True
         self.next_substep = math.inf
         self.accepted_next = math.inf
+        self.chi_rate = np.zeros(self.contact.count)  # dχ/dt of each pair in the last sub-step
+        self.accepted_rate = self.chi_rate
         self.pair_current = np.zeros(self.contact.count)  # A/m², of the last solved state
         self.moved: StepResult | None = None  # the mechanics sub-step of the last iteration
         self.snapshots = 0  # interface pictures written so far
@@ -102,7 +104,10 @@ class CoupledModel:
         sub-step (a cut if not ok), iterations, message)."""
         config = self.config
         chi_start = self.indicator(self.mechanics.pair_gaps())
-        chi, previous, relax, last_change = chi_start, None, 1.0, math.inf
+        # first guess: each pair's χ goes on changing at the rate of the last sub-step
+        chi = np.where(self.coupled_pairs, np.clip(chi_start + self.chi_rate * h, 0.0, 1.0),
+                       chi_start)
+        previous, relax, last_change = None, 1.0, math.inf
         limit = config.surface_motion_fraction * self.mechanics.contact_size
         for iteration in range(1, config.max_iterations + 1):
             self.map.set_indicator(chi)
@@ -111,6 +116,7 @@ class CoupledModel:
                 return False, 0.5, iteration, result.message
             passed = Control(self.echem.net_current_density())  # what mechanics strips in all
             current = self.map.pair_current()
+            in_contact = self.map.pair_current(in_contact=True)
             self.pair_current = current
             velocity = current * self.speed_per_current
             motion = float(np.max(np.abs(velocity), initial=0.0)) * h
@@ -119,45 +125,55 @@ class CoupledModel:
                     f"the Li surface would move {motion:.3g} m in one sub-step")
             if iteration > 1:
                 self.mechanics.rollback(start)
+            # one mechanics sub-step of h from the last one (scaled) or the last iteration's
             self.mechanics.pair_velocity = velocity
-            moved = self.mechanics.advance(h, passed)
-            self.moved = moved
-            if not moved.converged:
-                return False, 0.5, iteration, moved.message
+            self.moved = self.mechanics.advance(h, passed, self.mechanics.increment_guess(h),
+                                                converged_guess=iteration > 1)
+            if not self.moved.converged:
+                return False, 0.5, iteration, self.moved.message
             target = self.indicator(self.mechanics.pair_gaps())
+            update = self._contact_update(chi, target, in_contact * self.speed_per_current * h,
+                                          velocity * h)
+            scale = max(float(np.mean(np.abs(current[self.coupled_pairs]))), 1e-12)
+            # converged when the contact update would move no pair's current by more than the
+            # tolerance (its current per area in contact × its χ change), or the currents
+            # changed by less than that since the last iteration
+            residual = float(np.max(np.abs(update - chi) * np.abs(in_contact), initial=0.0))
+            change = (math.inf if previous is None
+                      else float(np.max(np.abs(current - previous))))
+            if min(residual, change) > config.tolerance * scale and self.moved.values[
+                    "substeps"] > 1:  # mechanics had to cut h: so do we, before iterating
+                cut = min(0.5, self.mechanics.proposed_substep / h)
+                return False, max(0.1, cut), iteration, "the mechanics sub-step was cut"
+            if min(residual, change) <= config.tolerance * scale:
+                changed = int(np.sum((chi_start > 0.5) != (target > 0.5)))
+                allowed = config.max_contact_changes
+                if changed > 4 * allowed:  # far too many: redo it smaller
+                    return False, 0.5, iteration, f"{changed} contact pairs changed state"
+                self.chi_rate = (target - chi_start) / h
+                if changed > allowed:  # keep it, take the next one smaller
+                    return True, 0.5, iteration, ""
+                quiet = iteration <= 4 and 2 * changed <= allowed
+                return True, GROWTH if quiet else 1.0, iteration, ""
             if previous is not None:
-                scale = max(float(np.mean(np.abs(current[self.coupled_pairs]))), 1e-12)
-                change = float(np.max(np.abs(current - previous))) / scale
-                if change <= config.tolerance:
-                    changed = int(np.sum((chi_start > 0.5) != (target > 0.5)))
-                    allowed = config.max_contact_changes
-                    if changed > 4 * allowed:  # far too many: redo it smaller
-                        return False, 0.5, iteration, f"{changed} contact pairs changed state"
-                    if changed > allowed:  # keep it, take the next one smaller
-                        return True, 0.5, iteration, ""
-                    quiet = iteration <= 4 and 2 * changed <= allowed
-                    return True, GROWTH if quiet else 1.0, iteration, ""
                 if change > 0.9 * last_change:
                     relax = max(0.1, 0.5 * relax)  # oscillating: damp the contact update
                 last_change = change
             previous = current
-            update = self._contact_update(chi, target, velocity, h)
             chi = relax * update + (1.0 - relax) * chi
         return False, 0.5, config.max_iterations, (
             f"contact ↔ current iteration did not converge in {config.max_iterations} iterations")
 
-    def _contact_update(self, chi: np.ndarray, target: np.ndarray, velocity: np.ndarray,
-                        h: float) -> np.ndarray:
+    def _contact_update(self, chi: np.ndarray, target: np.ndarray, full: np.ndarray,
+                        moved: np.ndarray) -> np.ndarray:
         """The next contact indicator: per pair, the fixed point of χ = clip(1 − g(χ)/g_c) with
         the gap linear in the pair's own stripping, g(χ) = g_base + χ a (g_base the gap the
-        mechanics gave less this sub-step's stripping, a = j_c Ω/F h with j_c the current per
-        area in contact). Solved in closed form where the pair strips (a ≥ 0) and the mechanics
-        left it open; elsewhere (closed: the stack followed; or plating) the plain update
-        ``target``. The mechanical response to the pair's own stripping is left out, so the next
-        iteration corrects it."""
-        gaps = self.mechanics.pair_gaps()
-        full = self.map.pair_current(in_contact=True) * self.speed_per_current * h
-        base = gaps - velocity * h
+        mechanics gave less ``moved``, this sub-step's stripping (m), and a = ``full`` the
+        stripping of the pair's current per area in contact (m)). Solved in closed form where
+        the pair strips (a ≥ 0) and the mechanics left it open; elsewhere (closed: the stack
+        followed; or plating) the plain update ``target``. The mechanical response to the
+        pair's own stripping is left out, so the next iteration corrects it."""
+        base = self.mechanics.pair_gaps() - moved
         scale = self.config.conducting_gap
         stripping = np.clip((1.0 - base / scale) / (1.0 + np.maximum(full, 0.0) / scale), 0.0, 1.0)
         # closed at the end (the stack followed the stripping) or plating: the plain update
@@ -174,9 +190,7 @@ class CoupledModel:
 
     def solve(self, time: float, dt: float, control: Control) -> StepResult:
         """Advance both models by ``dt`` (s) in coupled sub-steps (collective)."""
-        self.echem.reject()
-        self.mechanics.reject()
-        self.next_substep = self.accepted_next
+        self.reject()
         if dt == 0.0:  # the initial state: load the stack, then the current on that contact
             self.mechanics.pair_velocity = None
             loaded = self.mechanics.advance(0.0, control)
@@ -188,7 +202,7 @@ class CoupledModel:
             return result if not result.converged else self._result(0, 0)
         elapsed, substeps, iterations = 0.0, 0, 0
         mechanics = {"newton_iterations": 0.0, "substeps": 0.0, "min_mesh_quality": 1.0}
-        h = min(self.next_substep, dt)
+        h = min(self.next_substep, self.mechanics.proposed_substep, dt)
         minimum = self.case.mechanics.min_substep
         cut = False
         while elapsed < dt * (1.0 - 1e-12):
@@ -211,7 +225,7 @@ class CoupledModel:
                 mechanics[key] += self.moved.values[key]
             mechanics["min_mesh_quality"] = min(mechanics["min_mesh_quality"],
                                                 self.moved.values["min_mesh_quality"])
-            h = max(minimum, h * factor)
+            h = max(minimum, min(h * factor, self.mechanics.proposed_substep))
         self.next_substep = h
         return self._result(substeps, iterations, mechanics)
 
@@ -251,24 +265,28 @@ class CoupledModel:
         """Both models keep their state; the next sub-step size too."""
         self.echem.accept()
         self.mechanics.accept()
-        self.accepted_next = self.next_substep
+        self.accepted_next, self.accepted_rate = self.next_substep, self.chi_rate
 
     def reject(self) -> None:
         """Both models return to the last accepted state."""
         self.echem.reject()
         self.mechanics.reject()
-        self.next_substep = self.accepted_next
+        self.next_substep, self.chi_rate = self.accepted_next, self.accepted_rate
 
     def state(self) -> dict[str, Cellwise]:
-        """Both models' checkpoint rows and the coupled sub-step size."""
-        return (self.echem.state() | self.mechanics.state()
-                | {"coupling_scalars": scalar_rows(np.array([self.accepted_next]))})
+        """Both models' checkpoint rows, the coupled sub-step size and the χ rates."""
+        scalars = np.concatenate([[self.accepted_next], self.accepted_rate])
+        return self.echem.state() | self.mechanics.state() | {
+            "coupling_scalars": scalar_rows(scalars)}
 
     def restore(self, arrays: dict[str, Cellwise]) -> None:
-        """Set both models (and the sub-step size) from checkpoint rows (collective)."""
+        """Set both models (and the sub-step size, χ rates) from checkpoint rows (collective)."""
         self.echem.restore(arrays)
         self.mechanics.restore(arrays)
-        self.accepted_next = self.next_substep = float(arrays["coupling_scalars"][1][0][0])
+        scalars = arrays["coupling_scalars"][1][0]
+        self.accepted_next = self.next_substep = float(scalars[0])
+        if scalars.size == 1 + self.contact.count:  # (checkpoints before the rates: none)
+            self.accepted_rate = self.chi_rate = scalars[1:].copy()
         self.map.set_indicator(self.indicator(self.mechanics.pair_gaps()))
 
     def write_fields(self, time: float) -> None:

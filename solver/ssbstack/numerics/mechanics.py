@@ -232,11 +232,14 @@ class MechanicsModel:
         self.loaded = False  # P0 applied yet?
         self.plate_reference = 0.0  # δ₀
         self.kappa = config.stiffness_per_area()
-        self.next_substep = math.inf
+        self.next_substep = math.inf  # the runner step's first sub-step, s
+        self.proposed_substep = math.inf  # what the controller would take after the last one, s
         # Li surface speed at each contact pair (m/s, positive strips), set by the coupling;
         # None: the applied current's uniform v = jΩ/F
         self.pair_velocity: np.ndarray | None = None
         self.last_rate = np.zeros(npoints)
+        self.last_increment: tuple[np.ndarray, float, float] | None = None  # Δu, plate, h
+        self.last_contact_set: np.ndarray | None = None  # pairs in contact at the last answer
         self.writers: list[Any] = []
         if outdir is not None and dolfinx.has_adios2:
             self._open_writers(Path(outdir))
@@ -523,9 +526,11 @@ class MechanicsModel:
         return current_density * omega / FARADAY
 
     def _newton(self, h: float, eigen: np.ndarray, offset: np.ndarray, guess: np.ndarray,
-                plate_guess: float) -> tuple[bool, int, float, tuple[np.ndarray, np.ndarray], str]:
+                plate_guess: float, first_set: np.ndarray | None = None
+                ) -> tuple[bool, int, float, tuple[np.ndarray, np.ndarray], str]:
         """Solve one sub-step (``offset``: contact-pair offsets at its end); returns
-        (ok, iterations, plate increment, (σ, Δp), message)."""
+        (ok, iterations, plate increment, (σ, Δp), message). The first iteration keeps the
+        contact set ``first_set`` (default: that of the sub-step's start)."""
         fem_petsc = self.dolfinx.fem.petsc
         PETSc = self.PETSc
         numerics = self.case.numerics
@@ -540,7 +545,7 @@ class MechanicsModel:
         p0 = self.case.conditions.stack_pressure
         stress = dp = None
         round_off = False  # last correction at round-off level
-        first = 0.0
+        first = last_norm = 0.0
         for iteration in range(numerics.newton_max_iterations + 1):
             self.du.x.scatter_forward()
             strain = self.strain_expr.eval(self.mesh, np.arange(self.ncells, dtype=np.int32))
@@ -571,8 +576,9 @@ class MechanicsModel:
                 if iteration == 0:  # the first step keeps the contact set of the sub-step's
                     # start: the stripping offset alone would open a whole interface at once
                     # (a floating layer: a singular tangent)
-                    predictor = self.contact.gaps(self.contact.relative_displacement(
-                        self.u_total.x.array), self.current.offset) <= 0.0
+                    predictor = first_set if first_set is not None else self.contact.gaps(
+                        self.contact.relative_displacement(self.u_total.x.array),
+                        self.current.offset) <= 0.0
                     if np.array_equal(predictor,
                                       self.contact.gaps(relative, offset) <= 0.0):
                         predictor = None  # the same set: the ordinary residual
@@ -582,9 +588,15 @@ class MechanicsModel:
                         1e3 * area)
             balanced = abs(balance) <= rtol * scale
             norm = self.b.norm()
-            if ((norm <= rtol * scale and balanced) or round_off) and predictor is None:
+            # at the round-off floor: small and no longer falling (the penalty contact's floor
+            # lies near 3e-10 of the force on the 2 um RVE)
+            floor = iteration > 0 and 0.25 * last_norm <= norm <= 100.0 * rtol * scale
+            if (((norm <= rtol * scale or floor) and balanced) or round_off) and predictor is None:
+                if self.contact is not None:
+                    self.last_contact_set = self.contact.gaps(relative, offset) <= 0.0
                 return True, iteration, d, (stress, dp), ""
             first = norm if iteration == 0 else first
+            last_norm = norm
             if iteration == numerics.newton_max_iterations or (
                     iteration >= 12 and norm > 1e-4 * first):
                 break  # no quadratic convergence in sight: let the caller cut the step
@@ -669,8 +681,15 @@ class MechanicsModel:
         """Return to a :meth:`snapshot` (collective)."""
         self._restore(state)
 
-    def advance(self, dt: float, control: Control) -> StepResult:
-        """Advance the current state by ``dt`` (s) under ``control`` (collective)."""
+    def advance(self, dt: float, control: Control,
+                start_from: tuple[np.ndarray, float] | None = None,
+                converged_guess: bool = False) -> StepResult:
+        """Advance the current state by ``dt`` (s) under ``control`` (collective).
+
+        ``start_from``: a Newton guess (Δu dofs, plate increment) for a first sub-step of the
+        whole ``dt`` (a coupled sub-step passes :meth:`increment_guess`); ``converged_guess``:
+        it is the answer of this sub-step under slightly different Li surface speeds (its
+        contact set is then the first Newton iteration's)."""
         current = control.current_density or 0.0
         config = self.config
         total_iterations = substeps = hardest = 0
@@ -678,6 +697,9 @@ class MechanicsModel:
         h = dt if dt == 0.0 else min(self.next_substep, dt)
         guess = np.zeros_like(self.du.x.array)
         plate_guess, h_previous = 0.0, 0.0
+        if start_from is not None and dt > 0.0:
+            h = h_previous = dt
+            guess, plate_guess = start_from
         quality = 1.0
         while True:
             remaining = dt - elapsed
@@ -686,7 +708,8 @@ class MechanicsModel:
             offset = self.current.offset + self._offset_increment(h, current)
             ok, its, d, (stress, dp), message = self._newton(
                 h, eigen, offset, guess * (h / h_previous if h_previous else 0.0),
-                plate_guess * (h / h_previous if h_previous else 0.0))
+                plate_guess * (h / h_previous if h_previous else 0.0),
+                self.last_contact_set if converged_guess and substeps == 0 and h == dt else None)
             total_iterations += its
             hardest = max(hardest, its)
             indicator = 0.0
@@ -709,6 +732,7 @@ class MechanicsModel:
                 self.du.x.array[:] = 0.0
                 continue
             guess, plate_guess, h_previous = self.du.x.array.copy(), d, h
+            self.last_increment = (guess, d, h)
             quality = self._commit(d, stress, dp, resistance, self._stripped_volume(h, current),
                                    offset, h)
             substeps += 1
@@ -717,12 +741,14 @@ class MechanicsModel:
                 return StepResult(False, total_iterations, message=(
                     f"mesh quality fell to {quality:.3g} of its initial value (limit "
                     f"{config.min_mesh_quality}); remeshing is not implemented"))
-            if dt == 0.0 or elapsed >= dt * (1.0 - 1e-12):
-                break
             growth = 3.0 if indicator <= 0.0 else min(3.0, 0.7 / indicator)
             if its > 8:
                 growth = min(growth, 0.5)
-            h = max(config.min_substep, h * growth)
+            if dt > 0.0:
+                self.proposed_substep = max(config.min_substep, h * growth)
+            if dt == 0.0 or elapsed >= dt * (1.0 - 1e-12):
+                break
+            h = self.proposed_substep
         if dt > 0.0:
             self.next_substep = h
         if not self.loaded:
@@ -732,6 +758,14 @@ class MechanicsModel:
         values["substeps"] = float(substeps)
         values["min_mesh_quality"] = quality
         return StepResult(True, hardest, values)  # the runner judges ease by one solve's count
+
+    def increment_guess(self, h: float) -> tuple[np.ndarray, float] | None:
+        """The last sub-step's increment (Δu dofs, plate) scaled to a sub-step of ``h`` s, as a
+        Newton guess; None before the first one."""
+        if self.last_increment is None or self.last_increment[2] == 0.0:
+            return None
+        du, plate, last = self.last_increment
+        return du * (h / last), plate * (h / last)
 
     def _pressure(self) -> float:
         """Stack pressure (Pa) of the stress now in the quadrature functions."""
