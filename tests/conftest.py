@@ -115,3 +115,31 @@ def resumed_from_checkpoint(case, first: float, end: float, current_density: flo
     resumed = fresh.solve(end, end - first, Control(current_density))
     assert straight.converged and resumed.converged
     return straight.values, resumed.values
+
+
+def assert_same_series(reference: Path, restarted: Path, rel: float = 1e-10,
+                       skip: tuple[str, ...] = ("newton_iterations",)) -> None:
+    """Equal to ``rel`` relative; near-zero columns (differences of nearly equal numbers, such as
+    the constriction voltage of a flat stack) are compared on the scale of their unit family;
+    ``skip``: solver-effort columns."""
+    from ssbstack.io.results import read_timeseries
+
+    one, two = read_timeseries(reference), read_timeseries(restarted)
+    assert one.keys() == two.keys()
+    assert len(one["time_s"]) == len(two["time_s"])
+    scale: dict[str, float] = {}
+    for column, values in one.items():
+        unit = column.rsplit("_", 1)[-1]
+        numbers = [abs(float(v)) for v in values if v]
+        scale[unit] = max(scale.get(unit, 0.0), *numbers, 0.0)
+    for column in one:
+        if column in skip:
+            continue
+        if column == "charge_balance_A":  # round-off by construction: both must be ~0
+            assert all(abs(float(v)) < 1e-12 for v in one[column] + two[column] if v)
+            continue
+        floor = rel * scale[column.rsplit("_", 1)[-1]]
+        for a, b in zip(one[column], two[column], strict=True):
+            assert bool(a) == bool(b), column
+            if a:
+                assert float(b) == pytest.approx(float(a), rel=rel, abs=floor), column

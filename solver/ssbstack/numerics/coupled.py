@@ -202,7 +202,7 @@ class CoupledModel:
             return result if not result.converged else self._result(0, 0)
         elapsed, substeps, iterations = 0.0, 0, 0
         mechanics = {"newton_iterations": 0.0, "substeps": 0.0, "min_mesh_quality": 1.0}
-        h = min(self.next_substep, self.mechanics.proposed_substep, dt)
+        h = min(self.next_substep, dt)  # (capped by the creep controller when it was set)
         minimum = self.case.mechanics.min_substep
         cut = False
         while elapsed < dt * (1.0 - 1e-12):

@@ -759,11 +759,11 @@ class MechanicsModel:
         values["min_mesh_quality"] = quality
         return StepResult(True, hardest, values)  # the runner judges ease by one solve's count
 
-    def increment_guess(self, h: float) -> tuple[np.ndarray, float] | None:
+    def increment_guess(self, h: float) -> tuple[np.ndarray, float]:
         """The last sub-step's increment (Δu dofs, plate) scaled to a sub-step of ``h`` s, as a
-        Newton guess; None before the first one."""
+        Newton guess; zero before the first one (or after a restart)."""
         if self.last_increment is None or self.last_increment[2] == 0.0:
-            return None
+            return np.zeros_like(self.du.x.array), 0.0
         du, plate, last = self.last_increment
         return du * (h / last), plate * (h / last)
 
