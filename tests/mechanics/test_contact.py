@@ -80,6 +80,35 @@ def test_stripping_opens_the_contact_in_a_rigid_gap():
     _check("contact_opening")
 
 
+def test_adhesion_holds_tension_until_the_strength_then_releases():
+    _check("contact_adhesion")
+
+
+def test_contact_without_adhesion_fails_the_adhesion_check():
+    """The check can fail: at σ_ad = 0 the contact opens at zero traction, so at the time the
+    bonded one is at −σ_ad/2 the stack pressure is 0."""
+    case = load_case(checks.case_file("contact_adhesion"), ["mechanics.adhesion_strength=0"])
+    _, rows = checks.run_history(case, COMM, [4.5], 10.0)
+    assert rows[1]["contact_fraction"] == 0.0
+    assert abs(rows[1]["stack_pressure_Pa"]) < 1.0
+
+
+@pytest.mark.parametrize("first, end", [(2.0, 5.0), (7.0, 10.0)], ids=["bonded", "released"])
+def test_adhesion_runs_resume_from_a_checkpoint(first, end):
+    """Checkpointed while bonded in tension (resumed still in tension), and after the release."""
+    case = load_case(checks.case_file("contact_adhesion"))
+    straight, resumed = resumed_from_checkpoint(case, first, end, 10.0)
+    assert (resumed["stack_pressure_Pa"] < -1e5) == (end < 6.0)
+    for key in ("stack_pressure_Pa", "contact_fraction", "max_gap_m"):
+        assert resumed[key] == pytest.approx(straight[key], rel=1e-9, abs=1e-3 if key.endswith(
+            "Pa") else 1e-15), key
+
+
+def test_adhesion_needs_a_frictionless_interface():
+    with pytest.raises(CaseError, match="adhesion_strength needs interface_contact"):
+        load_case(checks.case_file("contact_adhesion"), ['mechanics.interface_contact="bonded"'])
+
+
 def test_stripping_moves_the_li_surfaces_and_balances_the_li_volume():
     case = load_case(checks.case_file("creep_stripping"),
                      [FRICTIONLESS, 'conditions.stack_pressure="1 MPa"',

@@ -112,6 +112,11 @@ class Mechanics(Section):
         1e9, ge=0.0, description="weak tangential spring of frictionless contact, Pa/m "
         "(1 kPa per µm of slip by default): removes rigid sliding modes only"
     )
+    adhesion_strength: Pressure = Field(
+        0.0, ge=0.0, description="σ_ad of frictionless Li | SE contact, Pa: a closed pair holds "
+        "normal tension up to σ_ad, then releases (and bonds again once it closes); 0: releases "
+        "at zero traction"
+    )
     void_gap: Length = Field(
         0.0, ge=0.0, description="initial gap across void facets of a frictionless interface, m"
     )
@@ -138,6 +143,8 @@ class Mechanics(Section):
     def _fixture_complete(self) -> Mechanics:
         if self.stiffness and self.area is None:
             raise ValueError("area is required with a finite stiffness (P = P0 + k dh / A)")
+        if self.adhesion_strength > 0.0 and self.interface_contact != "frictionless":
+            raise ValueError("adhesion_strength needs interface_contact = 'frictionless'")
         return self
 
     def stiffness_per_area(self) -> float:

@@ -120,15 +120,16 @@ class NodeContact:
         return self.gap0 + np.einsum("pi,pi->p", relative, self.pairs["normal"]) + stripped
 
     def add_to(self, b: Any | None, A: Any | None, relative: np.ndarray, stripped: np.ndarray,
-               active: np.ndarray | None = None) -> None:
+               active: np.ndarray | None = None, bonded: np.ndarray | None = None) -> None:
         """Add the contact forces to the right-hand side ``b`` (= −residual) and, if given, the
         contact stiffness to ``A``; rows and columns of fixed dofs are left alone. ``active``
-        imposes the contact set (see :func:`ssbstack.physics.mechanics.contact_pair_forces`)."""
+        imposes the contact set, ``bonded`` pairs hold tension (see
+        :func:`ssbstack.physics.mechanics.contact_pair_forces`)."""
         from petsc4py import PETSc
 
         force, stiffness = phys.contact_pair_forces(
             relative, self.gaps(relative, stripped), self.pairs["normal"], self.pairs["area"],
-            self.normal_stiffness, self.tangential_stiffness, active)
+            self.normal_stiffness, self.tangential_stiffness, active, bonded)
         gdim = self.gdim
         mine = np.flatnonzero(self.owner)
         width = 2 * gdim  # lower then upper node, all components
@@ -152,15 +153,17 @@ class NodeContact:
 
     # --- outputs ----------------------------------------------------------------------------
 
-    def summary(self, relative: np.ndarray, stripped: np.ndarray) -> dict[str, float]:
-        """Contact area fraction, largest gap and largest overlap (m). The gap and overlap skip
-        pairs of negligible area (< 1 % of the mean: the axis node of an axisymmetric mesh), whose
-        contact holds almost nothing and whose gap says nothing about the interface."""
+    def summary(self, relative: np.ndarray, stripped: np.ndarray,
+                bonded: np.ndarray | None = None) -> dict[str, float]:
+        """Contact area fraction (closed or bonded pairs), largest gap and largest overlap (m).
+        The gap and overlap skip pairs of negligible area (< 1 % of the mean: the axis node of an
+        axisymmetric mesh), whose contact holds almost nothing and whose gap says nothing about
+        the interface."""
         if self.count == 0:
             return {"contact_fraction": float("nan"), "max_gap_m": 0.0, "max_overlap_m": 0.0}
         gap = self.gaps(relative, stripped)
         area = self.pairs["area"]
-        closed = gap <= 0.0
+        closed = (gap <= 0.0) if bonded is None else (gap <= 0.0) | bonded
         counted = gap[area >= 1e-2 * area.mean()]
         return {"contact_fraction": float(area[closed].sum() / area.sum()),
                 "max_gap_m": float(max(counted.max(initial=0.0), 0.0)),

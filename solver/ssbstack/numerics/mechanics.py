@@ -85,11 +85,12 @@ class _State:
     pressure: float = 0.0  # stack pressure, Pa
     resistance: np.ndarray | None = None  # (points,) Anand deformation resistance s, Pa (else 0)
     offset: np.ndarray = field(default_factory=lambda: np.zeros(0))  # Li removed per contact pair, m
+    bonded: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # pairs holding tension
 
     def copy(self) -> _State:
         return _State(self.stress.copy(), self.creep.copy(), self.plate, self.geometry.copy(),
                       self.displacement.copy(), self.stripped, self.pressure,
-                      self.resistance.copy(), self.offset.copy())
+                      self.resistance.copy(), self.offset.copy(), self.bonded.copy())
 
 
 def kinematics_of(case: Case, gdim: int) -> phys.Kinematics:
@@ -226,7 +227,8 @@ class MechanicsModel:
         self.current = _State(np.zeros((npoints, ncomp)), np.zeros(npoints), 0.0,
                             mesh.geometry.x.copy(), self.u_total.x.array.copy(), 0.0,
                             resistance=self.material.initial_resistance(),
-                            offset=np.zeros(self.contact.count if self.contact else 0))
+                            offset=np.zeros(self.contact.count if self.contact else 0),
+                            bonded=self._initial_bonds())
         self.accepted = self.current.copy()
         self.initial_quality = self._quality()
         self.loaded = False  # P0 applied yet?
@@ -322,6 +324,18 @@ class MechanicsModel:
         return NodeContact(self.V, stack_mesh.facet_tags, sides, self.comm, weight,
                            self.fixed_dofs, config.contact_penalty * young / size,
                            config.tangential_stiffness, config.void_gap)
+
+    def _initial_bonds(self) -> np.ndarray:
+        """With an adhesion strength: every pair that starts closed (not a seeded void)."""
+        if self.contact is None or self.config.adhesion_strength == 0.0:
+            return np.zeros(self.contact.count if self.contact else 0, dtype=bool)
+        return ~self.contact.pairs["void"].astype(bool)
+
+    def _released(self, offset: np.ndarray) -> np.ndarray:
+        """Bonded pairs whose tension at the Newton answer now in Δu exceeds σ_ad (collective)."""
+        relative = self.contact.relative_displacement(self.u_total.x.array + self.du.x.array)
+        return phys.adhesion_release(self.contact.gaps(relative, offset), self.current.bonded,
+                                     self.contact.normal_stiffness, self.config.adhesion_strength)
 
     def _offset_increment(self, h: float, current_density: float) -> np.ndarray:
         """Li thickness removed at each contact pair in ``h`` s: v h on the stripped electrode's
@@ -543,6 +557,7 @@ class MechanicsModel:
         self.du.x.array[self.fixed_dofs] = 0.0
         self.du.x.array[self.top_vertical] = d
         p0 = self.case.conditions.stack_pressure
+        bonded = self.current.bonded
         stress = dp = None
         round_off = False  # last correction at round-off level
         first = last_norm = 0.0
@@ -579,10 +594,10 @@ class MechanicsModel:
                     predictor = first_set if first_set is not None else self.contact.gaps(
                         self.contact.relative_displacement(self.u_total.x.array),
                         self.current.offset) <= 0.0
-                    if np.array_equal(predictor,
-                                      self.contact.gaps(relative, offset) <= 0.0):
+                    if np.array_equal(predictor | bonded,
+                                      (self.contact.gaps(relative, offset) <= 0.0) | bonded):
                         predictor = None  # the same set: the ordinary residual
-                self.contact.add_to(self.b, None, relative, offset, predictor)
+                self.contact.add_to(self.b, None, relative, offset, predictor, bonded)
             fem_petsc.set_bc(self.b, self.bcs_hom)
             scale = max(abs(force), abs(target) * area if math.isfinite(target) else 0.0,
                         1e3 * area)
@@ -604,7 +619,7 @@ class MechanicsModel:
             fem_petsc.assemble_matrix(self.A, self.jacobian, bcs=self.bcs_hom)
             self.A.assemble()
             if self.contact is not None:
-                self.contact.add_to(None, self.A, relative, offset, predictor)
+                self.contact.add_to(None, self.A, relative, offset, predictor, bonded)
             self.ksp.setOperators(self.A)
             self.ksp.solve(self.b, self.x0)
             if self.ksp.getConvergedReason() < 0:
@@ -724,6 +739,12 @@ class MechanicsModel:
                 strain_ratio = self.comm.allreduce(strain_ratio, op=_mpi().MAX)
                 pressure_ratio = self._pressure_change() / config.pressure_change_tolerance
                 indicator = max(strain_ratio, pressure_ratio)
+            if ok and self.current.bonded.any():
+                released = self._released(offset)
+                if released.any():  # those pairs let go: solve this sub-step again without them
+                    self.current.bonded = self.current.bonded & ~released
+                    guess, plate_guess, h_previous = self.du.x.array.copy(), d, h
+                    continue
             if not ok or (indicator > 2.0 and h > config.min_substep):
                 if h <= config.min_substep or dt == 0.0:
                     return StepResult(False, total_iterations, message=message or
@@ -735,6 +756,10 @@ class MechanicsModel:
             self.last_increment = (guess, d, h)
             quality = self._commit(d, stress, dp, resistance, self._stripped_volume(h, current),
                                    offset, h)
+            if config.adhesion_strength > 0.0:  # a closed pair bonds (again)
+                closed = self.contact.gaps(self.contact.relative_displacement(
+                    self.u_total.x.array), offset) <= 0.0
+                self.current.bonded = self.current.bonded | closed
             substeps += 1
             elapsed += h
             if quality < config.min_mesh_quality:
@@ -813,7 +838,7 @@ class MechanicsModel:
         if contact is None:
             return {}
         relative = contact.relative_displacement(self.u_total.x.array)
-        return contact.summary(relative, self.current.offset)
+        return contact.summary(relative, self.current.offset, self.current.bonded)
 
     def pair_gaps(self) -> np.ndarray:
         """Gap g (m) of every contact pair in the current state (global, every rank; collective)."""
@@ -846,6 +871,7 @@ class MechanicsModel:
             "mechanics_geometry": geometry_rows(self.mesh, keys),
             "mechanics_scalars": scalar_rows(np.array(scalars)),
             "mechanics_contact_offset": scalar_rows(accepted.offset),
+            "mechanics_contact_bonded": scalar_rows(accepted.bonded.astype(float)),
         }
 
     def restore(self, arrays: dict[str, Cellwise]) -> None:
@@ -865,7 +891,9 @@ class MechanicsModel:
                             self.mesh.geometry.x.copy(), self.u_total.x.array.copy(),
                             float(stripped), float(pressure), resistance,
                             arrays.get("mechanics_contact_offset", scalar_rows(
-                                np.zeros(self.current.offset.size)))[1][0].copy())
+                                np.zeros(self.current.offset.size)))[1][0].copy(),
+                            arrays["mechanics_contact_bonded"][1][0] > 0.5
+                            if "mechanics_contact_bonded" in arrays else self._initial_bonds())
         self.plate_reference, self.loaded = float(reference), bool(loaded)
         self.next_substep = float(substep)
         self.accept()

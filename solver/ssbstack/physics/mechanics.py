@@ -387,9 +387,17 @@ def contact_pressure(gap: np.ndarray, normal_stiffness: float) -> np.ndarray:
     return normal_stiffness * np.maximum(-gap, 0.0)
 
 
+def adhesion_release(gap: np.ndarray, bonded: np.ndarray, normal_stiffness: float,
+                     adhesion_strength: float) -> np.ndarray:
+    """The bonded pairs whose normal tension k_n g (Pa, g > 0 is tension on a bonded pair)
+    exceeds the adhesion strength σ_ad (Pa): they release (physics.md §3.5, nucleation rule b)."""
+    return bonded & (normal_stiffness * gap > adhesion_strength)
+
+
 def contact_pair_forces(relative: np.ndarray, gap: np.ndarray, normal: np.ndarray,
                         area: np.ndarray, normal_stiffness: float, tangential_stiffness: float,
-                        active: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                        active: np.ndarray | None = None, bonded: np.ndarray | None = None
+                        ) -> tuple[np.ndarray, np.ndarray]:
     """Force (N) on the upper node of each pair and its stiffness (N/m) w.r.t. u_upper − u_lower.
 
     ``relative`` = u_upper − u_lower (pairs × d), ``normal`` points from the lower to the upper side,
@@ -398,15 +406,17 @@ def contact_pair_forces(relative: np.ndarray, gap: np.ndarray, normal: np.ndarra
     rigid sliding modes of bodies held by frictionless contact alone. The lower node takes the
     opposite force. ``active`` (optional) imposes the contact set: those pairs carry the linear law
     p = −k_n g (also in tension), the others none (a Newton predictor with a known set).
+    ``bonded`` (optional) pairs carry that linear law always (adhesion: tension until released).
     """
-    pressure = contact_pressure(gap, normal_stiffness)
-    if active is not None:
-        pressure = np.where(active, -normal_stiffness * gap, 0.0)
+    held = (gap <= 0.0) if active is None else active  # g = 0: held
+    if bonded is not None:
+        held = held | bonded
+    pressure = np.where(held, -normal_stiffness * gap, 0.0)  # k_n ⟨−g⟩ where only closed ones
     nn = np.einsum("pi,pj->pij", normal, normal)
     tangential = np.eye(normal.shape[1])[None] - nn
     slip = np.einsum("pij,pj->pi", tangential, relative)
     force = area[:, None] * (pressure[:, None] * normal - tangential_stiffness * slip)
-    active = ((gap <= 0.0) if active is None else active).astype(float)  # g = 0: held
+    active = held.astype(float)
     stiffness = area[:, None, None] * (normal_stiffness * active[:, None, None] * nn
                                        + tangential_stiffness * tangential)
     return force, stiffness

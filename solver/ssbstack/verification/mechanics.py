@@ -222,13 +222,20 @@ def verify_contact_frictionless_slip(comm: Any) -> tuple[float, float, float, fl
     return reference, computed, _relative(reference, computed), 1e-3
 
 
-def opening_reference(case: Case, stripped: float) -> tuple[float, float]:
-    """(P, gap) after stripping ``stripped`` m in a rigid gap under uniaxial strain."""
+def stack_compliance(case: Case) -> float:
+    """C = Σ h (1+ν)(1−2ν) / (E (1−ν)) (m/Pa): the stack's shortening per unit pressure under
+    uniaxial strain (rigid fixed gap, roller sides)."""
     compliance = 0.0
     for layer in case.stack:
         material = case.material(layer.name)
         e, nu = material.youngs_modulus, material.poisson_ratio
         compliance += layer.thickness * (1 + nu) * (1 - 2 * nu) / (e * (1 - nu))
+    return compliance
+
+
+def opening_reference(case: Case, stripped: float) -> tuple[float, float]:
+    """(P, gap) after stripping ``stripped`` m in a rigid gap under uniaxial strain."""
+    compliance = stack_compliance(case)
     p0 = case.conditions.stack_pressure
     return max(p0 - stripped / compliance, 0.0), max(stripped - p0 * compliance, 0.0)
 
@@ -248,6 +255,30 @@ def verify_contact_opening(comm: Any) -> tuple[float, float, float, float]:
     error, reference, computed = max(errors)
     if rows[2]["contact_fraction"] != 0.0 or abs(rows[2]["stack_pressure_Pa"]) > 1e-6 * pressure:
         error = max(error, 1.0)  # must be fully open and unloaded
+    return reference, computed, error, 1e-3
+
+
+def verify_contact_adhesion(comm: Any) -> tuple[float, float, float, float]:
+    """The opening case with an adhesion strength σ_ad: the bonded contact goes on unloading into
+    tension, P = P₀ − s/C down to −σ_ad (checked at −σ_ad/2), then releases, and the gap is then
+    s − P₀C as without adhesion (worst relative error of the two, 1e-3)."""
+    case = load_case(case_file("contact_adhesion"))
+    step = case.protocol.expanded()[0]
+    omega = case.material(case.stack[0].name).molar_volume
+    speed = step.current_density * omega / FARADAY
+    compliance = stack_compliance(case)
+    p0, strength = case.conditions.stack_pressure, case.mechanics.adhesion_strength
+    in_tension = (p0 + 0.5 * strength) * compliance / speed
+    if not (p0 + strength) * compliance < speed * step.duration:
+        raise ValueError("contact_adhesion.toml: the run ends before the contact releases")
+    _, rows = run_history(case, comm, [in_tension, step.duration], step.current_density)
+    pressure = p0 - speed * in_tension / compliance
+    _, gap = opening_reference(case, speed * step.duration)
+    errors = [(_relative(pressure, rows[1]["stack_pressure_Pa"]), pressure, rows[1]["stack_pressure_Pa"]),
+              (_relative(gap, rows[2]["max_gap_m"]), gap, rows[2]["max_gap_m"])]
+    error, reference, computed = max(errors)
+    if rows[1]["contact_fraction"] != 1.0 or rows[2]["contact_fraction"] != 0.0:
+        error = max(error, 1.0)  # bonded while in tension, open once released
     return reference, computed, error, 1e-3
 
 
