@@ -22,7 +22,8 @@ COLUMNS = ["voltage_V", "stack_pressure_Pa", "contact_fraction_bottom", "max_gap
            "hot_spot_factor_avg_bottom", "li_balance_error_m"]
 
 
-@pytest.mark.parametrize("name", ["full_contact", "li_balance", "contact_indicator"])
+@pytest.mark.parametrize("name", ["full_contact", "li_balance", "contact_indicator",
+                                  "vacancy_build_up"])
 def test_verification_check_passes(name):
     reference, computed, error, tolerance = getattr(checks, f"verify_{name}")(MPI.COMM_WORLD)
     assert error <= tolerance, (reference, computed)
@@ -77,6 +78,7 @@ def test_restart_in_the_middle_reproduces_the_straight_run():
     (["mechanics.interface_contact=bonded"], "needs mechanics.interface_contact = 'frictionless'"),
     (["mechanics.enabled=false"], "needs electrochemistry and mechanics enabled"),
     (["mechanics.void_gap=0"], "mechanics.void_gap: must be > 0 with coupling"),
+    (["coupling.nucleation=vacancy"], "coupling.vacancy: give this table exactly when"),
 ])
 def test_inconsistent_coupling_is_refused(overrides, message):
     with pytest.raises(CaseError, match=message):
@@ -113,3 +115,56 @@ def test_mechanics_alone_strips_past_a_seeded_void():
     _, rows = run_history(case, MPI.COMM_WORLD, [30.0, 60.0, 90.0, 120.0], checks.CURRENT)
     assert all(row["substeps"] <= 40 for row in rows[1:]), [row["substeps"] for row in rows]
     assert rows[-1]["max_gap_m"] < rows[0]["max_gap_m"]  # creep fills the void
+
+
+SHORT_RAMP = ('protocol.steps=[{ramp = "0.1 to 0.3 mA/cm2 by 0.1 mA/cm2", cycles = 1, '
+              'steps = ["Strip for 30 s"]}]')
+
+
+def test_vacancy_voids_run_away_at_low_pressure_but_not_in_full_contact_at_5_mpa(tmp_path):
+    """Nucleation rule c through a stripping ramp: the 70 %-contact RVE at 0.1 MPa loses its
+    stripping contact at 0.3 mA/cm² (voids nucleate, the current crowds onto the rest, the
+    voltage rises), the full-contact RVE at 5 MPa completes the same levels."""
+    low, high = tmp_path / "low", tmp_path / "high"
+    assert main(["run", str(case_file("coupled_rve_ccd")), "-o", str(low), "--set", SHORT_RAMP,
+                 "--set", "outputs.plots=false"]) == 0
+    record = json.loads((low / "run.json").read_text())["summary"]
+    assert record["status"] == "failed_contact_loss"
+    assert "vacancy voids nucleated on" in record["message"]
+    assert record["ccd_A_m2"] == pytest.approx(2.0)  # the last level completed: 0.2 mA/cm²
+    with (low / "timeseries.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert float(rows[-1]["nucleated_fraction_bottom"]) > 0.2
+
+    def per_current(row, column):
+        return float(row[column]) / float(row["current_density_A_m2"])
+
+    # the voltage per current rises, the stripping electrode's kinetic part of it ~2.4×
+    assert per_current(rows[-1], "voltage_V") > 1.15 * per_current(rows[-2], "voltage_V")
+    assert (per_current(rows[-1], "kinetic_bottom_V")
+            > 1.8 * per_current(rows[-2], "kinetic_bottom_V"))
+    assert main(["run", str(case_file("coupled_full_contact_ccd")), "-o", str(high), "--set",
+                 SHORT_RAMP, "--set", "outputs.plots=false"]) == 0
+    record = json.loads((high / "run.json").read_text())["summary"]
+    assert record["status"] == "completed"
+    with (high / "timeseries.csv").open() as handle:
+        last = list(csv.DictReader(handle))[-1]
+    assert float(last["nucleated_fraction_bottom"]) == 0.0
+    assert float(last["contact_fraction_bottom"]) == pytest.approx(1.0)
+
+
+def test_vacancy_state_survives_a_checkpoint():
+    comm = MPI.COMM_WORLD
+    case = load_case(case_file("coupled_rve_ccd"))
+    (model,) = checks.build(case, comm)
+    checks.run_models([model], [10.0], 2.0)
+    saved = {name: (keys[np.argsort(keys)], rows[np.argsort(keys)])
+             for name, (keys, rows) in model.state().items()}
+    straight = model.solve(20.0, 10.0, Control(2.0))
+    (fresh,) = checks.build(case, comm)
+    fresh.restore(saved)
+    resumed = fresh.solve(20.0, 10.0, Control(2.0))
+    assert straight.converged and resumed.converged
+    assert straight.values["max_vacancy_pressure_bottom_Pa"] > 5e5
+    for column in ("voltage_V", "contact_fraction_bottom", "max_vacancy_pressure_bottom_Pa"):
+        assert resumed.values[column] == pytest.approx(straight.values[column], rel=1e-8), column

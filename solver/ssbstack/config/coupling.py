@@ -5,11 +5,19 @@ per coupled sub-step, the contact state (which Li | SE node pairs touch) and the
 (which moves each pair's Li surface by j Ω/F dt). Needs ``mechanics.interface_contact =
 "frictionless"`` (the interfaces can open) and electrochemistry on.
 
-Void nucleation (physics.md §3.5) is a named rule. Only ``"seeded"`` exists so far: the voids
-of the initial morphology (``geometry.interfaces``: contact fraction, single void) start open by
-``mechanics.void_gap``; stripping can grow them and open new gaps wherever creep cannot bring Li
-to the interface as fast as it is stripped; plating refills them. The contact holds no tension
-(σ_ad = 0). Adhesion (σ_ad > 0) and vacancy accumulation are not implemented yet.
+Void nucleation (physics.md §3.5) is a named rule:
+
+- ``"seeded"``: the voids of the initial morphology (``geometry.interfaces``: contact fraction,
+  single void) start open by ``mechanics.void_gap``; stripping can grow them and open new gaps
+  wherever creep cannot bring Li to the interface as fast as it is stripped; plating refills
+  them. With ``mechanics.adhesion_strength`` σ_ad > 0 a closed contact also holds tension up to
+  σ_ad before it opens (rule b).
+- ``"vacancy"`` (rule c): the seeded voids, plus vacancy accumulation under each contact pair
+  (``[coupling.vacancy]``): stripping injects vacancies at j/F, they diffuse into the Li (D_v) and
+  are annihilated at a rate 1/τ_v; a void nucleates at a pair when the vacancies' osmotic
+  pressure at the surface, Π = R T c_v, exceeds the contact pressure there plus
+  ``nucleation_stress``: the pair then carries no current until Π has fallen below
+  ``heal_fraction`` × that (plating refills vacancies).
 """
 
 from __future__ import annotations
@@ -19,17 +27,41 @@ from typing import Literal
 from pydantic import Field
 
 from ssbstack.config.base import Section
-from ssbstack.units import Length
+from ssbstack.units import Diffusivity, Length, Pressure, Time
+
+
+class Vacancy(Section):
+    """Vacancy accumulation under the contact (nucleation rule c, physics.md §3.5)."""
+
+    diffusivity: Diffusivity = Field(
+        8e-15, gt=0.0, description="D_v, m²/s (default: Li self-diffusion, 8e-11 cm²/s, Messer & "
+        "Noack 1975)"
+    )
+    lifetime: Time = Field(gt=0.0, description="τ_v: vacancy annihilation time at sinks, s")
+    nucleation_stress: Pressure = Field(
+        gt=0.0, description="σ_nuc, Pa: a void nucleates where R T c_v at the surface exceeds "
+        "the contact pressure + σ_nuc"
+    )
+    heal_fraction: float = Field(
+        0.5, ge=0.0, lt=1.0, description="a nucleated pair conducts again once R T c_v at its "
+        "surface is below this × (contact pressure + σ_nuc)"
+    )
+    cells: int = Field(60, ge=10, le=2000, description="cells of each pair's 1D depth grid")
+    depth: float = Field(
+        8.0, gt=1.0, description="grid depth in diffusion lengths √(D_v τ_v)"
+    )
 
 
 class Coupling(Section):
     """Coupled electro-chemo-mechanics (physics.md §7). Off unless ``enabled``."""
 
     enabled: bool = False
-    nucleation: Literal["seeded"] = Field(
+    nucleation: Literal["seeded", "vacancy"] = Field(
         "seeded", description="void nucleation rule: 'seeded' (the voids of the initial "
-        "morphology, open by mechanics.void_gap; no adhesion: contact opens under any tension)"
+        "morphology, open by mechanics.void_gap) or 'vacancy' (those plus vacancy accumulation, "
+        "[coupling.vacancy])"
     )
+    vacancy: Vacancy | None = None
     conducting_gap: Length = Field(
         1e-9, gt=0.0, description="a node pair passes current in proportion to "
         "max(0, 1 − g / this), m: closed contacts (g ≤ 0) carry the full current"

@@ -294,6 +294,9 @@ class Case(Section):
                                              self.tags.interfaces[-1].name}:
                 raise ValueError(f"coupling.enabled: thin interlayers ({', '.join(item.sheets)}) "
                                  f"on '{item.name}' are not coupled yet (bare Li | SE only)")
+        if (self.coupling.nucleation == "vacancy") != (self.coupling.vacancy is not None):
+            raise ValueError("coupling.vacancy: give this table exactly when coupling.nucleation "
+                             "= 'vacancy'")
         seeded = [name for name, morphology in self.geometry.interfaces.items()
                   if morphology.morphology in ("contact_fraction", "single_void")]
         if seeded and self.mechanics.void_gap <= 0.0:

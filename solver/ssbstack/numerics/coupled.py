@@ -44,6 +44,8 @@ from ssbstack.numerics.model import Control, StepResult
 ELECTRODES = ((0, "bottom"), (-1, "top"))
 COLUMNS = ["contact_fraction_bottom", "contact_fraction_top", "max_gap_bottom_m",
            "max_gap_top_m", "li_balance_error_m", "coupled_substeps", "coupling_iterations"]
+VACANCY_COLUMNS = ["nucleated_fraction_bottom", "nucleated_fraction_top",
+                   "max_vacancy_pressure_bottom_Pa", "max_vacancy_pressure_top_Pa"]
 GROWTH = 1.5
 
 
@@ -74,6 +76,13 @@ class CoupledModel:
         self.coupled_pairs = np.zeros(self.contact.count, dtype=bool)
         for item in self.map.sides:
             self.coupled_pairs[item.pairs] = True
+        self.vacancy = None  # nucleation rule c: vacancy profiles under the pairs
+        if self.config.nucleation == "vacancy":
+            from ssbstack.numerics.vacancy import VacancyField
+
+            self.vacancy = VacancyField(self.config.vacancy, self.contact.count)
+        # longest sub-step, s: half the vacancy lifetime resolves their build-up
+        self.longest = 0.5 * self.config.vacancy.lifetime if self.vacancy else math.inf
         self.next_substep = math.inf
         self.accepted_next = math.inf
         self.chi_rate = np.zeros(self.contact.count)  # dχ/dt of each pair in the last sub-step
@@ -94,9 +103,14 @@ class CoupledModel:
     # --- the coupled sub-step ---------------------------------------------------------------
 
     def indicator(self, gaps: np.ndarray) -> np.ndarray:
-        """χ = clip(1 − g/g_c, 0, 1) of every pair (1 on pairs of uncoupled interfaces)."""
+        """χ = clip(1 − g/g_c, 0, 1) of every pair (1 on pairs of uncoupled interfaces; 0 where
+        a vacancy void has nucleated)."""
         chi = np.clip(1.0 - gaps / self.config.conducting_gap, 0.0, 1.0)
-        return np.where(self.coupled_pairs, chi, 1.0)
+        return np.where(self.coupled_pairs, chi * self._alive(), 1.0)
+
+    def _alive(self) -> np.ndarray | float:
+        """0 on pairs where a vacancy void has nucleated, else 1."""
+        return 1.0 if self.vacancy is None else (~self.vacancy.nucleated).astype(float)
 
     def _substep(self, time: float, h: float, control: Control, start: Any
                  ) -> tuple[bool, float, int, str]:
@@ -177,7 +191,7 @@ class CoupledModel:
         scale = self.config.conducting_gap
         stripping = np.clip((1.0 - base / scale) / (1.0 + np.maximum(full, 0.0) / scale), 0.0, 1.0)
         # closed at the end (the stack followed the stripping) or plating: the plain update
-        update = np.where((full >= 0.0) & (target < 1.0), stripping, target)
+        update = np.where((full >= 0.0) & (target < 1.0), stripping, target) * self._alive()
         return np.where(self.coupled_pairs, update, chi)
 
     # --- runner interface --------------------------------------------------------------------
@@ -186,11 +200,13 @@ class CoupledModel:
         """Electrochemistry, mechanics and coupling columns."""
         names = self.echem.columns()
         names += [c for c in self.mechanics.columns() if c not in names]
-        return names + [c for c in COLUMNS if c not in names]
+        extra = COLUMNS + (VACANCY_COLUMNS if self.vacancy is not None else [])
+        return names + [c for c in extra if c not in names]
 
     def solve(self, time: float, dt: float, control: Control) -> StepResult:
         """Advance both models by ``dt`` (s) in coupled sub-steps (collective)."""
         self.reject()
+        self.lost_at: float | None = None  # when the stripping contact fell below the minimum
         if dt == 0.0:  # the initial state: load the stack, then the current on that contact
             self.mechanics.pair_velocity = None
             loaded = self.mechanics.advance(0.0, control)
@@ -202,7 +218,7 @@ class CoupledModel:
             return result if not result.converged else self._result(0, 0)
         elapsed, substeps, iterations = 0.0, 0, 0
         mechanics = {"newton_iterations": 0.0, "substeps": 0.0, "min_mesh_quality": 1.0}
-        h = min(self.next_substep, dt)  # (capped by the creep controller when it was set)
+        h = min(self.next_substep, self.longest, dt)  # (and by the creep controller's proposal)
         minimum = self.case.mechanics.min_substep
         cut = False
         while elapsed < dt * (1.0 - 1e-12):
@@ -219,15 +235,43 @@ class CoupledModel:
                 h, cut = max(minimum, h * factor), True
                 continue
             cut = False
+            if self.vacancy is not None:  # staggered: nucleation acts from the next sub-step
+                self._advance_vacancies(h)
             elapsed += h
             substeps += 1
             for key in ("newton_iterations", "substeps"):
                 mechanics[key] += self.moved.values[key]
             mechanics["min_mesh_quality"] = min(mechanics["min_mesh_quality"],
                                                 self.moved.values["min_mesh_quality"])
-            h = max(minimum, min(h * factor, self.mechanics.proposed_substep))
+            h = max(minimum, min(h * factor, self.mechanics.proposed_substep, self.longest))
+            if self._stripping_fraction() < self.config.min_contact_fraction:
+                self.lost_at = time - dt + elapsed  # the run ends: no point in going on;
+                self.map.set_indicator(self.indicator(self.mechanics.pair_gaps()))
+                self.echem.solve(self.lost_at, h, control)  # the voltage on the contact left
+                break
         self.next_substep = h
         return self._result(substeps, iterations, mechanics)
+
+    def _advance_vacancies(self, h: float) -> None:
+        """Vacancy profiles over the sub-step just accepted, under its pair currents; voids
+        nucleate where R T c_v passes the contact pressure + σ_nuc (collective: the gaps)."""
+        from ssbstack.physics.mechanics import contact_pressure
+
+        pressure = contact_pressure(self.mechanics.pair_gaps(), self.contact.normal_stiffness)
+        self.vacancy.advance(h, np.where(self.coupled_pairs, self.pair_current, 0.0),
+                             pressure + self.config.vacancy.nucleation_stress,
+                             self.case.conditions.temperature)
+
+    def _stripping_fraction(self) -> float:
+        """Contact fraction of the electrode that strips now; inf at rest (collective)."""
+        current = self.echem.net_current_density()
+        if current == 0.0:
+            return math.inf
+        which = 0 if current > 0 else -1
+        mine = (self.contact.electrode == which) & self.coupled_pairs
+        area = float(self.area[mine].sum())
+        chi = self.indicator(self.mechanics.pair_gaps())
+        return float(self.area[mine] @ chi[mine]) / area if area > 0 else math.inf
 
     def _result(self, substeps: int, iterations: int,
                 mechanics: dict[str, float] | None = None) -> StepResult:
@@ -243,6 +287,12 @@ class CoupledModel:
             values[f"contact_fraction_{name}"] = (float(self.area[mine] @ chi[mine]) / area
                                                   if area > 0 else math.nan)
             values[f"max_gap_{name}_m"] = float(max(gaps[mine].max(initial=0.0), 0.0))
+            if self.vacancy is not None:
+                values[f"nucleated_fraction_{name}"] = (
+                    float(self.area[mine] @ self.vacancy.nucleated[mine]) / area
+                    if area > 0 else math.nan)
+                values[f"max_vacancy_pressure_{name}_Pa"] = float(self.vacancy.osmotic_pressure(
+                    self.case.conditions.temperature)[mine].max(initial=0.0))
         collector = self.mechanics.collector_area()
         removed = float(self.area[electrode == 0] @ self.mechanics.current.offset[electrode == 0])
         values["li_balance_error_m"] = (removed - self.mechanics.current.stripped) / collector
@@ -254,10 +304,18 @@ class CoupledModel:
         fraction = values[f"contact_fraction_{stripping}"]
         result.note = (f"contact fraction {stripping} {fraction:.3g}, hot spot "
                        f"{values.get(f'hot_spot_factor_avg_{stripping}', math.nan):.3g}")
+        if self.vacancy is not None:
+            result.note += (f", vacancy voids on {values[f'nucleated_fraction_{stripping}']:.3g}"
+                            f" of the {stripping} interface")
         if current != 0.0 and fraction < self.config.min_contact_fraction:
             result.failure = (f"stripping-limited failure: the {stripping} electrode lost contact "
                               f"(contact fraction {fraction:.3g} < "
-                              f"{self.config.min_contact_fraction})")
+                              f"{self.config.min_contact_fraction}"
+                              + (f" at t = {self.lost_at:.6g} s)" if self.lost_at is not None
+                                 else ")"))
+            if self.vacancy is not None:
+                result.failure += (f"; vacancy voids nucleated on "
+                                   f"{values[f'nucleated_fraction_{stripping}']:.3g} of it")
             result.failure_mode = "contact_loss"
         return result
 
@@ -265,19 +323,25 @@ class CoupledModel:
         """Both models keep their state; the next sub-step size too."""
         self.echem.accept()
         self.mechanics.accept()
+        if self.vacancy is not None:
+            self.vacancy.accept()
         self.accepted_next, self.accepted_rate = self.next_substep, self.chi_rate
 
     def reject(self) -> None:
         """Both models return to the last accepted state."""
         self.echem.reject()
         self.mechanics.reject()
+        if self.vacancy is not None:
+            self.vacancy.reject()
         self.next_substep, self.chi_rate = self.accepted_next, self.accepted_rate
 
     def state(self) -> dict[str, Cellwise]:
         """Both models' checkpoint rows, the coupled sub-step size and the χ rates."""
         scalars = np.concatenate([[self.accepted_next], self.accepted_rate])
-        return self.echem.state() | self.mechanics.state() | {
-            "coupling_scalars": scalar_rows(scalars)}
+        rows = {"coupling_scalars": scalar_rows(scalars)}
+        if self.vacancy is not None:
+            rows["coupling_vacancy"] = scalar_rows(self.vacancy.state().ravel())
+        return self.echem.state() | self.mechanics.state() | rows
 
     def restore(self, arrays: dict[str, Cellwise]) -> None:
         """Set both models (and the sub-step size, χ rates) from checkpoint rows (collective)."""
@@ -287,6 +351,8 @@ class CoupledModel:
         self.accepted_next = self.next_substep = float(scalars[0])
         if scalars.size == 1 + self.contact.count:  # (checkpoints before the rates: none)
             self.accepted_rate = self.chi_rate = scalars[1:].copy()
+        if self.vacancy is not None:
+            self.vacancy.restore(arrays["coupling_vacancy"][1][0])
         self.map.set_indicator(self.indicator(self.mechanics.pair_gaps()))
 
     def write_fields(self, time: float) -> None:
