@@ -81,8 +81,9 @@ class CoupledModel:
             from ssbstack.numerics.vacancy import VacancyField
 
             self.vacancy = VacancyField(self.config.vacancy, self.contact.count)
-        # longest sub-step, s: half the vacancy lifetime resolves their build-up
+        # longest sub-step, s: half the vacancy lifetime to start, then set by their change
         self.longest = 0.5 * self.config.vacancy.lifetime if self.vacancy else math.inf
+        self.accepted_longest = self.longest
         self.next_substep = math.inf
         self.accepted_next = math.inf
         self.chi_rate = np.zeros(self.contact.count)  # dχ/dt of each pair in the last sub-step
@@ -244,23 +245,33 @@ class CoupledModel:
             mechanics["min_mesh_quality"] = min(mechanics["min_mesh_quality"],
                                                 self.moved.values["min_mesh_quality"])
             h = max(minimum, min(h * factor, self.mechanics.proposed_substep, self.longest))
-            if self._stripping_fraction() < self.config.min_contact_fraction:
+            fraction = self._stripping_fraction()
+            if fraction < self.config.min_contact_fraction:
                 self.lost_at = time - dt + elapsed  # the run ends: no point in going on;
-                self.map.set_indicator(self.indicator(self.mechanics.pair_gaps()))
-                self.echem.solve(self.lost_at, h, control)  # the voltage on the contact left
+                if fraction > 0.0:  # the voltage on the contact left (none: the last one)
+                    self.map.set_indicator(self.indicator(self.mechanics.pair_gaps()))
+                    self.echem.solve(self.lost_at, h, control)
                 break
         self.next_substep = h
         return self._result(substeps, iterations, mechanics)
 
     def _advance_vacancies(self, h: float) -> None:
         """Vacancy profiles over the sub-step just accepted, under its pair currents; voids
-        nucleate where R T c_v passes the contact pressure + σ_nuc (collective: the gaps)."""
+        nucleate where R T c_v passes the contact pressure + σ_nuc (collective: the gaps). The
+        next sub-step is at most one in which the vacancy pressure moves by a tenth of what
+        holds the interface (τ_v/2 to start, never below τ_v/20)."""
         from ssbstack.physics.mechanics import contact_pressure
 
+        temperature = self.case.conditions.temperature
+        lifetime = self.config.vacancy.lifetime
         pressure = contact_pressure(self.mechanics.pair_gaps(), self.contact.normal_stiffness)
-        self.vacancy.advance(h, np.where(self.coupled_pairs, self.pair_current, 0.0),
-                             pressure + self.config.vacancy.nucleation_stress,
-                             self.case.conditions.temperature)
+        holding = pressure + self.config.vacancy.nucleation_stress
+        before = self.vacancy.osmotic_pressure(temperature)
+        self.vacancy.advance(h, np.where(self.coupled_pairs, self.pair_current, 0.0), holding,
+                             temperature)
+        change = float(np.max(np.abs(self.vacancy.osmotic_pressure(temperature) - before)
+                              / holding, initial=0.0))
+        self.longest = max(0.05 * lifetime, h * min(2.0, 0.1 / max(change, 1e-12)))
 
     def _stripping_fraction(self) -> float:
         """Contact fraction of the electrode that strips now; inf at rest (collective)."""
@@ -326,6 +337,7 @@ class CoupledModel:
         if self.vacancy is not None:
             self.vacancy.accept()
         self.accepted_next, self.accepted_rate = self.next_substep, self.chi_rate
+        self.accepted_longest = self.longest
 
     def reject(self) -> None:
         """Both models return to the last accepted state."""
@@ -334,10 +346,12 @@ class CoupledModel:
         if self.vacancy is not None:
             self.vacancy.reject()
         self.next_substep, self.chi_rate = self.accepted_next, self.accepted_rate
+        self.longest = self.accepted_longest
 
     def state(self) -> dict[str, Cellwise]:
         """Both models' checkpoint rows, the coupled sub-step size and the χ rates."""
-        scalars = np.concatenate([[self.accepted_next], self.accepted_rate])
+        scalars = np.concatenate([[self.accepted_next, self.accepted_longest],
+                                  self.accepted_rate])
         rows = {"coupling_scalars": scalar_rows(scalars)}
         if self.vacancy is not None:
             rows["coupling_vacancy"] = scalar_rows(self.vacancy.state().ravel())
@@ -349,8 +363,9 @@ class CoupledModel:
         self.mechanics.restore(arrays)
         scalars = arrays["coupling_scalars"][1][0]
         self.accepted_next = self.next_substep = float(scalars[0])
-        if scalars.size == 1 + self.contact.count:  # (checkpoints before the rates: none)
-            self.accepted_rate = self.chi_rate = scalars[1:].copy()
+        if scalars.size == 2 + self.contact.count:  # (older checkpoints: no cap, no rates)
+            self.accepted_longest = self.longest = float(scalars[1])
+            self.accepted_rate = self.chi_rate = scalars[2:].copy()
         if self.vacancy is not None:
             self.vacancy.restore(arrays["coupling_vacancy"][1][0])
         self.map.set_indicator(self.indicator(self.mechanics.pair_gaps()))

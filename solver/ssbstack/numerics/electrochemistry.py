@@ -530,7 +530,13 @@ class ElectrochemistryModel:
             alloy.update_ocp()  # U(c) of the last accepted state (staggered, explicit)
         if self.cathode is not None:
             self.cathode.dt.value = dt
-        self.problem.solve()
+        from petsc4py import PETSc
+
+        try:
+            self.problem.solve()
+        except PETSc.Error as exc:  # e.g. a singular system (no contact left): collective
+            return StepResult(False, 0, message=f"electrochemistry solve failed in PETSc "
+                              f"(error {exc.ierr}): no current path left?")
         solver = self.problem.solver
         reason, iterations = solver.getConvergedReason(), solver.getIterationNumber()
         if reason <= 0:
