@@ -273,6 +273,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _rank0_error("interrupted")
         return 130
+    except BrokenPipeError:  # the reader went away (ssbstack ... | head): stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception:
         traceback.print_exc()
         _abort_all_ranks()

@@ -316,3 +316,17 @@ def test_cell_estimate_is_printed_and_scales_with_the_sizes(capsys):
     fine = sum(estimate_cells(load_case(DEMO, ["geometry.mesh.bulk=10 um",
                                                "geometry.mesh.interface=10 um"])).values())
     assert fine / coarse == pytest.approx(4.0, rel=0.01)  # uniform 2D mesh: cells ∝ 1/h²
+
+
+def test_a_closed_pipe_ends_the_command_quietly(monkeypatch, capsys):
+    """`ssbstack validate case | head -1`: the reader has gone; exit 0, no traceback."""
+    import os
+
+    read, write = os.pipe()
+    os.close(read)  # nobody reads: the next flush raises BrokenPipeError
+    with capsys.disabled():
+        stream = os.fdopen(write, "w", buffering=1)
+        monkeypatch.setattr("sys.stdout", stream)
+        assert main(["validate", str(DEMO)]) == 0
+        monkeypatch.undo()
+        stream.close()  # its descriptor now points at /dev/null
