@@ -168,3 +168,21 @@ def test_vacancy_state_survives_a_checkpoint():
     assert straight.values["max_vacancy_pressure_bottom_Pa"] > 5e5
     for column in ("voltage_V", "contact_fraction_bottom", "max_vacancy_pressure_bottom_Pa"):
         assert resumed.values[column] == pytest.approx(straight.values[column], rel=1e-8), column
+
+
+def test_vacancy_runaway_is_the_same_on_two_ranks(tmp_path):
+    """The short ramp of the 70 %-contact RVE with vacancy nucleation on 1 and 2 ranks: the same
+    rows (1e-7) and the same end (measured: 6e-9 on the vacancy pressure)."""
+    from conftest import assert_same_series
+
+    args = ["run", str(case_file("coupled_rve_ccd")), "--set", SHORT_RAMP,
+            "--set", "outputs.plots=false"]
+    assert main([*args, "-o", str(tmp_path / "one")]) == 0
+    done = run_mpi(["-m", "ssbstack.cli", *args, "-o", str(tmp_path / "two")], ranks=2,
+                   timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    for name in ("one", "two"):
+        status = json.loads((tmp_path / name / "run.json").read_text())["summary"]["status"]
+        assert status == "failed_contact_loss"
+    assert_same_series(tmp_path / "one" / "timeseries.csv", tmp_path / "two" / "timeseries.csv",
+                       rel=1e-7, skip=("newton_iterations", "substeps", "coupling_iterations"))

@@ -54,7 +54,7 @@ from ssbstack.io.checkpoint import (
     scalar_rows,
 )
 from ssbstack.meshing.stack import StackMesh, build_mesh
-from ssbstack.meshing.tags import AXIS, BOTTOM, SIDE, TOP
+from ssbstack.meshing.tags import BOTTOM, TOP
 from ssbstack.numerics.contact import ContactSide, NodeContact
 from ssbstack.numerics.model import Cellwise, Control, StepResult
 from ssbstack.physics import mechanics as phys
@@ -350,84 +350,14 @@ class MechanicsModel:
 
     def _set_boundary_conditions(self, stack_mesh: StackMesh) -> None:
         """Collector and plate constraints, lateral rollers, rigid-mode pins."""
-        dolfinx, V, config = self.dolfinx, self.V, self.config
-        fem = dolfinx.fem
-        tdim = self.mesh.topology.dim
-        ft = stack_mesh.facet_tags
-        gdim = self.mesh.geometry.dim
-        vert = self.vert
-        PETSc = self.PETSc
-        lateral = [i for i in range(gdim) if i != vert]
+        from ssbstack.numerics.fixture import fixture_constraints
 
-        def dofs(component: int, facets: np.ndarray, dim: int = tdim - 1) -> np.ndarray:
-            return fem.locate_dofs_topological(V.sub(component), dim, facets)
-
-        bottom, top = ft.find(BOTTOM), ft.find(TOP)
-        fixed = [(vert, dofs(vert, bottom))]
-        if config.plate_contact == "bonded":
-            fixed += [(i, dofs(i, facets)) for i in lateral for facets in (bottom, top)]
-        if self.kin == "axisymmetric":
-            fixed.append((0, dofs(0, ft.find(AXIS))))
-        side = ft.find(SIDE)
-        if config.sides == "roller":
-            fixed += self._roller_dofs(side, dofs)
-        elif config.plate_contact == "frictionless" and self.kin != "axisymmetric":
-            fixed += self._pins(lateral)
-        self.top_vertical = top_vertical = dofs(vert, top)
-        by_component = {}
-        for component, found in fixed:
-            by_component.setdefault(component, []).append(found)
-        merged = {c: np.unique(np.concatenate(lists)).astype(np.int32)
-                  for c, lists in by_component.items()}
-        merged[vert] = np.setdiff1d(merged.get(vert, np.zeros(0, np.int32)),
-                                    top_vertical).astype(np.int32)
-        self.fixed_dofs = np.concatenate(list(merged.values()))
+        found = fixture_constraints(self.V, stack_mesh.facet_tags, self.config, self.vert,
+                                    self.kin, self.comm)
+        self.fixed_dofs, self.top_vertical = found.fixed_dofs, found.top_vertical
+        self.bcs_hom, self.bcs_unit = found.homogeneous, found.unit_plate
         self.plate_field.x.array[:] = 0.0
-        self.plate_field.x.array[top_vertical] = 1.0
-        zero, one = PETSc.ScalarType(0.0), PETSc.ScalarType(1.0)
-        fixed_bcs = [fem.dirichletbc(zero, d, V.sub(c)) for c, d in merged.items()]
-        self.bcs_hom = [*fixed_bcs, fem.dirichletbc(zero, top_vertical, V.sub(vert))]
-        self.bcs_unit = [*fixed_bcs, fem.dirichletbc(one, top_vertical, V.sub(vert))]
-
-    def _roller_dofs(self, side: np.ndarray, dofs: Any) -> list[tuple[int, np.ndarray]]:
-        """No normal displacement on planar sides x = const (and y = const in 3D)."""
-        x = self.mesh.geometry.x
-        mids = self.dolfinx.mesh.compute_midpoints(self.mesh, self.mesh.topology.dim - 1, side)
-        result = []
-        for axis in range(self.mesh.geometry.dim):
-            if axis == self.vert:
-                continue
-            lo = self.comm.allreduce(x[:, axis].min(), op=_mpi().MIN)
-            hi = self.comm.allreduce(x[:, axis].max(), op=_mpi().MAX)
-            tol = 1e-9 * max(hi - lo, 1e-30)
-            on = side[(np.abs(mids[:, axis] - lo) < tol) | (np.abs(mids[:, axis] - hi) < tol)]
-            result.append((axis, dofs(axis, on)))
-        return result
-
-    def _pins(self, lateral: list[int]) -> list[tuple[int, np.ndarray]]:
-        """Pin lateral rigid motions at bottom vertices (frictionless plates, free sides)."""
-        dolfinx, mesh = self.dolfinx, self.mesh
-        x = mesh.geometry.x
-        gdim = mesh.geometry.dim
-        zmin = self.comm.allreduce(x[:, self.vert].min(), op=_mpi().MIN)
-        result = []
-
-        def pin_vertex(score: Any) -> np.ndarray:
-            best = self.comm.allreduce(float(np.min(score(x.T))), op=_mpi().MIN)
-
-            def marker(p: np.ndarray) -> np.ndarray:
-                return (np.abs(p[self.vert] - zmin) < 1e-12 + 1e-9 * abs(zmin)) & (
-                    np.abs(score(p) - best) <= 1e-12 * max(1.0, abs(best)) + 1e-15)
-            return dolfinx.mesh.locate_entities_boundary(mesh, 0, marker)
-
-        corner = pin_vertex(lambda p: sum(p[i] for i in lateral))
-        locate = self.dolfinx.fem.locate_dofs_topological
-        for axis in lateral:
-            result.append((axis, locate(self.V.sub(axis), 0, corner)))
-        if gdim == 3:  # rotation about the stack axis
-            far = pin_vertex(lambda p: -p[lateral[0]] + 1e-3 * p[lateral[1]])
-            result.append((lateral[1], locate(self.V.sub(lateral[1]), 0, far)))
-        return result
+        self.plate_field.x.array[found.top_vertical] = 1.0
 
     def _open_writers(self, outdir: Path) -> None:
         dolfinx = self.dolfinx
