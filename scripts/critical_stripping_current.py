@@ -1,7 +1,7 @@
 """Critical stripping current against stack pressure from the coupled model (issue 10, item 7).
 
     .venv/bin/python scripts/critical_stripping_current.py [--pressures 0.1 0.3 1 3]
-        [--capacity 0.01] [--low 0.1] [--high 5] [--bisections 4] [--out DIR]
+        [--capacity 0.01] [--bracket 0.1 1.5] [--bisections 3] [--out DIR]
 
 Cells: ``cases/verification/coupled_rve_ccd.toml`` (Li | LLZO | Li) and
 ``coupled_rve_ccd_lpscl.toml`` (Li | Li6PS5Cl | Li): 2D RVEs with 70 % seeded contact (voids 1 um
@@ -10,8 +10,9 @@ rule c; every parameter assumed, see the case files). For each stack pressure a 
 the capacity ``--capacity`` (mAh/cm²) at a constant current; it **runs away** when the stripping
 electrode's contact fraction falls below the case's ``coupling.min_contact_fraction`` before
 the capacity is through (or a solve fails). The critical stripping current is bracketed by
-bisection in log(current) between ``--low`` and ``--high`` mA/cm² (``--bisections`` halvings):
-the table gives the highest current that passed and the lowest that ran away.
+bisection in log(current) between ``--bracket`` × j* (below) (``--bisections`` halvings; both
+ends are run and must pass / run away): the table gives the highest current that passed and the
+lowest that ran away.
 
 Next to it: the rule's estimate for a uniform, full contact, j* = F (P + σ_nuc) / (R T √(τ_v/D_v)),
 the current at which the steady vacancy pressure R T c_v = (j/F) R T √(τ_v/D_v) at the surface
@@ -82,8 +83,7 @@ def estimate(case_file: Path, pressure: float) -> float:
 
 def bracket(case_file: Path, pressure: float, args: argparse.Namespace) -> tuple[float, float]:
     """(highest current that passed, lowest that ran away), mA/cm²; nan where none did."""
-    passed, failed = math.nan, math.nan
-    low, high = args.low, args.high
+    low, high = (fraction * estimate(case_file, pressure) for fraction in args.bracket)
     for current, side in ((low, "low"), (high, "high")):
         ok, what = strips(case_file, pressure, current, args.capacity)
         print(f"    {current:.4g} mA/cm²: {'passes' if ok else 'runs away'} ({what})", flush=True)
@@ -135,15 +135,16 @@ def main() -> int:
     parser.add_argument("--pressures", type=float, nargs="+", default=[0.1, 0.3, 1.0, 3.0],
                         help="MPa")
     parser.add_argument("--capacity", type=float, default=0.01, help="stripped, mAh/cm²")
-    parser.add_argument("--low", type=float, default=0.1, help="lowest current, mA/cm²")
-    parser.add_argument("--high", type=float, default=5.0, help="highest current, mA/cm²")
-    parser.add_argument("--bisections", type=int, default=4)
+    parser.add_argument("--bracket", type=float, nargs=2, default=[0.1, 1.5],
+                        help="first bracket, as fractions of the estimate j*")
+    parser.add_argument("--bisections", type=int, default=3)
     parser.add_argument("--cells", nargs="+", default=list(CELLS), choices=list(CELLS))
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "critical_stripping_current")
     parser.add_argument("--overwrite", action="store_true")
     args = parser.parse_args()
-    if not 0 < args.low < args.high or args.capacity <= 0 or min(args.pressures) <= 0:
-        print("error: need 0 < --low < --high, --capacity > 0 and pressures > 0", file=sys.stderr)
+    if not 0 < args.bracket[0] < args.bracket[1] or args.capacity <= 0 or min(args.pressures) <= 0:
+        print("error: need 0 < --bracket low < high, --capacity > 0 and pressures > 0",
+              file=sys.stderr)
         return 2
     csv_path = args.out / "critical_stripping_current.csv"
     if csv_path.exists() and not args.overwrite:

@@ -259,7 +259,7 @@ class CoupledModel:
         """Vacancy profiles over the sub-step just accepted, under its pair currents; voids
         nucleate where R T c_v passes the contact pressure + σ_nuc (collective: the gaps). The
         next sub-step is at most one in which the vacancy pressure moves by a tenth of what
-        holds the interface (τ_v/2 to start, never below τ_v/20)."""
+        holds the interface (τ_v/2 to start, never below τ_v/10)."""
         from ssbstack.physics.mechanics import contact_pressure
 
         temperature = self.case.conditions.temperature
@@ -271,7 +271,7 @@ class CoupledModel:
                              temperature)
         change = float(np.max(np.abs(self.vacancy.osmotic_pressure(temperature) - before)
                               / holding, initial=0.0))
-        self.longest = max(0.05 * lifetime, h * min(2.0, 0.1 / max(change, 1e-12)))
+        self.longest = max(0.1 * lifetime, h * min(2.0, 0.1 / max(change, 1e-12)))
 
     def _stripping_fraction(self) -> float:
         """Contact fraction of the electrode that strips now; inf at rest (collective)."""
