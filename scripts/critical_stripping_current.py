@@ -106,8 +106,9 @@ def plot(rows: list[dict], path: Path) -> None:
         ax.errorbar(pressures, middle, yerr=[[m - a for m, a in zip(middle, low, strict=True)],
                                              [b - m for m, b in zip(middle, high, strict=True)]],
                     fmt="o-", color=color, capsize=3, label=f"Li | {cell} | Li, 70 % contact")
-        ax.plot(pressures, [r["estimate_mA_cm2"] for r in mine], ls=":", color=color,
-                label=f"uniform full contact, {cell}" if number == 0 else None)
+        if number == 0:  # the estimate does not depend on the electrolyte
+            ax.plot(pressures, [r["estimate_mA_cm2"] for r in mine], ls=":", color="k",
+                    label="estimate j* for uniform full contact")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("stack pressure (MPa)")
