@@ -90,6 +90,7 @@ class CoupledModel:
         self.accepted_rate = self.chi_rate
         self.pair_current = np.zeros(self.contact.count)  # A/m², of the last solved state
         self.moved: StepResult | None = None  # the mechanics sub-step of the last iteration
+        self.lost_at: float | None = None  # when the stripping contact fell below the minimum
         self.snapshots = 0  # interface pictures written so far
         self.writer = None
         if self.outdir is not None and case.outputs.fields:
@@ -207,7 +208,7 @@ class CoupledModel:
     def solve(self, time: float, dt: float, control: Control) -> StepResult:
         """Advance both models by ``dt`` (s) in coupled sub-steps (collective)."""
         self.reject()
-        self.lost_at: float | None = None  # when the stripping contact fell below the minimum
+        self.lost_at = None
         if dt == 0.0:  # the initial state: load the stack, then the current on that contact
             self.mechanics.pair_velocity = None
             loaded = self.mechanics.advance(0.0, control)
@@ -278,11 +279,15 @@ class CoupledModel:
         current = self.echem.net_current_density()
         if current == 0.0:
             return math.inf
-        which = 0 if current > 0 else -1
+        return self._area_fraction(0 if current > 0 else -1,
+                                   self.indicator(self.mechanics.pair_gaps()))
+
+    def _area_fraction(self, which: int, values: np.ndarray) -> float:
+        """Area average of per-pair ``values`` over electrode ``which``'s coupled pairs (nan if
+        it has none)."""
         mine = (self.contact.electrode == which) & self.coupled_pairs
         area = float(self.area[mine].sum())
-        chi = self.indicator(self.mechanics.pair_gaps())
-        return float(self.area[mine] @ chi[mine]) / area if area > 0 else math.inf
+        return float(self.area[mine] @ values[mine]) / area if area > 0 else math.nan
 
     def _result(self, substeps: int, iterations: int,
                 mechanics: dict[str, float] | None = None) -> StepResult:
@@ -294,14 +299,11 @@ class CoupledModel:
         electrode = self.contact.electrode
         for which, name in ELECTRODES:
             mine = (electrode == which) & self.coupled_pairs
-            area = float(self.area[mine].sum())
-            values[f"contact_fraction_{name}"] = (float(self.area[mine] @ chi[mine]) / area
-                                                  if area > 0 else math.nan)
+            values[f"contact_fraction_{name}"] = self._area_fraction(which, chi)
             values[f"max_gap_{name}_m"] = float(max(gaps[mine].max(initial=0.0), 0.0))
             if self.vacancy is not None:
-                values[f"nucleated_fraction_{name}"] = (
-                    float(self.area[mine] @ self.vacancy.nucleated[mine]) / area
-                    if area > 0 else math.nan)
+                values[f"nucleated_fraction_{name}"] = self._area_fraction(
+                    which, self.vacancy.nucleated.astype(float))
                 values[f"max_vacancy_pressure_{name}_Pa"] = float(self.vacancy.osmotic_pressure(
                     self.case.conditions.temperature)[mine].max(initial=0.0))
         collector = self.mechanics.collector_area()
