@@ -50,19 +50,20 @@ class Material(Section):
     area_resistance: AreaResistance | None = Field(
         None, ge=0.0, description="Ω m², normal resistance of a thin (sheet) layer"
     )
-    sheet_ionic_conductance: SheetConductance | None = Field(
-        None, ge=0.0, description="S, lateral ionic conductance of a sheet layer (default σ_i t)"
-    )
-    sheet_electronic_conductance: SheetConductance | None = Field(
-        None, ge=0.0, description="S, lateral electronic conductance of a sheet (default σ_e t)"
+    sheet_li_conductance: SheetConductance | None = Field(
+        None, ge=0.0, description="S, fixed lateral Li conductance of a sheet layer, no Li "
+        "inventory (a thin film with diffusivity and initial_concentration gets D c₀ t F²/RT "
+        "and the inventory F c₀ t instead; electronic conduction moves no Li)"
     )
     molar_volume: MolarVolume | None = Field(None, gt=0.0, description="m³/mol (Li: 1.30e-5)")
-    diffusivity: Diffusivity | None = Field(None, gt=0.0, description="m²/s, Li in the layer")
+    diffusivity: Diffusivity | None = Field(
+        None, gt=0.0, description="m²/s, Li in the layer (a sheet: lateral Li transport)")
     max_concentration: Concentration | None = Field(
         None, gt=0.0, description="mol/m³, Li at x = 1 in a volume interlayer or a cathode "
         "(per composite volume)")
     initial_concentration: Concentration | None = Field(
-        None, ge=0.0, description="mol/m³, initial Li in a volume interlayer or a cathode")
+        None, ge=0.0, description="mol/m³, initial Li in a volume interlayer or a cathode; in a "
+        "sheet, its Li content in equilibrium with Li metal")
     specific_area: float | None = Field(
         None, gt=0.0, description="1/m, particle surface per composite volume (cathode)")
     open_circuit_potential: list[tuple[float, float]] | None = Field(

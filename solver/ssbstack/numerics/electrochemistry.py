@@ -8,9 +8,10 @@ the model time dependent.
 
 Blocks of the SNES system: φ_e (P_k on the electrolyte submesh), the cell voltage (a real space)
 and, for each electrode whose interface carries thin interlayers (``Interface.sheets``), the sheet
-potential's deviation δ = ψ − φ_s from the electrode (P_k on a facet submesh of the whole
-interface, contact and void facets; δ = 0 on the contact facets when the sheet's normal resistance
-is 0).
+potential's deviation δ = ψ − φ_s from the electrode (P_k on the electrolyte mesh, held at 0 off
+the interface: its free dofs are those of the whole interface, contact and void facets; δ = 0 on
+the contact facets too when the sheet's normal resistance is 0). A thin film that holds Li
+(``FilmProperties.inventory`` > 0) makes the model time dependent.
 
 Outputs per solve (``COLUMNS``): the ohmic, kinetic, interlayer and constriction parts of the cell
 voltage from the power balance V I = ∫κ|∇φ|² + Σ∫ j η + Σ P_sheet + Σ∫ j U (so they add up to V,
@@ -109,34 +110,46 @@ def petsc_solver_options(case: Case) -> dict[str, Any]:
     return options
 
 
-def sheet_properties(case: Case, interface: Interface) -> tuple[float, float]:
-    """Lateral conductance G (S) and normal area resistance R_n (Ω m²) of an interface's sheets.
+@dataclass
+class FilmProperties:
+    """Lateral Li transport and normal resistance of the thin interlayers on one interface."""
 
-    Sheets conduct laterally in parallel and normally in series: G = Σ (G_i + G_e) with
-    G_i = σ_i t, G_e = σ_e t (0 for an electron-blocking layer) unless a sheet conductance is given;
-    R_n = Σ R_il with R_il = area_resistance, else t/σ_i when σ_i is given, else 0 (a metal film);
-    plus ``electrochemistry.sheet_contact_resistance``.
+    conductance: float  # fixed lateral Li conductance G, S
+    film_conductance: float  # G_film = Σ D c₀ t F²/(RT) at θ = 1, S
+    inventory: float  # Q = Σ F c₀ t, C/m²: the films' Li at θ = 1
+    normal: float  # R_n, Ω m² (series, + electrochemistry.sheet_contact_resistance)
+
+
+def sheet_properties(case: Case, interface: Interface) -> FilmProperties:
+    """Lateral Li transport and normal resistance of an interface's sheets (physics.md §3.3).
+
+    Sheets conduct laterally in parallel and normally in series. A sheet whose material has a
+    ``diffusivity`` D and an ``initial_concentration`` c₀ (Li content in equilibrium with Li
+    metal) moves Li with G_film = D c₀ t F²/(RT) and holds Q = F c₀ t; ``sheet_li_conductance``
+    adds a fixed conductance with no inventory. Electronic conductivity moves no Li and does
+    not count. R_n = Σ R_il with R_il = area_resistance, else t/σ_i when σ_i is given, else 0
+    (a metal film); plus ``electrochemistry.sheet_contact_resistance``.
     """
-    lateral = 0.0
-    normal = case.electrochemistry.sheet_contact_resistance
     temperature = case.conditions.temperature
+    film = FilmProperties(0.0, 0.0, 0.0, case.electrochemistry.sheet_contact_resistance)
     for name in interface.sheets:
         material, thickness = case.material(name), case.layer(name).thickness
-        sigma_i = (material.ionic_conductivity_at(temperature)
-                   if material.ionic_conductivity is not None else 0.0)
-        g_i = material.sheet_ionic_conductance
-        g_i = sigma_i * thickness if g_i is None else g_i
-        g_e = material.sheet_electronic_conductance
-        if g_e is None:
-            g_e = (material.electronic_conductivity or 0.0) * thickness
-        if material.electron_blocking:
-            g_e = 0.0
-        lateral += g_i + g_e
+        film.conductance += material.sheet_li_conductance or 0.0
+        if (material.diffusivity is None) != (material.initial_concentration is None):
+            missing = "initial_concentration" if material.diffusivity else "diffusivity"
+            raise CaseError("a thin film moving Li needs both diffusivity and "
+                            "initial_concentration", key=f"materials.{case.layer(name).material}"
+                            f".{missing}")
+        if material.diffusivity is not None:
+            content = material.initial_concentration * thickness  # mol/m²
+            film.film_conductance += (material.diffusivity * content * FARADAY**2
+                                      / (GAS_CONSTANT * temperature))
+            film.inventory += FARADAY * content
         if material.area_resistance is not None:
-            normal += material.area_resistance
-        elif sigma_i > 0.0:
-            normal += thickness / sigma_i
-    return lateral, normal
+            film.normal += material.area_resistance
+        elif material.ionic_conductivity is not None:
+            film.normal += thickness / material.ionic_conductivity_at(temperature)
+    return film
 
 
 @dataclass
@@ -148,7 +161,7 @@ class _Side:
     reaction_tags: tuple[int, ...]  # facets passing current into the electrolyte
     area: float  # their measure (m², planar 2D: m)
     phi_dofs: np.ndarray  # local φ dofs on those facets
-    sheet: Any = None  # (δ Function, owned δ dof → local φ dof) when a sheet is present
+    sheet: Any = None  # (δ Function, its owned interface dofs) when a sheet is present
     volumetric: bool = False  # a homogenised cathode: the reaction is spread over its volume
     contact_tag: int = 0  # the interface's contact facets as the electrolyte's cells see them
     void_tag: int = 0  # its void facets (split interfaces: the electrolyte's own side)
@@ -218,7 +231,6 @@ class ElectrochemistryModel:
         self.applied_current = constant(0.0)
         self.set_voltage = constant(0.0)
         self.galvanostatic = constant(1.0)
-        self.entity_maps: list[Any] = []
         self.cathode: Cathode | None = None
         self.kappa: Any = constant(self.conductivity)  # S/m (cell-wise with a cathode)
         if cathode_layer is not None:
@@ -234,6 +246,8 @@ class ElectrochemistryModel:
         self._stress_factor: list[float] = []
         self._ocp: list[float] = []  # open-circuit potential U per side, V
         self.alloys: dict[int, AlloyLayer] = {}  # side index → volume interlayer with Li diffusion
+        self.films: dict[int, Sheet] = {}  # side index → sheet holding a Li inventory
+        self.inverse_dt = constant(0.0)  # 1/Δt of the film inventories, 1/s (0: steady)
         stress_space = dolfinx.fem.functionspace(self.mesh, ("Discontinuous Lagrange", 0))
         self.sides: list[_Side] = []
         electrodes = []
@@ -249,7 +263,7 @@ class ElectrochemistryModel:
                 self.sides.append(_Side(interface, kinetics, (), self.nominal_area,
                                         np.zeros(0, dtype=np.int32), volumetric=True))
                 continue
-            lateral, normal = sheet_properties(case, interface)
+            film = sheet_properties(case, interface)
             has_sheet = bool(interface.sheets)
             contact_tag, void_tag = interface.side_tags(electrolyte, interface.name in split)
             # a sheet covers the voids; a coupled contact may open or close anywhere
@@ -264,14 +278,18 @@ class ElectrochemistryModel:
             sheet = None
             contact = self._contact(kinetics, temperature)
             if has_sheet:
-                delta, pairing = self._sheet_space(interface, reaction, degree, normal,
+                delta, pairing = self._sheet_space(interface, reaction, degree, film.normal,
                                                    contact_tag)
                 side.sheet = (delta, pairing)
                 kinetic = 1.0 / (self.f * contact.exchange_current * (
                     1.0 if contact.linear else contact.alpha_anodic + contact.alpha_cathodic))
-                scale = (normal + kinetic) * self.conductivity / self.thickness
-                sheet = Sheet(delta, constant(lateral), normal, self.ds(contact_tag),
-                              constant(scale))
+                scale = (film.normal + kinetic) * self.conductivity / self.thickness
+                sheet = Sheet(delta, constant(film.conductance), film.normal,
+                              self.ds(contact_tag), constant(scale),
+                              constant(film.film_conductance), constant(film.inventory),
+                              dolfinx.fem.Function(delta.function_space), self.inverse_dt)
+                if film.inventory > 0.0 and (film.normal > 0.0 or self._has_facets(void_tag)):
+                    self.films[len(self.sides)] = sheet  # its Li content can change
             indicator: Any = 1.0
             if coupled:  # set by the coupling from the contact state; closed until then
                 side.indicator = dolfinx.fem.Function(self.vertex_space,
@@ -308,6 +326,8 @@ class ElectrochemistryModel:
             constant(self.leakage_conductance),
         )
         self._initial_guess()
+        for k in range(2, len(self.forms.residual)):  # each sheet's δ row
+            self.forms.residual[k] += pinned_sparsity(self.forms.unknowns[k], constant(0.0))
         if self.cathode is not None:
             self.forms.residual.append(self.cathode.residual(self.forms.currents[1], self.weight))
             self.forms.unknowns.append(self.cathode.concentration)
@@ -319,7 +339,6 @@ class ElectrochemistryModel:
             kind="mpi",
             petsc_options_prefix=prefix,
             petsc_options=petsc_solver_options(case),
-            entity_maps=self.entity_maps or None,
             bcs=self.bcs,
         )
         w = self.weight
@@ -331,17 +350,15 @@ class ElectrochemistryModel:
             posts[f"power_{name}"] = current * eta * w * electrode.ds
             if not side.volumetric:
                 side.averaged = (
-                    dolfinx.fem.form(current * vertex_test * w * electrode.ds,
-                                     entity_maps=self.entity_maps or None),
+                    dolfinx.fem.form(current * vertex_test * w * electrode.ds),
                     self._assembled(vertex_test * w * electrode.ds),
-                    dolfinx.fem.form(electrode.indicator * vertex_test * w * electrode.ds,
-                                     entity_maps=self.entity_maps or None))
+                    dolfinx.fem.form(electrode.indicator * vertex_test * w * electrode.ds))
         for k, dissipation in enumerate(self.forms.sheet_dissipation):
             posts[f"sheet_{k}"] = dissipation
-        self._post = {name: dolfinx.fem.form(expr, entity_maps=self.entity_maps or None)
+        self._post = {name: dolfinx.fem.form(expr)
                       for name, expr in posts.items()}
         self._accepted = [u.x.array.copy() for u in self.unknowns]
-        self.time_dependent = bool(self.alloys) or self.cathode is not None
+        self.time_dependent = bool(self.alloys or self.films) or self.cathode is not None
         self._profile: dict[str, Any] | None = None
         self._last_values: dict[str, float] = {}
         self._writers: list[Any] = []
@@ -378,7 +395,7 @@ class ElectrochemistryModel:
         """Local (owned + ghost) values of an assembled vertex-space vector (a UFL form)."""
         dolfinx = load_dolfinx()
         return self._assembled_form(
-            dolfinx.fem.form(linear_form, entity_maps=self.entity_maps or None))
+            dolfinx.fem.form(linear_form))
 
     def averaged_current(self, side: _Side, in_contact: bool = False) -> np.ndarray:
         """Facet-averaged anodic current density (A/m²) at the vertices of one interface:
@@ -418,7 +435,7 @@ class ElectrochemistryModel:
         dolfinx = load_dolfinx()
         from mpi4py import MPI
 
-        form = dolfinx.fem.form(expression, entity_maps=self.entity_maps or None)
+        form = dolfinx.fem.form(expression)
         return self.comm.allreduce(dolfinx.fem.assemble_scalar(form), op=MPI.SUM)
 
     def _leakage_conductance(self, case: Case, below: Interface, above: Interface) -> float:
@@ -481,6 +498,12 @@ class ElectrochemistryModel:
     def _facets(self, tags: tuple[int, ...]) -> np.ndarray:
         return np.unique(np.concatenate([self.facet_tags.find(t) for t in tags])).astype(np.int32)
 
+    def _has_facets(self, tag: int) -> bool:
+        """Does any rank hold a facet with ``tag`` (collective)?"""
+        from mpi4py import MPI
+
+        return self.comm.allreduce(len(self.facet_tags.find(tag)), op=MPI.SUM) > 0
+
     def _dofs_on(self, tags: tuple[int, ...]) -> np.ndarray:
         """Local (owned and ghost) φ dofs on the facets with ``tags``."""
         dolfinx = load_dolfinx()
@@ -489,33 +512,34 @@ class ElectrochemistryModel:
 
     def _sheet_space(self, interface: Interface, tags: tuple[int, ...], degree: int,
                      normal: float, contact_tag: int) -> tuple[Any, np.ndarray]:
-        """δ on a facet submesh of the interface (δ = 0 on the contact facets when R_n = 0) and
-        its owned dofs → local φ dofs."""
+        """δ as a P_k function of the electrolyte mesh held at 0 off the interface (and on the
+        contact facets when R_n = 0), and its owned interface dofs (the same indices as φ_e's).
+
+        Not a facet submesh: DOLFINx 0.11 (FFCx 0.11) evaluates the gradient of a codim-1
+        submesh coefficient in a parent ``ds`` integral with the wrong Jacobian (fixed upstream
+        in 2026-09, FFCx PR 879), which made the lateral term wrong on unstructured meshes. On
+        the parent mesh the surface gradient ∇δ − (∇δ·n)n of a facet is exact."""
         dolfinx = load_dolfinx()
 
-        fdim = self.mesh.topology.dim - 1
-        sheet_mesh, entity_map, _, _ = dolfinx.mesh.create_submesh(
-            self.mesh, fdim, self._facets(tags))
-        self.entity_maps.append(entity_map)
-        space = dolfinx.fem.functionspace(sheet_mesh, ("Lagrange", degree))
+        space = dolfinx.fem.functionspace(self.mesh, ("Lagrange", degree))  # its own BCs
+        if not np.array_equal(space.tabulate_dof_coordinates(),
+                              self.space.tabulate_dof_coordinates()):
+            raise RuntimeError("sheet space does not share the electrolyte's dof layout")
         delta = dolfinx.fem.Function(space, name=f"delta_{interface.name.replace('|', '_')}")
+        local = len(delta.x.array)
+        on_interface = self._dofs_on(tags)
+        pinned = np.setdiff1d(np.arange(local, dtype=np.int32), on_interface)
         if normal == 0.0:
-            contact = self._facets((contact_tag,))
-            cells = entity_map.sub_topology_to_topology(contact, inverse=True)
-            sheet_mesh.topology.create_connectivity(fdim, fdim)
-            dofs = dolfinx.fem.locate_dofs_topological(space, fdim, cells[cells >= 0])
-            self.bcs.append(dolfinx.fem.dirichletbc(dolfinx.default_scalar_type(0.0), dofs, space))
-        phi_dofs = self._dofs_on(tags)
+            pinned = np.union1d(pinned, self._dofs_on((contact_tag,))).astype(np.int32)
+        self.bcs.append(dolfinx.fem.dirichletbc(dolfinx.default_scalar_type(0.0), pinned, space))
         owned = space.dofmap.index_map.size_local
-        pairing = _match_points(self.comm, space.tabulate_dof_coordinates()[:owned],
-                                self.space.tabulate_dof_coordinates()[phi_dofs], phi_dofs,
-                                1e-9 * self.thickness)
-        return delta, pairing
+        return delta, on_interface[on_interface < owned]
 
     # -- runner interface ----------------------------------------------------------------------
     def columns(self) -> list[str]:
         """Columns this model adds to timeseries.csv (+ the surface Li fraction of alloys)."""
         extra = [f"alloy_surface_fraction_{SIDES[k]}" for k in self.alloys]
+        extra += [f"film_min_lithiation_{SIDES[k]}" for k in self.films]
         return list(COLUMNS) + extra + (["cathode_lithiation"] if self.cathode else [])
 
     def solve(self, time: float, dt: float, control: Control) -> StepResult:
@@ -530,6 +554,7 @@ class ElectrochemistryModel:
             alloy.update_ocp()  # U(c) of the last accepted state (staggered, explicit)
         if self.cathode is not None:
             self.cathode.dt.value = dt
+        self.inverse_dt.value = 1.0 / dt if dt > 0.0 else 0.0
         from petsc4py import PETSc
 
         try:
@@ -555,6 +580,9 @@ class ElectrochemistryModel:
             self._last_values["cathode_lithiation"] = self.cathode.lithiation()
         for index, alloy in self.alloys.items():
             self._last_values[f"alloy_surface_fraction_{SIDES[index]}"] = alloy.surface_fraction()
+        for index in self.films:
+            self._last_values[f"film_min_lithiation_{SIDES[index]}"] = self.film_min_lithiation(
+                index)
         return StepResult(True, iterations, dict(self._last_values))
 
     def net_current_density(self) -> float:
@@ -637,10 +665,9 @@ class ElectrochemistryModel:
             return coordinates[:0], np.zeros(0)
         electrode = self._electrode_nodal(index)
         if side.sheet is not None:
-            delta, pairing = side.sheet
-            owned_delta = delta.function_space.dofmap.index_map.size_local
-            eta = electrode[pairing] + delta.x.array[:owned_delta] - self.phi.x.array[pairing]
-            return coordinates[pairing], butler_volmer(eta, kinetics, self.f, np.exp)
+            delta, dofs = side.sheet
+            eta = electrode[dofs] + delta.x.array[dofs] - self.phi.x.array[dofs]
+            return coordinates[dofs], butler_volmer(eta, kinetics, self.f, np.exp)
         contact = side.phi_dofs[side.phi_dofs < owned]
         current = self._nodal_current(index, contact, electrode)
         if side.indicator is not None:
@@ -682,6 +709,8 @@ class ElectrochemistryModel:
         self._accepted = [u.x.array.copy() for u in self.unknowns]
         for layer in [*self.alloys.values(), *([self.cathode] if self.cathode else [])]:
             layer.accept()
+        for film in self.films.values():
+            film.previous.x.array[:] = film.deviation.x.array
 
     def reject(self) -> None:
         """Return to the last accepted state."""
@@ -699,7 +728,19 @@ class ElectrochemistryModel:
             state[f"alloy_c_{SIDES[index]}"] = function_rows(alloy.previous, alloy.cell_keys)
         if self.cathode is not None:
             state["cathode_c"] = function_rows(self.cathode.previous, self.cell_keys)
+        for index in self.films:
+            state[f"film_delta_{SIDES[index]}"] = function_rows(self.sides[index].sheet[0],
+                                                                self.cell_keys)
         return state
+
+    def film_min_lithiation(self, index: int) -> float:
+        """Smallest θ = c/c₀ of a film (1: as much Li as in equilibrium with Li metal;
+        → 0: its inventory is used up there) (collective)."""
+        from mpi4py import MPI
+
+        delta, dofs = self.sides[index].sheet
+        local = float(np.min(delta.x.array[dofs], initial=np.inf))
+        return math.exp(self.f * self.comm.allreduce(local, op=MPI.MIN))
 
     def restore(self, arrays: dict[str, Cellwise]) -> None:
         """Set the accepted state from a checkpoint."""
@@ -712,6 +753,9 @@ class ElectrochemistryModel:
         if self.cathode is not None:
             restore_function(self.cathode.concentration, self.cell_keys, arrays["cathode_c"])
             self.cathode.concentration.x.scatter_forward()
+        for index in self.films:
+            restore_function(self.sides[index].sheet[0], self.cell_keys,
+                             arrays[f"film_delta_{SIDES[index]}"])
         self.accept()
 
     def write_fields(self, time: float) -> None:
@@ -946,6 +990,16 @@ class Cathode:
 
     def reject(self) -> None:
         self.concentration.x.array[:] = self.previous.x.array
+
+
+def pinned_sparsity(delta: Any, zero: Any) -> Any:
+    """0 × ∫ δ w dx: puts every dof of a sheet's space in the Jacobian's sparsity, so that the
+    rows of the dofs held at 0 off the interface get their unit diagonal (``zero`` a Constant 0;
+    a literal 0 would be simplified away)."""
+    import ufl
+
+    w = ufl.TestFunction(delta.function_space)
+    return zero * delta * w * ufl.dx(domain=delta.function_space.mesh)
 
 
 def _match_points(comm: Any, points: np.ndarray, candidates: np.ndarray, labels: np.ndarray,

@@ -22,13 +22,22 @@ at φ_s = V, the top electrode at φ_s = 0 (ground).
   resistance R_n, j_n = (φ_s − ψ)/R_n = −δ/R_n (R_n = 0: δ = 0 there, imposed by the caller as a
   Dirichlet condition); the sheet passes current to the electrolyte everywhere with
   j = BV(ψ − φ_e); and it carries current laterally with the sheet conductance G (S):
-  −∇_Γ·(G ∇_Γ δ) = j_n − j on the interface Γ. δ lives on a facet submesh; every sheet integral
-  is an electrolyte-mesh ``ds`` integral, where ∇δ is the gradient along the facet.
-  G = G_i + G_e: the sheet is assumed to hold a uniform Li activity (fast Li exchange between its
-  ionic and electronic carriers), so ionic and electronic lateral currents share one driving
-  potential and add; an electron-blocking layer contributes no G_e. With G = 0 and R_n = 0 the
-  sheet is exactly the bare contact. The δ row is multiplied by ``row_scale`` (dimensionless),
-  which leaves the solution unchanged and keeps its round-off at the scale of the φ_e rows;
+  −∇_Γ·(G ∇_Γ δ) = j_n − j on the interface Γ. δ is a function of the electrolyte mesh held at 0
+  off the interface; every sheet integral is a ``ds`` integral on the interface, with the surface
+  gradient ∇_Γδ = ∇δ − (∇δ·n)n.
+  The lateral current is Li moving through the film (physics.md §3.3): electrons only close the
+  circuit, so the film's electronic conductance does not enter. δ is the film's Li chemical
+  potential relative to Li metal, δ = (μ_Li − μ_Li°)/F, and the film is an ideal solution of Li
+  (thermodynamic factor 1, assumed): its Li content is c = c₀ θ with θ = exp(f δ), c₀ the
+  content in equilibrium with Li metal. Lateral Li flux (as current per unit length) is
+  −(G + G_film θ) ∇δ, where G_film = D c₀ t F²/(RT) (Nernst–Einstein for Li diffusing with D)
+  and G a fixed conductance; so G_film θ ∇δ = F D c₀ t ∇θ is Fick's law in θ. The film holds
+  the Li inventory Q θ, Q = F c₀ t (C/m²), which changes as Q (θ − θ_old)/Δt per step (backward
+  Euler; ``inverse_dt`` = 0 gives the steady state). Over a void the film can deliver only the
+  Li that diffuses in and what it holds; θ → 0 (δ → −∞) when that runs out. Small δ (f|δ| ≪ 1)
+  gives the linear sheet of conductance G + G_film. With G = G_film = 0 and R_n = 0 the sheet is
+  exactly the bare contact. The δ row is multiplied by ``row_scale`` (dimensionless), which
+  leaves the solution unchanged and keeps its round-off at the scale of the φ_e rows;
 - control: galvanostatic ∫_bottom j dA = i_app A_nominal, or potentiostatic V = V_set, switched
   by the constant ``galvanostatic`` (1 or 0) so one compiled form serves every protocol step.
 
@@ -68,15 +77,48 @@ def butler_volmer(eta: Any, kinetics: ContactKinetics, f: Any, exp: Callable = u
     return i0 * (exp(kinetics.alpha_anodic * f * eta) - exp(-kinetics.alpha_cathodic * f * eta))
 
 
+def surface_gradient(u: Any) -> Any:
+    """∇u − (∇u·n) n on a facet of ``u``'s mesh (use in ``ds`` integrals): the gradient along
+    the interface, exact for the facet's trace whatever ``u`` does off it (1/m × u)."""
+    n = ufl.FacetNormal(u.ufl_function_space().mesh)
+    gradient = ufl.grad(u)
+    return gradient - ufl.dot(gradient, n) * n
+
+
 @dataclass
 class Sheet:
     """A thin interlayer on one electrode (physics.md §3.3)."""
 
-    deviation: Any  # δ = ψ − φ_s, Function on the interface facet mesh, V
-    lateral_conductance: Any  # G = G_i + G_e, S
+    deviation: Any  # δ = ψ − φ_s, V: a Function of the electrolyte mesh, 0 off the interface
+    lateral_conductance: Any  # G, S: fixed lateral Li conductance
     normal_resistance: float  # R_n, Ω m² between the electrode and the sheet (0: δ = 0 there)
     ds_contact: Any  # electrolyte-mesh measure of the facets where the electrode touches the sheet
     row_scale: Any = 1.0  # multiplies the δ row (dimensionless)
+    film_conductance: Any = 0.0  # G_film = D c₀ t F²/(RT), S, scaled by θ = exp(f δ)
+    inventory: Any = 0.0  # Q = F c₀ t, C/m²: the film's Li at θ = 1
+    previous: Any = 0.0  # δ of the last accepted step, V
+    inverse_dt: Any = 0.0  # 1/Δt, 1/s (0: steady state)
+
+    def lithiation(self, f: Any, exp: Callable = ufl.exp) -> Any:
+        """θ = c/c₀ = exp(f δ) (dimensionless); ``f`` = F/RT in 1/V."""
+        return exp(f * self.deviation)
+
+    def conductance(self, f: Any) -> Any:
+        """Lateral Li conductance G + G_film θ (S)."""
+        return self.lateral_conductance + self.film_conductance * self.lithiation(f)
+
+    def storage(self, f: Any) -> Any:
+        """Rate of Li taken up by the film, Q (θ − θ_old)/Δt (A/m²)."""
+        return self.inventory * self.inverse_dt * (self.lithiation(f)
+                                                   - ufl.exp(f * self.previous))
+
+    def row(self, current: Any, f: Any, test: Any) -> Any:
+        """Li balance of the film per unit area against ``test`` (A/m² × test): storage +
+        lateral divergence + the current it passes into the electrolyte (the feed from the
+        electrode is added by the caller)."""
+        return (self.conductance(f) * ufl.inner(surface_gradient(self.deviation),
+                                                surface_gradient(test))
+                + (self.storage(f) + current) * test)
 
 
 @dataclass
@@ -157,10 +199,10 @@ def electrolyte_forms(
             continue
         delta = sheet.deviation
         w = ufl.TestFunction(delta.function_space)
-        lateral = sheet.lateral_conductance * ufl.inner(ufl.grad(delta), ufl.grad(delta))
-        row = (sheet.lateral_conductance * ufl.inner(ufl.grad(delta), ufl.grad(w))
-               + current * w) * weight * electrode.ds
-        power = lateral * weight * electrode.ds
+        row = sheet.row(current, f, w) * weight * electrode.ds
+        # lateral dissipation + the power stored as Li in the film (the δ row tested with δ)
+        power = (sheet.conductance(f) * ufl.inner(surface_gradient(delta), surface_gradient(delta))
+                 + sheet.storage(f) * delta) * weight * electrode.ds
         if sheet.normal_resistance > 0.0:
             row += delta / sheet.normal_resistance * w * weight * sheet.ds_contact
             power += delta**2 / sheet.normal_resistance * weight * sheet.ds_contact
