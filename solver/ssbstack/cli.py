@@ -1,4 +1,4 @@
-"""Command line: ``ssbstack validate | run | info``.
+"""Command line: ``ssbstack validate | run | mesh | interface | verify | cases | info``.
 
 Exit codes: 0 success; 2 bad input (one line on stderr, nothing written); 3 a solve failed after
 all cut-backs (results and a checkpoint of the last good state are kept); 75 stopped by SIGTERM
@@ -173,6 +173,53 @@ def command_warm_cache(args: argparse.Namespace) -> int:
     return 0
 
 
+def _quantity(text: str, dimension: str, option: str) -> float:
+    """A positive command-line quantity in SI units (read as the case files read them)."""
+    from ssbstack.units import UnitError, to_si
+
+    try:
+        value = to_si(text, dimension)
+    except UnitError as exc:
+        raise CaseError(f"{option}: {exc}") from None
+    if not value > 0.0:
+        raise CaseError(f"{option}: must be > 0, got '{text}'")
+    return value
+
+
+def command_interface(args: argparse.Namespace) -> int:
+    """Derive the real contact's R_ct from a measured interfacial resistance (physics.md §3.2)."""
+    from ssbstack.config.loader import load_case
+    from ssbstack.post.interface_resistance import (
+        derive_charge_transfer,
+        electrode_interfaces,
+        table_lines,
+    )
+
+    case = load_case(args.case, args.overrides)
+    try:
+        electrode_interfaces(case)  # in the route's scope, before MPI and any solve
+    except CaseError as exc:
+        raise CaseError(exc.detail, file=str(args.case), key=exc.key) from None
+    measured = _quantity(args.measured, "area resistance", "--measured")
+    current = _quantity(args.current, "current density", "--current")
+    if not 0.0 < args.tolerance < 0.01:
+        raise CaseError(f"--tolerance: must be in (0, 0.01), got {args.tolerance:g}")
+    comm = _world()
+    _check_mesh_size(case, args.case, comm.size, args.allow_large)
+    say = _printer(comm)
+    say(f"{args.case}: R_int = {args.measured} (measured, per interface) -> R_ct of the real "
+        f"contact, contact state as the case states it; linear kinetics at {args.current}, "
+        f"{comm.size} rank(s)")
+    try:
+        derivation = derive_charge_transfer(case, measured, comm, current=current,
+                                            tolerance=args.tolerance)
+    except CaseError as exc:
+        raise CaseError(exc.detail, file=str(args.case), key=exc.key) from None
+    for line in table_lines(derivation):
+        say(line)
+    return 0
+
+
 def command_info(args: argparse.Namespace) -> int:
     """Print versions of ssbstack and its numerical stack."""
     from ssbstack.compat import versions
@@ -250,6 +297,18 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--only", nargs="+", default=[], metavar="NAME",
                         help="run only checks whose name contains one of these")
     verify.set_defaults(handler=command_verify)
+
+    interface = commands.add_parser(
+        "interface", help="derive the real contact's R_ct from a measured interfacial resistance")
+    _add_case_arguments(interface)
+    interface.add_argument("--measured", required=True, metavar="R_INT",
+                           help="measured small-signal interfacial resistance per interface, "
+                           "e.g. '10.6 Ohm cm2'")
+    interface.add_argument("--current", default="0.01 mA/cm2",
+                           help="current density of the linear solves (default 0.01 mA/cm2)")
+    interface.add_argument("--tolerance", type=float, default=1e-4,
+                           help="relative miss of R_int allowed in the re-solve (default 1e-4)")
+    interface.set_defaults(handler=command_interface)
 
     info = commands.add_parser("info", help="versions of ssbstack, DOLFINx, PETSc, MPI")
     info.set_defaults(handler=command_info)

@@ -44,7 +44,7 @@ import numpy as np
 
 from ssbstack.compat import load_dolfinx
 from ssbstack.config.schema import Case, Kinetics
-from ssbstack.errors import CaseError
+from ssbstack.errors import CaseError, SolverError
 from ssbstack.io.checkpoint import (
     Cellwise,
     function_rows,
@@ -52,7 +52,7 @@ from ssbstack.io.checkpoint import (
     restore_function,
     scalar_rows,
 )
-from ssbstack.meshing.stack import StackMesh
+from ssbstack.meshing.stack import StackMesh, build_mesh
 from ssbstack.meshing.tags import BOTTOM, Interface
 from ssbstack.numerics.model import Control, StepResult
 from ssbstack.physics.electrochemistry import (
@@ -782,6 +782,19 @@ class ElectrochemistryModel:
             write_interface_profile(self._profile, self.sides, self.outdir, self.axisymmetric,
                                     self.mesh.geometry.dim)
         self._profile = None
+
+
+def solve_static(case: Case, comm: Any, current: float, stack_mesh: StackMesh | None = None
+                 ) -> tuple[dict[str, float], ElectrochemistryModel]:
+    """One galvanostatic solve of ``case`` at ``current`` (A/m² of nominal area) from open
+    circuit, on ``stack_mesh`` or a new mesh of the case (collective): the output values
+    (``COLUMNS`` + ``voltage_V``) and the closed model. SolverError when Newton fails."""
+    model = ElectrochemistryModel(case, stack_mesh or build_mesh(case, comm), comm)
+    result = model.solve(0.0, 0.0, Control(current))
+    model.close()
+    if not result.converged:
+        raise SolverError(f"{case.name}: {result.message}")
+    return result.values, model
 
 
 class AlloyLayer:

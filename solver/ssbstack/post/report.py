@@ -1,5 +1,5 @@
 """report.md: what was run, how the simulation compares with each measured target, and which
-values were calibrated (to which data point) or assumed.
+values were calibrated (to which data point), derived (from measured data) or assumed.
 
 A target used for calibration is reported as *reproduced*, never as a prediction; a miss is
 reported with its size.
@@ -97,6 +97,8 @@ def write_report(case: Case, summary: RunSummary, outdir: Path) -> Path:
         *(_comparison_rows(case, summary, outdir / "timeseries.csv") or ["| — | | | | |"]),
     ]
     for status, title in (("calibrated", "Calibrated parameters (and the data they were fitted to)"),
+                          ("derived", "Derived parameters (from measured data under the "
+                           "assumptions listed here)"),
                           ("assumed", "Assumed values (not in the source)")):
         entries = [f"- `{key}`: {entry.get('note', '')}" for key, entry in case.provenance.items()
                    if entry.get("status") == status and _relevant(case, key)]

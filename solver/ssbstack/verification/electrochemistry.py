@@ -49,17 +49,9 @@ def _solve_case(comm: Any, name: str, current: float, overrides: list[str] | Non
                 ) -> tuple[dict[str, float], Any]:
     """Mesh and solve one verification case at ``current`` (A/m²); the values and the model."""
     from ssbstack.config.loader import load_case
-    from ssbstack.meshing.stack import build_mesh
-    from ssbstack.numerics.electrochemistry import ElectrochemistryModel
-    from ssbstack.numerics.model import Control
+    from ssbstack.numerics.electrochemistry import solve_static
 
-    case = load_case(CASES / f"{name}.toml", overrides or [])
-    model = ElectrochemistryModel(case, build_mesh(case, comm), comm)
-    result = model.solve(0.0, 0.0, Control(current))
-    if not result.converged:
-        raise RuntimeError(f"{name}: {result.message}")
-    model.close()
-    return result.values, model
+    return solve_static(load_case(CASES / f"{name}.toml", overrides or []), comm, current)
 
 
 def _relative(reference: float, computed: float) -> float:
