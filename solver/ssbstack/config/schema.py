@@ -289,11 +289,6 @@ class Case(Section):
         if self.mechanics.interface_contact != "frictionless":
             raise ValueError("coupling.enabled: needs mechanics.interface_contact = "
                              "'frictionless' (a bonded interface cannot open)")
-        for item in self.tags.interfaces:
-            if item.sheets and item.name in {self.tags.interfaces[0].name,
-                                             self.tags.interfaces[-1].name}:
-                raise ValueError(f"coupling.enabled: thin interlayers ({', '.join(item.sheets)}) "
-                                 f"on '{item.name}' are not coupled yet (bare Li | SE only)")
         if (self.coupling.nucleation == "vacancy") != (self.coupling.vacancy is not None):
             raise ValueError("coupling.vacancy: give this table exactly when coupling.nucleation "
                              "= 'vacancy'")

@@ -61,9 +61,9 @@ class CoupledModel:
         self.case, self.comm, self.config = case, comm, case.coupling
         self.outdir = Path(outdir) if outdir is not None else None
         self.echem = ElectrochemistryModel(case, stack_mesh, comm, outdir)
-        if self.echem.time_dependent:
-            raise CaseError("coupling with a volume interlayer or a cathode (time-dependent "
-                            "electrochemistry) is not implemented yet", key="coupling.enabled")
+        if self.echem.alloys or self.echem.cathode is not None:
+            raise CaseError("coupling with a volume interlayer or a cathode is not implemented "
+                            "yet", key="coupling.enabled")
         self.mechanics = MechanicsModel(case, stack_mesh, comm, outdir)
         sides = contact_sides(case)
         self.contact = self.mechanics.contact
@@ -130,7 +130,7 @@ class CoupledModel:
             result = self.echem.solve(time, h, control)
             if not result.converged:
                 return False, 0.5, iteration, result.message
-            passed = Control(self.echem.net_current_density())  # what mechanics strips in all
+            passed = Control(self.echem.metal_current_density())  # what mechanics strips
             current = self.map.pair_current()
             in_contact = self.map.pair_current(in_contact=True)
             self.pair_current = current
@@ -253,6 +253,7 @@ class CoupledModel:
                     self.map.set_indicator(self.indicator(self.mechanics.pair_gaps()))
                     self.echem.solve(self.lost_at, h, control)
                 break
+            self.echem.advance_films()  # the next sub-step starts from this one's film Li
         self.next_substep = h
         return self._result(substeps, iterations, mechanics)
 

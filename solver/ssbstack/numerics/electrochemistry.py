@@ -88,6 +88,9 @@ COLUMNS = [
     "newton_iterations",
 ]
 SIDES = ("bottom", "top")
+# Coupled films touch the Li where χ says, through R_n; an ideal contact (R_n = 0) gets this
+# fraction of the kinetic resistance RT/(F i₀ (α_a + α_c)) instead (numerical, Ω m² per Ω m²).
+IDEAL_FEED = 1e-3
 
 
 def petsc_solver_options(case: Case) -> dict[str, Any]:
@@ -167,6 +170,7 @@ class _Side:
     void_tag: int = 0  # its void facets (split interfaces: the electrolyte's own side)
     indicator: Any = None  # contact indicator χ (P1 on the electrolyte mesh) when coupled
     averaged: Any = None  # (form ∫χ j v ds, lumped ∫ v ds, form ∫χ v ds): averaged current
+    feed: Any = None  # coupled film: (form ∫ j_n v ds, form ∫χ v ds), j_n the metal → film current
 
 
 class ElectrochemistryModel:
@@ -277,25 +281,29 @@ class ElectrochemistryModel:
                          contact_tag=contact_tag, void_tag=void_tag)
             sheet = None
             contact = self._contact(kinetics, temperature)
-            if has_sheet:
-                delta, pairing = self._sheet_space(interface, reaction, degree, film.normal,
-                                                   contact_tag)
-                side.sheet = (delta, pairing)
-                kinetic = 1.0 / (self.f * contact.exchange_current * (
-                    1.0 if contact.linear else contact.alpha_anodic + contact.alpha_cathodic))
-                scale = (film.normal + kinetic) * self.conductivity / self.thickness
-                sheet = Sheet(delta, constant(film.conductance), film.normal,
-                              self.ds(contact_tag), constant(scale),
-                              constant(film.film_conductance), constant(film.inventory),
-                              dolfinx.fem.Function(delta.function_space), self.inverse_dt)
-                if film.inventory > 0.0 and (film.normal > 0.0 or self._has_facets(void_tag)):
-                    self.films[len(self.sides)] = sheet  # its Li content can change
             indicator: Any = 1.0
             if coupled:  # set by the coupling from the contact state; closed until then
                 side.indicator = dolfinx.fem.Function(self.vertex_space,
                                                       name=f"contact_{SIDES[len(self.sides)]}")
                 side.indicator.x.array[:] = 1.0
                 indicator = side.indicator
+            if has_sheet:
+                kinetic = 1.0 / (self.f * contact.exchange_current * (
+                    1.0 if contact.linear else contact.alpha_anodic + contact.alpha_cathodic))
+                normal = film.normal
+                if coupled and normal == 0.0:  # the contact moves: feed through χ, not a BC
+                    normal = IDEAL_FEED * kinetic
+                delta, dofs = self._sheet_space(interface, reaction, degree, normal, contact_tag)
+                side.sheet = (delta, dofs)
+                scale = (normal + kinetic) * self.conductivity / self.thickness
+                sheet = Sheet(delta, constant(film.conductance), normal,
+                              ds_reaction if coupled else self.ds(contact_tag), constant(scale),
+                              constant(film.film_conductance), constant(film.inventory),
+                              dolfinx.fem.Function(delta.function_space), self.inverse_dt,
+                              indicator)
+                indicator = 1.0  # the film covers the electrolyte wherever the Li is
+                if film.inventory > 0.0 and (normal > 0.0 or self._has_facets(void_tag)):
+                    self.films[len(self.sides)] = sheet  # its Li content can change
             shift: Any = kinetics.open_circuit_potential
             self._ocp.append(kinetics.open_circuit_potential)
             neighbour = interface.lower if interface.upper == electrolyte else interface.upper
@@ -353,11 +361,23 @@ class ElectrochemistryModel:
                     dolfinx.fem.form(current * vertex_test * w * electrode.ds),
                     self._assembled(vertex_test * w * electrode.ds),
                     dolfinx.fem.form(electrode.indicator * vertex_test * w * electrode.ds))
+                if electrode.sheet is not None and side.indicator is not None:
+                    # coupled film: the Li leaves the metal where it touches the film
+                    feed = electrode.sheet.feed_current()
+                    side.feed = (dolfinx.fem.form(feed * vertex_test * w * electrode.ds),
+                                 dolfinx.fem.form(side.indicator * vertex_test * w
+                                                  * electrode.ds))
+                    posts[f"feed_{name}"] = feed * w * electrode.ds
+            if electrode.sheet is not None:  # the Li the film gained since θ = 1 (C; C/m 2D)
+                sheet = electrode.sheet
+                posts[f"stored_{name}"] = (sheet.inventory * (sheet.lithiation(self.f) - 1.0)
+                                           * w * electrode.ds)
         for k, dissipation in enumerate(self.forms.sheet_dissipation):
             posts[f"sheet_{k}"] = dissipation
         self._post = {name: dolfinx.fem.form(expr)
                       for name, expr in posts.items()}
         self._accepted = [u.x.array.copy() for u in self.unknowns]
+        self._accepted_films = [film.previous.x.array.copy() for film in self.films.values()]
         self.time_dependent = bool(self.alloys or self.films) or self.cathode is not None
         self._profile: dict[str, Any] | None = None
         self._last_values: dict[str, float] = {}
@@ -407,13 +427,26 @@ class ElectrochemistryModel:
         round each vertex: Σ w_i ∫v_i = ∫χ j exactly, and unlike the nodal value it does not
         depend on where a contact edge falls inside a facet (local owned + ghost, collective)."""
         numerator, lumped, contact = side.averaged
-        values = self._assembled_form(numerator)
-        if in_contact:
-            lumped = self._assembled_form(contact)
-        average = np.zeros_like(values)
-        on = lumped > 1e-12 * np.max(lumped, initial=0.0)
-        average[on] = values[on] / lumped[on]
-        return average
+        return _per_area(self._assembled_form(numerator),
+                         self._assembled_form(contact) if in_contact else lumped)
+
+    def metal_current(self, side: _Side, in_contact: bool = False) -> np.ndarray:
+        """Facet-averaged current (A/m²) with which the Li metal strips at the vertices of one
+        interface: the current into the electrolyte (``averaged_current``), or under a coupled
+        film the feed from the metal into the film, which differs by what the film stores or
+        spreads (local owned + ghost, collective)."""
+        if side.feed is None:
+            return self.averaged_current(side, in_contact)
+        numerator, contact = side.feed
+        return _per_area(self._assembled_form(numerator),
+                         self._assembled_form(contact) if in_contact else side.averaged[1])
+
+    def metal_current_density(self) -> float:
+        """Li current out of the bottom metal per nominal area (A/m²): the net current, or
+        the feed into a coupled film (collective)."""
+        if self.sides[0].feed is None:
+            return self.net_current_density()
+        return self._total("feed_bottom") / self.nominal_area
 
     def _assembled_form(self, compiled: Any) -> np.ndarray:
         """Local (owned + ghost) values of an assembled vertex-space vector (a compiled form)."""
@@ -709,6 +742,12 @@ class ElectrochemistryModel:
         self._accepted = [u.x.array.copy() for u in self.unknowns]
         for layer in [*self.alloys.values(), *([self.cathode] if self.cathode else [])]:
             layer.accept()
+        self.advance_films()
+        self._accepted_films = [film.previous.x.array.copy() for film in self.films.values()]
+
+    def advance_films(self) -> None:
+        """The films' Li content of the last solve becomes the start of the next time step
+        (a coupled sub-step; ``reject`` still returns to the last ``accept``)."""
         for film in self.films.values():
             film.previous.x.array[:] = film.deviation.x.array
 
@@ -716,6 +755,8 @@ class ElectrochemistryModel:
         """Return to the last accepted state."""
         for u, saved in zip(self.unknowns, self._accepted, strict=True):
             u.x.array[:] = saved
+        for film, saved in zip(self.films.values(), self._accepted_films, strict=True):
+            film.previous.x.array[:] = saved
         for layer in [*self.alloys.values(), *([self.cathode] if self.cathode else [])]:
             layer.reject()
 
@@ -732,6 +773,11 @@ class ElectrochemistryModel:
             state[f"film_delta_{SIDES[index]}"] = function_rows(self.sides[index].sheet[0],
                                                                 self.cell_keys)
         return state
+
+    def film_stored_charge(self, index: int) -> float:
+        """Li the film of side ``index`` holds above its equilibrium content, as charge
+        ∫ F c₀ t (θ − 1) dA (C; C/m in planar 2D), with the residual's quadrature (collective)."""
+        return self._total(f"stored_{SIDES[index]}")
 
     def film_min_lithiation(self, index: int) -> float:
         """Smallest θ = c/c₀ of a film (1: as much Li as in equilibrium with Li metal;
@@ -1003,6 +1049,14 @@ class Cathode:
 
     def reject(self) -> None:
         self.concentration.x.array[:] = self.previous.x.array
+
+
+def _per_area(values: np.ndarray, areas: np.ndarray) -> np.ndarray:
+    """values / areas at each vertex, 0 where the area is nil (an open or off-interface one)."""
+    average = np.zeros_like(values)
+    on = areas > 1e-12 * np.max(areas, initial=0.0)
+    average[on] = values[on] / areas[on]
+    return average
 
 
 def pinned_sparsity(delta: Any, zero: Any) -> Any:

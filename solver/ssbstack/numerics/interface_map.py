@@ -58,7 +58,7 @@ class InterfaceMap:
             side = next((s for s in echem.sides if s.interface == contact_side.interface), None)
             if side is None or side.indicator is None:
                 raise CaseError(f"the electrolyte does not touch the contact interface "
-                                f"'{contact_side.interface.name}' (coupling needs bare Li | SE)",
+                                f"'{contact_side.interface.name}' (coupling needs a metal | SE contact)",
                                 key="coupling.enabled")
             pairs = np.flatnonzero(contact.pairs["interface"] == number)
             lookup = {_key(point, scale): int(p) for point, p in zip(x[pairs], pairs, strict=True)}
@@ -99,12 +99,13 @@ class InterfaceMap:
             function.x.scatter_forward()
 
     def pair_current(self, in_contact: bool = False) -> np.ndarray:
-        """Facet-averaged anodic current density (A/m²) at every pair (global array, collective):
-        per nominal area (the Li flux), or ``in_contact`` per area in contact; 0 on pairs of
-        interfaces that are not coupled."""
+        """Facet-averaged current density (A/m²) with which the Li strips at every pair (global
+        array, collective): per nominal area (the Li flux), or ``in_contact`` per area in
+        contact; 0 on pairs of interfaces that are not coupled. Under a film it is the metal's
+        feed into the film (``ElectrochemistryModel.metal_current``)."""
         current = np.zeros(self.contact.count)
         for item in self.sides:
-            self.vertex_values.x.array[:] = self.echem.averaged_current(item.side, in_contact)
+            self.vertex_values.x.array[:] = self.echem.metal_current(item.side, in_contact)
             if self.pair_space is self.echem.vertex_space:
                 self.pair_values.x.array[:] = self.vertex_values.x.array
             else:

@@ -19,8 +19,9 @@ at φ_s = V, the top electrode at φ_s = 0 (ground).
 - thin interlayer (sheet, physics.md §3.3): the sheet covers the whole interface (contact and void
   facets). Its potential is ψ = φ_s + δ; the unknown is the deviation δ from the electrode
   potential. The electrode feeds the sheet through its contact facets with the normal area
-  resistance R_n, j_n = (φ_s − ψ)/R_n = −δ/R_n (R_n = 0: δ = 0 there, imposed by the caller as a
-  Dirichlet condition); the sheet passes current to the electrolyte everywhere with
+  resistance R_n, j_n = χ (φ_s − ψ)/R_n = −χ δ/R_n (R_n = 0: δ = 0 there, imposed by the caller
+  as a Dirichlet condition; with the coupling the Li touches the film where χ says, on every
+  interface facet, and the film's current into the electrolyte is not gated); the sheet passes current to the electrolyte everywhere with
   j = BV(ψ − φ_e); and it carries current laterally with the sheet conductance G (S):
   −∇_Γ·(G ∇_Γ δ) = j_n − j on the interface Γ. δ is a function of the electrolyte mesh held at 0
   off the interface; every sheet integral is a ``ds`` integral on the interface, with the surface
@@ -98,6 +99,12 @@ class Sheet:
     inventory: Any = 0.0  # Q = F c₀ t, C/m²: the film's Li at θ = 1
     previous: Any = 0.0  # δ of the last accepted step, V
     inverse_dt: Any = 0.0  # 1/Δt, 1/s (0: steady state)
+    feed: Any = 1.0  # χ ∈ [0, 1]: where the electrode touches the film (coupling), on ds_contact
+
+    def feed_current(self) -> Any:
+        """Li current from the electrode into the film, χ (φ_s − ψ)/R_n = −χ δ/R_n (A/m²;
+        needs R_n > 0)."""
+        return -self.feed * self.deviation / self.normal_resistance
 
     def lithiation(self, f: Any, exp: Callable = ufl.exp) -> Any:
         """θ = c/c₀ = exp(f δ) (dimensionless); ``f`` = F/RT in 1/V."""
@@ -204,8 +211,8 @@ def electrolyte_forms(
         power = (sheet.conductance(f) * ufl.inner(surface_gradient(delta), surface_gradient(delta))
                  + sheet.storage(f) * delta) * weight * electrode.ds
         if sheet.normal_resistance > 0.0:
-            row += delta / sheet.normal_resistance * w * weight * sheet.ds_contact
-            power += delta**2 / sheet.normal_resistance * weight * sheet.ds_contact
+            row -= sheet.feed_current() * w * weight * sheet.ds_contact
+            power -= sheet.feed_current() * delta * weight * sheet.ds_contact
         residual.append(sheet.row_scale * row)
         unknowns.append(delta)
         dissipation.append(power)
