@@ -415,6 +415,17 @@ class ElectrochemistryModel:
         average[on] = values[on] / lumped[on]
         return average
 
+    def averaged_contact(self, side: _Side) -> np.ndarray:
+        """Facet-averaged contact indicator c_i = ∫ χ v_i dA / ∫ v_i dA at the vertices of one
+        interface (the χ the current used; Σ c_i ∫v_i = ∫χ dA; local owned + ghost,
+        collective)."""
+        _, lumped, contact = side.averaged
+        values = self._assembled_form(contact)
+        average = np.zeros_like(values)
+        on = lumped > 1e-12 * np.max(lumped, initial=0.0)
+        average[on] = values[on] / lumped[on]
+        return average
+
     def _assembled_form(self, compiled: Any) -> np.ndarray:
         """Local (owned + ghost) values of an assembled vertex-space vector (a compiled form)."""
         dolfinx = load_dolfinx()
