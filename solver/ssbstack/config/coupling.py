@@ -23,7 +23,7 @@ Plating-side failure (physics.md §3.6, §7) is named in ``[coupling.plating]``:
 ``[coupling.plating.flaw]`` (Li pressure in an assumed SE surface flaw of depth a:
 Y p_Li √(π a) ≥ K_IC, K_IC the electrolyte's ``fracture_toughness``) and
 ``[coupling.plating.local_current]`` (the plating current per area in contact, averaged over a
-window of length ℓ along the interface, ≥ a critical value). Absent: no plating criteria.
+hat window of width ℓ along the interface, ≥ a critical value). Absent: no plating criteria.
 """
 
 from __future__ import annotations
@@ -75,9 +75,9 @@ class LocalCurrentCriterion(Section):
     """Plating failure by a local current above a critical value (physics.md §7)."""
 
     window: Length = Field(
-        gt=0.0, description="ℓ: the plating current per area in contact is averaged over pairs "
-        "within ℓ/2 of each pair along the interface (∫χ j dA / ∫χ dA), m: a mesh-converged "
-        "measure once ℓ spans a few interface elements")
+        gt=0.0, description="ℓ, m: the plating current per area in contact is averaged round "
+        "each pair in contact with the hat weight max(0, 1 − 2d/ℓ) along the interface "
+        "(∫K χ j dA / ∫K χ dA): a mesh-converged measure once ℓ spans a few interface elements")
     critical: CurrentDensity = Field(
         gt=0.0, description="the windowed plating current per area in contact that fails the "
         "cell, A/m² (a stated threshold: empirical, not derived)")

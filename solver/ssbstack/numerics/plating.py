@@ -13,12 +13,14 @@ contact indicator c_p = ∫χ v_p / ∫v_p that the electrochemistry used, and t
   ``position`` names one (the nearest pair). Column ``flaw_stress_intensity_ratio`` = K / K_IC.
   Bulk creep gives contact pressures of order the stack pressure (MPa), far below the ~10² MPa
   a 10 µm flaw in LLZO needs: this criterion does not fire from bulk creep alone.
-- **local current**: the plating current per area in contact averaged over a window of length ℓ
-  along the interface, J_ℓ(x_p) = −Σ_q A_q w_q / Σ_q A_q c_q over the pairs q of the same
-  interface within ℓ/2 of x_p (= −∫χ j dA / ∫χ dA over the window, exactly for the lumped
-  pair areas), fails the cell when it reaches ``critical``. Nodal currents at a singular contact
-  edge do not converge with the mesh; this window average does once ℓ spans a few elements.
-  Column ``plating_current_ratio`` = max J_ℓ / critical.
+- **local current**: the plating current per area in contact averaged over a window of width ℓ
+  along the interface, J_ℓ(x_p) = −Σ_q K_pq A_q w_q / Σ_q K_pq A_q c_q over the pairs q of the
+  same interface, with the hat weight K_pq = max(0, 1 − 2|x_q − x_p|/ℓ) (≈ −∫K χ j dA / ∫K χ dA;
+  a hat, not a box, so that no pair enters the window with a jump), at every pair in contact
+  (c_p ≥ 1/2: a window centred in a void would average a rim's current over the rim alone),
+  fails the cell when it reaches ``critical``. Nodal currents at a singular contact edge do not
+  converge with the mesh; this window average does once ℓ spans a few elements
+  (``plating.local_current_window``). Column ``plating_current_ratio`` = max J_ℓ / critical.
 
 At rest (no net current) nothing plates: the columns are nan and nothing is checked. Ties (a
 uniform pressure) go to the first pair in the global pair order, so every rank and every number
