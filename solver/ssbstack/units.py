@@ -177,6 +177,7 @@ SI_UNITS = {
     "concentration": "mol/m³", "stiffness": "N/m", "stiffness per area": "Pa/m",
     "strain rate": "1/s", "density": "kg/m³",
     "specific capacity": "C/kg", "areal loading": "kg/m²",
+    "fracture toughness": "Pa √m",
 }
 
 
@@ -185,6 +186,21 @@ def _quantity(dimension: str) -> tuple[Unit, BeforeValidator]:
         return to_si(value, dimension)
 
     return Unit(dimension), BeforeValidator(convert)
+
+
+_ROOT_METRE = re.compile(r"\s*(?:\*\s*)?(?:m\^?(?:0\.5|\(?1/2\)?)|√m|sqrt\(m\))\s*$")
+
+
+def fracture_toughness_to_si(value: object) -> float:
+    """K_IC (Pa √m) from a number (SI) or a pressure times √m: '1 MPa m^0.5', '0.23 MPa m^1/2',
+    '1 MPa √m', '1 MPa*sqrt(m)' (the half power is the one the unit grammar cannot read)."""
+    match = _QUANTITY.match(value) if isinstance(value, str) else None
+    if match and match.group(2):
+        stripped = _ROOT_METRE.sub("", value)
+        if stripped == value:
+            raise UnitError(f"'{value}' is not a fracture toughness (expected e.g. '1 MPa m^0.5')")
+        return to_si(stripped, "pressure")
+    return to_si(value, "pressure")
 
 
 Length = Annotated[float, *_quantity("length")]
@@ -206,3 +222,5 @@ Stiffness = Annotated[float, *_quantity("stiffness")]
 StiffnessPerArea = Annotated[float, *_quantity("stiffness per area")]
 StrainRate = Annotated[float, *_quantity("strain rate")]
 Dimensionless = Annotated[float, *_quantity("dimensionless")]
+FractureToughness = Annotated[float, Unit("fracture toughness"),
+                              BeforeValidator(fracture_toughness_to_si)]

@@ -18,16 +18,22 @@ Void nucleation (physics.md §3.5) is a named rule:
   pressure at the surface, Π = R T c_v, exceeds the contact pressure there plus
   ``nucleation_stress``: the pair then carries no current until Π has fallen below
   ``heal_fraction`` × that (plating refills vacancies).
+
+Plating-side failure (physics.md §3.6, §7) is named in ``[coupling.plating]``: one or both of
+``[coupling.plating.flaw]`` (Li pressure in an assumed SE surface flaw of depth a:
+Y p_Li √(π a) ≥ K_IC, K_IC the electrolyte's ``fracture_toughness``) and
+``[coupling.plating.local_current]`` (the plating current per area in contact, averaged over a
+hat window of width ℓ along the interface, ≥ a critical value). Absent: no plating criteria.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from ssbstack.config.base import Section
-from ssbstack.units import Diffusivity, Length, Pressure, Time
+from ssbstack.units import CurrentDensity, Diffusivity, Length, Pressure, Time
 
 
 class Vacancy(Section):
@@ -52,6 +58,45 @@ class Vacancy(Section):
     )
 
 
+class FlawCriterion(Section):
+    """Plating failure by a crack from an SE surface flaw: Y p_Li √(π a) ≥ K_IC (physics.md §7)."""
+
+    depth: Length = Field(
+        gt=0.0, description="a: depth of the surface flaw, m (assumed: flaws are not measured)")
+    geometry_factor: float = Field(
+        1.12, gt=0.0, description="Y of the stress intensity Y p √(π a) (1.12: edge flaw)")
+    position: list[Length] = Field(
+        default_factory=list, max_length=2, description="in-plane coordinates of one flaw, m (x "
+        "in 2D and axisymmetric, x y in 3D): p_Li is read at the nearest pair of the plating "
+        "electrode; empty (default): flaws everywhere, the worst pair counts")
+
+
+class LocalCurrentCriterion(Section):
+    """Plating failure by a local current above a critical value (physics.md §7)."""
+
+    window: Length = Field(
+        gt=0.0, description="ℓ, m: the plating current per area in contact is averaged round "
+        "each pair in contact with the hat weight max(0, 1 − 2d/ℓ) along the interface "
+        "(∫K χ j dA / ∫K χ dA): a mesh-converged measure once ℓ spans a few interface elements")
+    critical: CurrentDensity = Field(
+        gt=0.0, description="the windowed plating current per area in contact that fails the "
+        "cell, A/m² (a stated threshold: empirical, not derived)")
+
+
+class Plating(Section):
+    """Named plating-failure criteria, each optional; at least one (physics.md §3.6)."""
+
+    flaw: FlawCriterion | None = None
+    local_current: LocalCurrentCriterion | None = None
+
+    @model_validator(mode="after")
+    def _named(self) -> Plating:
+        if self.flaw is None and self.local_current is None:
+            raise ValueError("name at least one criterion: [coupling.plating.flaw] or "
+                             "[coupling.plating.local_current]")
+        return self
+
+
 class Coupling(Section):
     """Coupled electro-chemo-mechanics (physics.md §7). Off unless ``enabled``."""
 
@@ -62,6 +107,8 @@ class Coupling(Section):
         "[coupling.vacancy])"
     )
     vacancy: Vacancy | None = None
+    plating: Plating | None = Field(
+        None, description="plating-side failure criteria (flaw, local current); none by default")
     conducting_gap: Length = Field(
         1e-9, gt=0.0, description="a node pair passes current in proportion to "
         "max(0, 1 − g / this), m: closed contacts (g ≤ 0) carry the full current"

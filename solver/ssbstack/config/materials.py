@@ -13,6 +13,7 @@ from ssbstack.units import (
     Concentration,
     Conductivity,
     Diffusivity,
+    FractureToughness,
     MolarEnergy,
     MolarVolume,
     Pressure,
@@ -73,6 +74,9 @@ class Material(Section):
     youngs_modulus: Pressure | None = Field(None, gt=0.0, description="Pa")
     poisson_ratio: float | None = Field(None, ge=-1.0, lt=0.5)
     creep: CreepLaw | None = None
+    fracture_toughness: FractureToughness | None = Field(
+        None, gt=0.0, description="K_IC of an electrolyte, Pa √m ('1 MPa m^0.5'): the plating "
+        "flaw criterion ([coupling.plating.flaw]) needs it")
 
     def ionic_conductivity_at(self, temperature: float) -> float:
         """Ionic conductivity (S/m) at ``temperature`` (K), Arrhenius from the reference value."""

@@ -281,6 +281,8 @@ class Case(Section):
                                  "electrode as first or last layer")
         if self.coupling.enabled:
             self._check_coupling()
+        elif self.coupling.plating is not None:
+            raise ValueError("coupling.plating: plating criteria need coupling.enabled = true")
         return self
 
     def _check_coupling(self) -> None:
@@ -292,6 +294,18 @@ class Case(Section):
         if (self.coupling.nucleation == "vacancy") != (self.coupling.vacancy is not None):
             raise ValueError("coupling.vacancy: give this table exactly when coupling.nucleation "
                              "= 'vacancy'")
+        plating = self.coupling.plating
+        if plating is not None and plating.flaw is not None:
+            name = self.electrolyte.material
+            if self.materials[name].fracture_toughness is None:
+                raise ValueError(f"materials.{name}.fracture_toughness: required by "
+                                 "[coupling.plating.flaw] (K_IC of the electrolyte, e.g. "
+                                 "'1 MPa m^0.5')")
+            kind = self.geometry.file_kind or self.geometry.kind
+            needed = 2 if kind in ("box3d", "disc3d") else 1
+            if plating.flaw.position and len(plating.flaw.position) != needed:
+                raise ValueError(f"coupling.plating.flaw.position: give {needed} in-plane "
+                                 f"coordinate(s) for geometry kind '{kind}'")
         seeded = [name for name, morphology in self.geometry.interfaces.items()
                   if morphology.morphology in ("contact_fraction", "single_void")]
         if seeded and self.mechanics.void_gap <= 0.0:

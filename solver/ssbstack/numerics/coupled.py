@@ -22,8 +22,10 @@ in it, the next sub-step is halved (and past 4× that, it is redone halved); it 
 after an easy one. Mechanics is driven with the current the electrochemistry actually passed, so
 ``li_balance_error_m`` (Li removed at the pairs − charge × Ω/F) tests the transfer alone.
 Failure: the stripping electrode's contact fraction falls
-below ``coupling.min_contact_fraction`` (stripping-limited: contact lost), or the cell voltage
-passes ``protocol.voltage_limit`` (the runner's check; the state is added to its message).
+below ``coupling.min_contact_fraction`` (stripping-limited: contact lost), a named plating
+criterion of ``[coupling.plating]`` is crossed (:mod:`ssbstack.numerics.plating`, checked on
+every accepted state), or the cell voltage passes ``protocol.voltage_limit`` (the runner's
+check; the state is added to its message).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from ssbstack.io.checkpoint import Cellwise, scalar_rows
 from ssbstack.meshing.stack import StackMesh
 from ssbstack.numerics.interface_map import InterfaceMap
 from ssbstack.numerics.model import Control, StepResult
+from ssbstack.numerics.plating import plating_criteria
 
 ELECTRODES = ((0, "bottom"), (-1, "top"))
 COLUMNS = ["contact_fraction_bottom", "contact_fraction_top", "max_gap_bottom_m",
@@ -81,6 +84,7 @@ class CoupledModel:
             from ssbstack.numerics.vacancy import VacancyField
 
             self.vacancy = VacancyField(self.config.vacancy, self.contact.count)
+        self.plating = plating_criteria(case, self.contact, self.coupled_pairs)
         # longest sub-step, s: half the vacancy lifetime to start, then set by their change
         self.longest = 0.5 * self.config.vacancy.lifetime if self.vacancy else math.inf
         self.accepted_longest = self.longest
@@ -203,12 +207,13 @@ class CoupledModel:
         names = self.echem.columns()
         names += [c for c in self.mechanics.columns() if c not in names]
         extra = COLUMNS + (VACANCY_COLUMNS if self.vacancy is not None else [])
+        extra += self.plating.columns() if self.plating is not None else []
         return names + [c for c in extra if c not in names]
 
     def solve(self, time: float, dt: float, control: Control) -> StepResult:
         """Advance both models by ``dt`` (s) in coupled sub-steps (collective)."""
         self.reject()
-        self.lost_at = None
+        self.lost_at, self.time = None, time
         if dt == 0.0:  # the initial state: load the stack, then the current on that contact
             self.mechanics.pair_velocity = None
             loaded = self.mechanics.advance(0.0, control)
@@ -314,6 +319,11 @@ class CoupledModel:
         values["coupling_iterations"] = float(iterations)
         result = StepResult(True, max(1, iterations // max(substeps, 1)), values)
         current = self.echem.net_current_density()  # also under potentiostatic control
+        plating = None
+        if self.plating is not None:  # the named plating criteria (collective: the pairs)
+            measures, plating = self.plating.evaluate(gaps, self.pair_current,
+                                                      self.map.pair_contact(), current, self.time)
+            values |= measures
         stripping = "bottom" if current > 0 else "top"
         fraction = values[f"contact_fraction_{stripping}"]
         result.note = (f"contact fraction {stripping} {fraction:.3g}, hot spot "
@@ -331,6 +341,8 @@ class CoupledModel:
                 result.failure += (f"; vacancy voids nucleated on "
                                    f"{values[f'nucleated_fraction_{stripping}']:.3g} of it")
             result.failure_mode = "contact_loss"
+        elif plating is not None:
+            result.failure, result.failure_mode = plating.message, plating.mode
         return result
 
     def accept(self) -> None:

@@ -448,6 +448,15 @@ class ElectrochemistryModel:
             return self.net_current_density()
         return self._total("feed_bottom") / self.nominal_area
 
+    def averaged_contact(self, side: _Side) -> np.ndarray:
+        """Facet-averaged contact indicator c_i = ∫ χ v_i dA / ∫ v_i dA at the vertices of one
+        interface (the χ the current used; Σ c_i ∫v_i = ∫χ dA; local owned + ghost,
+        collective)."""
+        _, lumped, contact = side.averaged
+        if side.feed is not None:  # a coupled film: χ is where the Li touches the film
+            contact = side.feed[1]
+        return _per_area(self._assembled_form(contact), lumped)
+
     def _assembled_form(self, compiled: Any) -> np.ndarray:
         """Local (owned + ghost) values of an assembled vertex-space vector (a compiled form)."""
         dolfinx = load_dolfinx()

@@ -103,17 +103,27 @@ class InterfaceMap:
         array, collective): per nominal area (the Li flux), or ``in_contact`` per area in
         contact; 0 on pairs of interfaces that are not coupled. Under a film it is the metal's
         feed into the film (``ElectrochemistryModel.metal_current``)."""
-        current = np.zeros(self.contact.count)
+        return self._to_pairs(lambda side: self.echem.metal_current(side, in_contact))
+
+    def pair_contact(self) -> np.ndarray:
+        """Facet-averaged contact indicator ∫χ v / ∫v at every pair (global array, collective):
+        the contact the current used, Σ_p A_p c_p = ∫χ dA; 0 on pairs of uncoupled interfaces."""
+        return self._to_pairs(self.echem.averaged_contact)
+
+    def _to_pairs(self, vertex_values: Any) -> np.ndarray:
+        """Per-vertex values of each coupled interface (``vertex_values(side)``, local array) at
+        every pair (global array, collective)."""
+        out = np.zeros(self.contact.count)
         for item in self.sides:
-            self.vertex_values.x.array[:] = self.echem.metal_current(item.side, in_contact)
+            self.vertex_values.x.array[:] = vertex_values(item.side)
             if self.pair_space is self.echem.vertex_space:
                 self.pair_values.x.array[:] = self.vertex_values.x.array
             else:
                 self.pair_values.interpolate(self.vertex_values)
             mine = (item.pair_of_dof, self.pair_values.x.array[item.pair_dofs])
             for pairs, values in self.comm.allgather(mine):
-                current[pairs] = values
-        return current
+                out[pairs] = values
+        return out
 
 
 def _key(point: np.ndarray, scale: float) -> tuple[int, ...]:

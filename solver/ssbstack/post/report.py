@@ -74,6 +74,9 @@ def _relevant(case: Case, key: str) -> bool:
     """Provenance keys of materials the stack does not use are left out of the report."""
     if not key.startswith("materials."):
         return True
+    plating = case.coupling.plating
+    if key.endswith(".fracture_toughness") and (plating is None or plating.flaw is None):
+        return False  # read only by the plating flaw criterion
     return key.split(".")[1] in {layer.material for layer in case.stack}
 
 
