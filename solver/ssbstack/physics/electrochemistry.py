@@ -21,8 +21,9 @@ at φ_s = V, the top electrode at φ_s = 0 (ground).
   potential. The electrode feeds the sheet through its contact facets with the normal area
   resistance R_n, j_n = χ (φ_s − ψ)/R_n = −χ δ/R_n (R_n = 0: δ = 0 there, imposed by the caller
   as a Dirichlet condition; with the coupling the Li touches the film where χ says, on every
-  interface facet, and the film's current into the electrolyte is not gated); the sheet passes current to the electrolyte everywhere with
-  j = BV(ψ − φ_e); and it carries current laterally with the sheet conductance G (S):
+  interface facet, and the film's current into the electrolyte is not gated); the sheet passes
+  current to the electrolyte everywhere with j = BV(ψ − φ_e); and it carries current laterally
+  with the sheet conductance G (S):
   −∇_Γ·(G ∇_Γ δ) = j_n − j on the interface Γ. δ is a function of the electrolyte mesh held at 0
   off the interface; every sheet integral is a ``ds`` integral on the interface, with the surface
   gradient ∇_Γδ = ∇δ − (∇δ·n)n.
