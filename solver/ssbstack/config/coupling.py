@@ -53,6 +53,11 @@ class Vacancy(Section):
         "surface is below this × (contact pressure + σ_nuc)"
     )
     cells: int = Field(60, ge=10, le=2000, description="cells of each pair's 1D depth grid")
+    quasi_steady: bool = Field(
+        False, description="profiles at their steady state for each sub-step's current, "
+        "R T c_v(0) = R T (j/F) √(τ_v/D_v), and a nucleated pair stays a void while its "
+        "electrode strips (it heals once it plates): for half cycles ≫ τ_v, where following "
+        "every nucleate-heal cycle of τ_v would cost ~1e4 sub-steps per hour")
     depth: float = Field(
         8.0, gt=1.0, description="grid depth in diffusion lengths √(D_v τ_v)"
     )
@@ -128,6 +133,11 @@ class Coupling(Section):
         1e-3, gt=0.0, lt=1.0, description="converged when the pair currents change by less than "
         "this × the mean current between iterations"
     )
+    plating_spread_length: Length = Field(
+        0.0, ge=0.0, description="m: Li plated where the current enters spreads over the Li "
+        "surface within this distance (hat weight; surface diffusion, wetting), so plating "
+        "refills the voids next to a contact; 0: the deposit stays where it enters (assumed "
+        "length, not fitted)")
     min_contact_fraction: float = Field(
         0.02, ge=0.0, lt=1.0, description="stripping-limited failure when the stripping "
         "electrode's contact fraction falls below this"

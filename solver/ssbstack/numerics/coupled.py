@@ -79,6 +79,13 @@ class CoupledModel:
         self.coupled_pairs = np.zeros(self.contact.count, dtype=bool)
         for item in self.map.sides:
             self.coupled_pairs[item.pairs] = True
+        self.spread = None  # plated Li spreading over the Li surface next to the contact
+        if self.config.plating_spread_length > 0.0:
+            from ssbstack.numerics.spreading import PlatingSpread
+
+            pairs = self.contact.pairs
+            self.spread = PlatingSpread(pairs["x"], pairs["area"], pairs["interface"],
+                                        self.coupled_pairs, self.config.plating_spread_length)
         self.vacancy = None  # nucleation rule c: vacancy profiles under the pairs
         if self.config.nucleation == "vacancy":
             from ssbstack.numerics.vacancy import VacancyField
@@ -86,7 +93,8 @@ class CoupledModel:
             self.vacancy = VacancyField(self.config.vacancy, self.contact.count)
         self.plating = plating_criteria(case, self.contact, self.coupled_pairs)
         # longest sub-step, s: half the vacancy lifetime to start, then set by their change
-        self.longest = 0.5 * self.config.vacancy.lifetime if self.vacancy else math.inf
+        transient = self.vacancy is not None and not self.config.vacancy.quasi_steady
+        self.longest = 0.5 * self.config.vacancy.lifetime if transient else math.inf
         self.accepted_longest = self.longest
         self.next_substep = math.inf
         self.accepted_next = math.inf
@@ -95,6 +103,7 @@ class CoupledModel:
         self.pair_current = np.zeros(self.contact.count)  # A/m², of the last solved state
         self.moved: StepResult | None = None  # the mechanics sub-step of the last iteration
         self.lost_at: float | None = None  # when the stripping contact fell below the minimum
+        self.control: Control | None = None  # what the protocol asks of the step being solved
         self.snapshots = 0  # interface pictures written so far
         self.writer = None
         if self.outdir is not None and case.outputs.fields:
@@ -139,6 +148,8 @@ class CoupledModel:
             in_contact = self.map.pair_current(in_contact=True)
             self.pair_current = current
             velocity = current * self.speed_per_current
+            if self.spread is not None:
+                velocity = self.spread.apply(velocity)
             motion = float(np.max(np.abs(velocity), initial=0.0)) * h
             if motion > 1.01 * limit:
                 return False, max(0.05, 0.9 * limit / motion), iteration, (
@@ -213,7 +224,7 @@ class CoupledModel:
     def solve(self, time: float, dt: float, control: Control) -> StepResult:
         """Advance both models by ``dt`` (s) in coupled sub-steps (collective)."""
         self.reject()
-        self.lost_at, self.time = None, time
+        self.lost_at, self.time, self.control = None, time, control
         if dt == 0.0:  # the initial state: load the stack, then the current on that contact
             self.mechanics.pair_velocity = None
             loaded = self.mechanics.advance(0.0, control)
@@ -274,15 +285,25 @@ class CoupledModel:
         pressure = contact_pressure(self.mechanics.pair_gaps(), self.contact.normal_stiffness)
         holding = pressure + self.config.vacancy.nucleation_stress
         before = self.vacancy.osmotic_pressure(temperature)
+        current = self._applied_current()
+        stripping = self.contact.electrode == (0 if current > 0 else -1)
         self.vacancy.advance(h, np.where(self.coupled_pairs, self.pair_current, 0.0), holding,
-                             temperature)
+                             temperature, stripping & (current != 0.0))
+        if self.config.vacancy.quasi_steady:
+            return  # no time scale of its own: the sub-step is set by creep and contact
         change = float(np.max(np.abs(self.vacancy.osmotic_pressure(temperature) - before)
                               / holding, initial=0.0))
         self.longest = max(0.1 * lifetime, h * min(2.0, 0.1 / max(change, 1e-12)))
 
+    def _applied_current(self) -> float:
+        """The current density the protocol asks for now (A/m², positive strips the bottom),
+        else (potentiostatic) the one the last solve passed (collective)."""
+        applied = self.control.current_density if self.control is not None else None
+        return applied if applied is not None else self.echem.net_current_density()
+
     def _stripping_fraction(self) -> float:
         """Contact fraction of the electrode that strips now; inf at rest (collective)."""
-        current = self.echem.net_current_density()
+        current = self._applied_current()
         if current == 0.0:
             return math.inf
         return self._area_fraction(0 if current > 0 else -1,
@@ -318,7 +339,7 @@ class CoupledModel:
         values["coupled_substeps"] = float(substeps)
         values["coupling_iterations"] = float(iterations)
         result = StepResult(True, max(1, iterations // max(substeps, 1)), values)
-        current = self.echem.net_current_density()  # also under potentiostatic control
+        current = self._applied_current()  # (a failed last solve must not hide the loss)
         plating = None
         if self.plating is not None:  # the named plating criteria (collective: the pairs)
             measures, plating = self.plating.evaluate(gaps, self.pair_current,

@@ -77,7 +77,7 @@ class PlatingCriteria:
         self.rows = self.cols = np.zeros(0, dtype=np.int64)
         self.weights = np.zeros(0)
         if config.local_current is not None:
-            self.rows, self.cols, self.weights = _windows(x, interface, coupled,
+            self.rows, self.cols, self.weights = hat_windows(x, interface, coupled,
                                                           0.5 * config.local_current.window)
 
     def columns(self) -> list[str]:
@@ -157,7 +157,7 @@ def _worst(values: np.ndarray) -> int:
     return int(np.flatnonzero(values >= top - TIE * abs(top))[0])
 
 
-def _windows(x: np.ndarray, interface: np.ndarray, coupled: np.ndarray, half: float,
+def hat_windows(x: np.ndarray, interface: np.ndarray, coupled: np.ndarray, half: float,
              block: int = 512) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(row, column, weight) of every coupled pair with every coupled pair of the same interface
     within ``half`` (m, Euclidean: along a flat interface), weight 1 − d/half (a hat window: no

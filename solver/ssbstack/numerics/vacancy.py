@@ -17,6 +17,11 @@ contact scales like P/f and the current like j/f, so once some pairs nucleate th
 unless P + σ_nuc f keeps up: the critical stripping current of this rule grows linearly with the
 stack pressure.
 
+With ``quasi_steady`` the profiles are the steady ones of each sub-step's current,
+c(z) = (j/F) √(τ_v/D_v) exp(−z/√(D_v τ_v)) (the half-infinite limit), and a nucleated pair stays a
+void until its electrode plates: the rule then has no time scale of its own, for half cycles of
+minutes to hours (the transient form follows every nucleate-heal cycle of ~τ_v).
+
 Discretisation: finite volumes on a uniform grid of ``cells`` over L = ``depth`` √(D_v τ_v)
 (nodes at the ends carry half cells), backward Euler. The grid is the same for every pair, so a
 step is one dense solve with one column per pair. All ranks hold every pair (the pair arrays of
@@ -55,13 +60,24 @@ class VacancyField:
         self.accepted = (self.concentration.copy(), self.nucleated.copy())
 
     def advance(self, h: float, current: np.ndarray, holding: np.ndarray,
-                temperature: float) -> None:
+                temperature: float, stripping: np.ndarray | None = None) -> None:
         """Step the profiles by ``h`` s under each pair's ``current`` (A/m², positive strips),
         then nucleate or heal where R T c(0) passes ``holding`` (Pa: contact pressure + σ_nuc)
-        at ``temperature`` (K)."""
+        at ``temperature`` (K). ``stripping`` (quasi-steady only): does each pair's electrode
+        strip now (a void there stays one while it does)."""
         if h <= 0.0:
             return
         config = self.config
+        if config.quasi_steady:
+            decay = np.exp(-np.arange(len(self.volume)) * self.spacing
+                           / math.sqrt(config.diffusivity * config.lifetime))
+            surface = np.maximum(np.asarray(current, dtype=float), 0.0) / FARADAY * math.sqrt(
+                config.lifetime / config.diffusivity)
+            self.concentration = decay[:, None] * surface[None, :]
+            keep = np.ones(self.count, dtype=bool) if stripping is None else stripping
+            self.nucleated = (self.osmotic_pressure(temperature) >= holding) | (
+                self.nucleated & keep)
+            return
         matrix = self.laplace + np.diag(self.volume * (1.0 / h + 1.0 / config.lifetime))
         rhs = self.concentration * (self.volume / h)[:, None]
         rhs[0] += np.asarray(current, dtype=float) / FARADAY

@@ -1,0 +1,79 @@
+"""The quasi-steady vacancy rule and the spreading of plated Li (numpy only: no meshes)."""
+
+import math
+
+import numpy as np
+import pytest
+
+from ssbstack.config.coupling import Vacancy
+from ssbstack.config.materials import GAS_CONSTANT
+from ssbstack.numerics.spreading import PlatingSpread
+from ssbstack.numerics.vacancy import VacancyField
+from ssbstack.units import FARADAY
+
+T = 298.15
+
+
+def _field(quasi_steady: bool) -> VacancyField:
+    config = Vacancy(lifetime=1.0, nucleation_stress=1e6, quasi_steady=quasi_steady)
+    return VacancyField(config, 3)
+
+
+def test_quasi_steady_surface_pressure_is_the_transient_limit():
+    # Π = R T (j/F) √(τ/D) at once, the value the transient rule reaches after many τ.
+    current = np.array([10.0, 5.0, -3.0])  # A/m²: two stripping, one plating
+    steady, transient = _field(True), _field(False)
+    steady.advance(0.1, current, np.full(3, np.inf), T)
+    for _ in range(400):
+        transient.advance(0.05, current, np.full(3, np.inf), T)
+    exact = GAS_CONSTANT * T * np.maximum(current, 0.0) / FARADAY * math.sqrt(1.0 / 8e-15)
+    assert steady.osmotic_pressure(T) == pytest.approx(exact, rel=1e-12)
+    assert transient.osmotic_pressure(T)[:2] == pytest.approx(exact[:2], rel=2e-2)
+
+
+def test_quasi_steady_void_stays_while_its_electrode_strips_and_heals_when_it_plates():
+    field = _field(True)
+    holding = np.full(3, 1.0)  # Pa: any stripping current nucleates
+    field.advance(1.0, np.array([1.0, 0.0, 0.0]), holding, T, np.array([True, True, False]))
+    assert field.nucleated.tolist() == [True, False, False]
+    # no current through the void now (χ = 0), the electrode still strips: it stays
+    field.advance(1.0, np.zeros(3), holding, T, np.array([True, True, False]))
+    assert field.nucleated[0]
+    # the electrode plates: the void is refilled
+    field.advance(1.0, np.zeros(3), holding, T, np.array([False, False, True]))
+    assert not field.nucleated.any()
+
+
+def _line(count=41, width=40e-6):
+    x = np.zeros((count, 3))
+    x[:, 0] = np.linspace(0.0, width, count)
+    area = np.full(count, width / (count - 1))
+    area[[0, -1]] *= 0.5
+    return x, area
+
+
+def test_spreading_conserves_the_plated_volume_and_leaves_stripping_alone():
+    x, area = _line()
+    interface = np.zeros(len(area), dtype=int)
+    spread = PlatingSpread(x, area, interface, np.ones(len(area), dtype=bool), 5e-6)
+    velocity = np.zeros(len(area))
+    velocity[20] = -1e-9  # one pair plates
+    velocity[5] = 2e-9  # one strips
+    out = spread.apply(velocity)
+    assert area @ out == pytest.approx(area @ velocity, rel=1e-13)
+    assert out[5] == 2e-9  # stripping stays where the current leaves
+    reach = np.abs(x[:, 0] - x[20, 0]) < 5e-6
+    assert np.all(out[reach] < 0.0) and np.all(out[~reach & (velocity <= 0)] == 0.0)
+    assert out[20] > velocity[20]  # the column became a spread deposit
+
+
+def test_spreading_stays_on_its_interface():
+    x, area = _line()
+    interface = np.zeros(len(area), dtype=int)
+    interface[21:] = 1
+    spread = PlatingSpread(x, area, interface, np.ones(len(area), dtype=bool), 5e-6)
+    velocity = np.zeros(len(area))
+    velocity[20] = -1e-9
+    out = spread.apply(velocity)
+    assert np.all(out[21:] == 0.0)
+    assert area[:21] @ out[:21] == pytest.approx(area[20] * velocity[20], rel=1e-13)
