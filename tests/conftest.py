@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import json
 import os
 import shutil
 import subprocess
@@ -37,6 +38,23 @@ def run_mpi(args: list[str], ranks: int = 2, timeout: float = 300.0,
                               cwd=cwd or ROOT, env=env)
     except subprocess.TimeoutExpired as exc:
         pytest.fail(f"MPI run timed out after {timeout} s: {' '.join(command)}\n{exc.stdout}")
+
+
+def serial_and_parallel_results(script: str, folder: Path, timeout: float = 300.0):
+    """Run a script on 1 rank and on 2 ranks; the JSON after 'RESULT ' each printed."""
+    path = folder / "script.py"
+    path.write_text(script, encoding="utf-8")
+    serial = subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
+                            timeout=timeout, cwd=ROOT)
+    assert serial.returncode == 0, serial.stderr
+    parallel = run_mpi([str(path)], ranks=2, timeout=timeout)
+    assert parallel.returncode == 0, parallel.stderr
+
+    def values(output: str):
+        line = next(x for x in output.splitlines() if x.startswith("RESULT "))
+        return json.loads(line.removeprefix("RESULT "))
+
+    return values(serial.stdout), values(parallel.stdout)
 
 
 def echem_model(case, overrides=()):

@@ -1,14 +1,10 @@
 """The Li-conserving interlayer film: closed-form checks on 1 and 2 ranks, restart of its
 inventory, and the steady limit that is today's fixed-conductance sheet."""
 
-import json
-import subprocess
-import sys
-
 import pytest
 from mpi4py import MPI
 
-from conftest import ROOT, echem_model, run_mpi
+from conftest import echem_model, serial_and_parallel_results
 from ssbstack.config.schema import Case
 from ssbstack.numerics.electrochemistry import sheet_properties
 from ssbstack.numerics.model import Control
@@ -35,19 +31,8 @@ def test_check_passes(name):
 
 
 def test_one_and_two_ranks_give_the_same_transient(tmp_path):
-    script = tmp_path / "film.py"
-    script.write_text(SCRIPT, encoding="utf-8")
-    serial = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                            timeout=300, cwd=ROOT)
-    assert serial.returncode == 0, serial.stderr
-    parallel = run_mpi([str(script)], ranks=2, timeout=300)
-    assert parallel.returncode == 0, parallel.stderr
-
-    def values(output):
-        line = next(x for x in output.splitlines() if x.startswith("RESULT "))
-        return json.loads(line.removeprefix("RESULT "))
-
-    assert values(parallel.stdout) == pytest.approx(values(serial.stdout), rel=1e-8)
+    serial, parallel = serial_and_parallel_results(SCRIPT, tmp_path)
+    assert parallel == pytest.approx(serial, rel=1e-8)
 
 
 def _steps(model, count, dt=1.0):

@@ -6,14 +6,11 @@ tests, and a child script prints the computed values at full precision on 1 and 
 """
 
 import itertools
-import json
-import subprocess
-import sys
 
 import pytest
 from mpi4py import MPI
 
-from conftest import ROOT, run_mpi
+from conftest import serial_and_parallel_results
 from ssbstack.verification import discover, run_check
 from ssbstack.verification.electrochemistry import SHEET_CONDUCTANCES, hot_spot_sweep
 
@@ -45,19 +42,7 @@ def test_hot_spot_falls_strictly_with_sheet_conductance():
     assert all(b < a for a, b in itertools.pairwise(factors)), factors
 
 
-def _values(output: str) -> dict:
-    line = next(x for x in output.splitlines() if x.startswith("RESULT "))
-    return json.loads(line.removeprefix("RESULT "))
-
-
 def test_one_and_two_ranks_give_the_same_numbers(tmp_path):
-    script = tmp_path / "checks.py"
-    script.write_text(SCRIPT, encoding="utf-8")
-    serial = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                            timeout=300, cwd=ROOT)
-    assert serial.returncode == 0, serial.stderr
-    parallel = run_mpi([str(script)], ranks=2, timeout=300)
-    assert parallel.returncode == 0, parallel.stderr
-    one, two = _values(serial.stdout), _values(parallel.stdout)
+    one, two = serial_and_parallel_results(SCRIPT, tmp_path)
     for name in PARALLEL:
         assert two[name] == pytest.approx(one[name], rel=1e-8), name
