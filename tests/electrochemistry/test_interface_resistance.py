@@ -131,8 +131,25 @@ def test_bad_measured_value_gives_one_line(capsys, measured, fragment):
 
 
 def test_stack_outside_the_route_gives_one_line(capsys):
-    _one_line_exit_2(capsys, ["interface", str(CASES / "badding2025" / "ex1_agmg_ccd.toml"),
-                              "--measured", "0.19 Ohm cm2"], "bare metal | electrolyte contact")
+    _one_line_exit_2(capsys, ["interface", str(CASES / "verification" / "echem_alloy.toml"),
+                              "--measured", "1 Ohm cm2"], "needs a metal electrode")
+
+
+EX1_VOIDS = CASES / "badding2025" / "ex1_agmg_contact_fraction.toml"
+
+
+def test_films_over_the_voids_derive_and_reproduce():
+    # Ex1's Ag|Mg films over CE1's 30 % contact: the route solves the films at steady state.
+    derivation = derive_charge_transfer(load_case(EX1_VOIDS), 5.0 * OHM_CM2, COMM,
+                                        per_interface=False)
+    assert derivation.reproduction_error < 1e-3
+    assert derivation.final.fractions == pytest.approx((0.3, 0.3), rel=1e-3)
+
+
+def test_ex1_measured_resistance_is_below_what_ce1s_contact_state_allows(capsys):
+    # 0.19 Ohm cm2 (Ex1) cannot come from 30 % contact even with the films: refused, one line.
+    _one_line_exit_2(capsys, ["interface", str(EX1_VOIDS), "--measured", "0.19 Ohm cm2"],
+                     "R_int = 0.19 Ohm cm2", "no R_ct >= 0")
 
 
 @pytest.mark.timeout(120)

@@ -430,6 +430,11 @@ class ElectrochemistryModel:
         return _per_area(self._assembled_form(numerator),
                          self._assembled_form(contact) if in_contact else lumped)
 
+    def contact_area(self, side: _Side) -> float:
+        """Measure of the facets where the electrode touches the electrolyte (or its film) in
+        the mesh (m²; m in planar 2D; collective)."""
+        return self._integral(self.weight * self.ds(side.contact_tag))
+
     def metal_current(self, side: _Side, in_contact: bool = False) -> np.ndarray:
         """Facet-averaged current (A/m²) with which the Li metal strips at the vertices of one
         interface: the current into the electrolyte (``averaged_current``), or under a coupled

@@ -28,9 +28,17 @@ from a solve with the other interface in full contact (the constriction fields o
 interfaces do not overlap through a thick electrolyte; the table reports how well the two add up).
 f_k is the contact area of the mesh over the nominal area (exact in 2D; 3D seeded: within 0.2 %).
 
-Scope: a bare metal | electrolyte | metal cell meshed from its geometry (no sheets, alloys,
-cathode, per-interface kinetics or mesh files). The derivation disables mechanics, coupling,
-electronic leakage and stress coupling (none enters a small-signal interfacial resistance here).
+Thin films (sheets) on the interfaces are solved as they are, at their steady state (the
+low-frequency limit the measured R_int stands for): the film carries current over the voids, so
+R_constr (here the remainder R_model − R_ct/f) is smaller than for the bare contact state, and
+it may be negative when the film spreads the current over more than the contact; the iteration
+R_ct ← R_ct + f (R_int − R_model(R_ct)) is the same and converges because
+1 ≤ dR_model/dR_ct ≤ 1/f.
+
+Scope: a metal | electrolyte | metal cell, with or without thin films, meshed from its geometry
+(no meshed alloy layer, cathode, per-interface kinetics or mesh files). The derivation
+disables mechanics, coupling, electronic leakage and stress coupling (none enters a small-signal
+interfacial resistance here).
 Not offered: the reverse route (R_ct fixed → f): each trial f is a new seeded layout and mesh, and
 R_model(f) is not smooth across layouts, so it is neither cheap nor well posed as a root search.
 
@@ -117,10 +125,10 @@ def electrode_interfaces(case: Case) -> tuple[str, str]:
     below = next(i for i in case.tags.interfaces if i.upper == electrolyte)
     above = next(i for i in case.tags.interfaces if i.lower == electrolyte)
     for interface, neighbour in ((below, below.lower), (above, above.upper)):
-        if interface.sheets or case.material(neighbour).kind != "metal":
-            raise CaseError(f"interface '{interface.name}': the interface route needs a bare "
-                            "metal | electrolyte contact (no thin interlayer, alloy layer or "
-                            "cathode)")
+        if case.material(neighbour).kind != "metal":
+            raise CaseError(f"interface '{interface.name}': the interface route needs a metal "
+                            "electrode on the electrolyte, with or without thin films (no meshed "
+                            "alloy layer or cathode)")
         morphology = case.geometry.interfaces.get(interface.name, FullContact())
         if not isinstance(morphology, ContactFraction | SingleVoid | FullContact):
             raise CaseError(f"morphology '{morphology.morphology}' has no contact fraction: the "
@@ -155,7 +163,7 @@ def model_split(case: Case, comm: Any, charge_transfer: float, stack_mesh: Any =
     from ssbstack.numerics.electrochemistry import solve_static
 
     values, model = solve_static(_variant(case, charge_transfer, full), comm, current, stack_mesh)
-    fractions = tuple(side.area / model.nominal_area for side in model.sides)
+    fractions = tuple(model.contact_area(side) / model.nominal_area for side in model.sides)
     model_resistance = (values["voltage_V"] / current - model.thickness / model.conductivity) / 2
     split = Split(charge_transfer, model_resistance,
                   model_resistance - charge_transfer / 2 * sum(1.0 / f for f in fractions),
