@@ -115,7 +115,7 @@ def _poisson_seconds(model, comm) -> tuple[float, int]:
     import ufl
 
     from ssbstack.compat import load_dolfinx
-    from ssbstack.numerics.electrochemistry import petsc_solver_options
+    from ssbstack.numerics.solver_options import petsc_solver_options
 
     dolfinx = load_dolfinx()
     from dolfinx.fem.petsc import LinearProblem

@@ -42,6 +42,7 @@ _PA = _mul(_N, _M, -2)
 _C = _mul(_A, _S)
 
 FARADAY = 96485.33212  # C/mol
+GAS_CONSTANT = 8.314462618  # J/(mol K)
 
 _BASE: dict[str, tuple[float, Dim]] = {
     "m": (1.0, _M), "g": (1e-3, _KG), "s": (1.0, _S), "A": (1.0, _A), "K": (1.0, _K),

@@ -9,6 +9,7 @@ from pydantic import Field
 from ssbstack.config.base import Section
 from ssbstack.config.mechanics import CreepLaw
 from ssbstack.units import (
+    GAS_CONSTANT,
     AreaResistance,
     Concentration,
     Conductivity,
@@ -21,7 +22,6 @@ from ssbstack.units import (
     Temperature,
 )
 
-GAS_CONSTANT = 8.314462618  # J/(mol K)
 # Every temperature of a case lies in [MIN_TEMPERATURE, ceiling] (K): the Arrhenius transport and
 # creep laws are fits near room temperature. The ceiling is the Li melting point when a stack
 # layer is a metal (the schema knows no other melting point), else MAX_TEMPERATURE (a generic cap).

@@ -28,6 +28,7 @@ from ssbstack.config.mechanics import Mechanics
 from ssbstack.config.protocol import ProtocolError, RawStep, Step, expand
 from ssbstack.meshing.tags import TagTable
 from ssbstack.units import (
+    FARADAY,
     AreaResistance,
     CurrentDensity,
     Length,
@@ -36,8 +37,6 @@ from ssbstack.units import (
     Time,
     Voltage,
 )
-
-FARADAY = 96485.33212  # C/mol
 
 SourceId = Literal["A", "B", "C", "D", "verification"]
 

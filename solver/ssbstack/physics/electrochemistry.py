@@ -55,8 +55,7 @@ from typing import Any
 
 import ufl
 
-FARADAY = 96485.33212  # C/mol
-GAS_CONSTANT = 8.314462618  # J/(mol K)
+from ssbstack.units import FARADAY, GAS_CONSTANT  # noqa: F401  (re-exported)
 
 
 @dataclass
