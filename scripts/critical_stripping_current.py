@@ -135,11 +135,9 @@ def main() -> int:
         print("error: need 0 < --step <= --high, --capacity > 0 and pressures > 0",
               file=sys.stderr)
         return 2
-    csv_path = args.out / "critical_stripping_current.csv"
-    if csv_path.exists() and not args.overwrite:
-        print(f"error: {csv_path} exists; use --overwrite to replace it", file=sys.stderr)
-        return 2
-    args.out.mkdir(parents=True, exist_ok=True)
+    from ssbstack.io.results import study_folder
+
+    csv_path = study_folder(args.out, args.overwrite) / "critical_stripping_current.csv"
     rows = []
     for cell in args.cells:
         for pressure in args.pressures:

@@ -17,7 +17,7 @@ widest it got.
 
 Writes ``debond_map.csv`` (one row per run and output time), ``debond_map.md`` (the table) and
 ``debond_map.png`` (open width against time, one panel per pressure and current) to ``--out``
-(default ``results/debond_map``; refused if it holds a map already, unless ``--overwrite``).
+(default ``results/debond_map``; refused if it exists, unless ``--overwrite`` replaces it).
 Nothing is fitted: the values of the case are those of the verification case (R_ct 2 Ohm cm²,
 g_c 20 nm, Li power-law creep of cases/common/materials.toml). Serial (one rank): each run is a
 2D RVE of ~2 000 cells.
@@ -137,11 +137,9 @@ def main() -> int:
     if min(args.currents) <= 0 or args.capacity <= 0 or args.rows < 1:
         print("error: --currents and --capacity must be > 0, --rows >= 1", file=sys.stderr)
         return 2
-    csv_path = args.out / "debond_map.csv"
-    if csv_path.exists() and not args.overwrite:
-        print(f"error: {csv_path} exists; use --overwrite to replace it", file=sys.stderr)
-        return 2
-    args.out.mkdir(parents=True, exist_ok=True)
+    from ssbstack.io.results import study_folder
+
+    csv_path = study_folder(args.out, args.overwrite) / "debond_map.csv"
 
     results = {}
     runs = [(w, p, j) for p in args.pressures for j in args.currents for w in args.widths]

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import sys
 import time
 from pathlib import Path
 
@@ -52,9 +51,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "plating_contact_study")
     parser.add_argument("--overwrite", action="store_true")
     args = parser.parse_args()
-    if args.out.exists() and not args.overwrite:
-        sys.exit(f"plating_contact_study: {args.out} exists (use --overwrite)")
-    args.out.mkdir(parents=True, exist_ok=True)
+    from ssbstack.io.results import study_folder
+
+    study_folder(args.out, args.overwrite)
     results = []
     for gap in args.gaps:
         for spread in args.spread:

@@ -46,6 +46,20 @@ def prepare_output(outdir: Path, overwrite: bool, comm: Any, subfolders: tuple[s
     return outdir
 
 
+def study_folder(outdir: Path, overwrite: bool) -> Path:
+    """:func:`prepare_output` for a serial study script (``scripts/``): refused with one line on
+    stderr and exit status 2."""
+    import sys
+
+    from mpi4py import MPI
+
+    try:
+        return prepare_output(outdir, overwrite, MPI.COMM_SELF, ())
+    except CaseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
 def git_revision() -> dict[str, Any]:
     """Git revision of the source tree and whether it has uncommitted changes."""
     def git(*args: str) -> str:
