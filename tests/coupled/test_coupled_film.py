@@ -18,8 +18,9 @@ SHORT_RAMP = ('protocol.steps=[{ramp = "0.1 to 0.3 mA/cm2 by 0.1 mA/cm2", cycles
               'steps = ["Strip for 30 s"]}]')
 
 
-def test_film_li_balance_check_passes():
-    reference, computed, error, tolerance = checks.verify_film_li_balance(MPI.COMM_WORLD)
+@pytest.mark.parametrize("name", ["film_li_balance", "film_full_contact"])
+def test_film_check_passes(name):
+    reference, computed, error, tolerance = getattr(checks, f"verify_{name}")(MPI.COMM_WORLD)
     assert error <= tolerance, (reference, computed)
 
 
