@@ -38,11 +38,13 @@ class CreepLaw(Section):
     - ``garofalo`` (power-law breakdown): f = A_G sinh(σ_eq/σ_G)^n (``coefficient_per_s`` = A_G in
       1/s, ``stress_scale`` = σ_G in Pa, ``exponent`` = n);
     - ``anand`` (Narayan & Anand 2018; Anand & Narayan, J. Electrochem. Soc. 166 (2019) A1092):
-      ε̇_eq = A exp(−Q/RT) sinh(ξ σ_eq/s)^(1/m) with a deformation resistance s per point that
-      starts at s0 and evolves as ṡ = h0 |1 − s/s*|^a sign(1 − s/s*) ε̇_eq towards the saturation
-      s* = s̃ [ε̇_eq exp(Q/RT)/A]^n. The Arrhenius factor is absolute (``reference_temperature`` is
-      not used), so A is the paper's pre-exponential factor (``coefficient_per_s``) and
-      ``activation_energy`` must be given.
+      ε̇_eq = A exp(−Q/RT) (σ_eq/s)^(1/m), the power-law flow function of those papers (not the
+      sinh of Anand's 1982 model), with a deformation resistance s per point that starts at s0 and
+      evolves as ṡ = h0 |1 − s/s*|^a sign(1 − s/s*) ε̇_eq towards the saturation
+      s* = s̃ [ε̇_eq exp(Q/RT)/A]^n. At saturation ε̇ = A exp(−Q/RT) (σ/s̃)^(1/(m+n)): a Norton law
+      with exponent 1/(m+n). The Arrhenius factor is absolute (``reference_temperature`` is not
+      used), so A is the pre-exponential factor (``coefficient_per_s``) and ``activation_energy``
+      must be given.
 
     Keys of the other laws are ignored.
     """
@@ -58,9 +60,7 @@ class CreepLaw(Section):
     reference_temperature: Temperature = Field(
         298.15, description="T_ref, K (norton, garofalo; anand uses exp(−Q/RT))")
     rate_sensitivity: float | None = Field(
-        None, gt=0.0, le=1.0, description="m (anand): ε̇ ∝ sinh(ξσ/s)^(1/m)")
-    stress_multiplier: float | None = Field(
-        None, gt=0.0, description="ξ (anand): multiplies σ_eq/s inside the sinh")
+        None, gt=0.0, le=1.0, description="m (anand): ε̇ ∝ (σ_eq/s)^(1/m)")
     initial_resistance: Pressure | None = Field(
         None, gt=0.0, description="s0 (anand): initial deformation resistance, Pa")
     hardening_modulus: Pressure | None = Field(
@@ -78,8 +78,8 @@ class CreepLaw(Section):
             "norton": ("coefficient_per_s_per_MPa_n", "exponent"),
             "garofalo": ("coefficient_per_s", "stress_scale", "exponent"),
             "anand": ("coefficient_per_s", "activation_energy", "rate_sensitivity",
-                      "stress_multiplier", "initial_resistance", "hardening_modulus",
-                      "saturation_coefficient", "saturation_exponent", "hardening_exponent"),
+                      "initial_resistance", "hardening_modulus", "saturation_coefficient",
+                      "saturation_exponent", "hardening_exponent"),
         }[self.model]
         for key in needed:
             if getattr(self, key) is None or key not in self.model_fields_set:

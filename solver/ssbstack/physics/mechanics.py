@@ -25,9 +25,9 @@ monotonically over any number of decades of strain rate. The consistent tangent 
 with S = dq/d ln(ε̇) of the law at q.
 
 Anand viscoplasticity (Narayan & Anand 2018; Anand & Narayan, J. Electrochem. Soc. 166 (2019)
-A1092): ε̇ = A e^(−Q/RT) sinh(ξ q/s)^(1/m) with a deformation resistance s per point. Within a
-sub-step s is held at its start value s_n, which makes the law exactly a Garofalo law with the
-per-point stress scale σ_G = s_n/ξ, so the return map and its consistent tangent above apply
+A1092): ε̇ = A e^(−Q/RT) (q/s)^(1/m) with a deformation resistance s per point. Within a
+sub-step s is held at its start value s_n, which makes the law exactly a Norton law with the
+per-point stress scale s_n, so the return map and its consistent tangent above apply
 unchanged (the tangent is exact for this frozen-s algorithm). Once the sub-step has converged,
 s_{n+1} follows from backward Euler of ṡ = h0 |1 − s/s*|^a sign(1 − s/s*) ε̇ at the sub-step's rate
 ε̇ = Δp/Δt (a monotone scalar equation per point, root between s_n and s*). The scheme is first
@@ -130,8 +130,8 @@ def build_forms(du: Any, stress: Any, tangent: Any, plate_field: Any, direction:
 class CreepRate:
     """ε̇_eq(σ_eq) of one law at one temperature, vectorised over numpy arrays (σ in Pa).
 
-    Every law is ε̇ = C g(σ_eq/σ_s)^N with g(x) = x (Norton: σ_s = 1 MPa) or g = sinh (Garofalo:
-    σ_s = σ_G; Anand: σ_s = s/ξ, N = 1/m). For Anand the stress scale is per point: ``resistance``
+    Every law is ε̇ = C g(σ_eq/σ_s)^N with g(x) = x (Norton: σ_s = 1 MPa; Anand: σ_s = s, N = 1/m)
+    or g = sinh (Garofalo: σ_s = σ_G). For Anand the stress scale is per point: ``resistance``
     holds s (Pa) of exactly the points the rate is evaluated at; :meth:`at` takes a subset of them.
     """
 
@@ -164,7 +164,7 @@ class CreepRate:
 
     @property
     def scale(self) -> float | np.ndarray:
-        """σ_s (Pa): 1 MPa (Norton), σ_G (Garofalo), s/ξ per point (Anand)."""
+        """σ_s (Pa): 1 MPa (Norton), σ_G (Garofalo), s per point (Anand)."""
         law = self.law
         if law.model == "norton":
             return MPA
@@ -172,7 +172,7 @@ class CreepRate:
             return law.stress_scale
         if self.resistance is None:
             raise ValueError("an Anand creep rate needs the deformation resistance of its points")
-        return self.resistance / law.stress_multiplier
+        return self.resistance
 
     def at(self, index: np.ndarray) -> CreepRate:
         """The same law on a subset ``index`` of its points (Anand: their resistance)."""
@@ -180,16 +180,21 @@ class CreepRate:
             return self
         return replace(self, resistance=self.resistance[index])
 
+    @property
+    def power_law(self) -> bool:
+        """g(x) = x (Norton, Anand) rather than sinh (Garofalo)."""
+        return self.law.model != "garofalo"
+
     def rate(self, q: np.ndarray) -> np.ndarray:
         """Equivalent creep strain rate (1/s) at equivalent stress ``q`` (Pa)."""
         x = q / self.scale
-        return self.coefficient * (x if self.law.model == "norton" else np.sinh(x)) ** self.power
+        return self.coefficient * (x if self.power_law else np.sinh(x)) ** self.power
 
     def stress(self, rate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Inverse law: σ_eq (Pa) at ``rate`` (1/s) and S = dσ_eq/d ln(rate) (Pa)."""
         n, scale = self.power, self.scale
         x = (rate / self.coefficient) ** (1.0 / n)
-        if self.law.model == "norton":
+        if self.power_law:
             q = scale * x
             return q, q / n
         return scale * np.arcsinh(x), scale * x / (n * np.sqrt(1.0 + x * x))
