@@ -201,7 +201,11 @@ HOSTILE = {
                           "materials.LLZTO.ionic_conductivity: Input should be greater than 0"),
     "molten_lithium": ('[conditions]\ntemperature = "5000 degC"\n',
                        "conditions.temperature: 5273.15 K (5000 °C) is outside the allowed range "
-                       "200 K to 453.65 K (180.5 °C, the Li melting point; metals in the stack: Li)"),
+                       "200 K to below 453.65 K (180.5 °C, the Li melting point; metals in the "
+                       "stack: Li)"),
+    "li_at_190C": ('[conditions]\ntemperature = "190 degC"\n',
+                   "conditions.temperature: 463.15 K (190 °C) is outside the allowed range 200 K to "
+                   "below 453.65 K (180.5 °C, the Li melting point; metals in the stack: Li)"),
     "nanometre_mesh": ('[geometry.mesh]\nbulk = "1 nm"\ninterface = "1 nm"\n',
                        "geometry.mesh.bulk: 1e-09 m gives about 3e+11 cells (order-of-magnitude "
                        "estimate), above the limit 5e+06"),
@@ -249,7 +253,12 @@ REFUSED = {
     "zero_radius": (["geometry.kind=axisymmetric", "geometry.electrolyte_radius=5 mm",
                      "geometry.radii.se=0 mm"], "geometry.radii.se: Input should be greater than 0"),
     "above_li_melting": (["conditions.temperature=181 degC"], "conditions.temperature: 454.15 K "
-                         "(181 °C) is outside the allowed range 200 K to 453.65 K"),
+                         "(181 °C) is outside the allowed range 200 K to below 453.65 K"),
+    "li_at_190C": (["conditions.temperature=190 degC"], "conditions.temperature: 463.15 K (190 °C) "
+                   "is outside the allowed range 200 K to below 453.65 K (180.5 °C, the Li melting "
+                   "point; metals in the stack: Li)"),
+    "at_li_melting": (["conditions.temperature=180.5 degC"], "conditions.temperature: 453.65 K "
+                      "(180.5 °C) is outside the allowed range 200 K to below 453.65 K"),
     "below_floor": (["conditions.temperature=199 K"], "conditions.temperature: 199 K (-74.15 °C) "
                     "is outside the allowed range 200 K"),
     "absolute_zero": (["conditions.temperature=0"], "conditions.temperature: 0 K"),
@@ -285,10 +294,16 @@ def test_impossible_value_is_refused_with_one_line(capsys, name):
     _assert_one_line_exit_2(capsys, argv, fragment)
 
 
-@pytest.mark.parametrize("temperature", ["200 K", "-73.15 degC", "180.5 degC", "25 degC"])
-def test_temperature_limits_are_inclusive(temperature):
+@pytest.mark.parametrize("temperature", ["200 K", "-73.15 degC", "180.4 degC", "25 degC"])
+def test_temperature_floor_is_inclusive_li_melting_point_is_not(temperature):
     case = load_case(DEMO, [f"conditions.temperature={temperature}"])
-    assert 200.0 - 1e-9 <= case.conditions.temperature <= 453.65 + 1e-9
+    assert 200.0 - 1e-9 <= case.conditions.temperature < 453.65
+
+
+@pytest.mark.parametrize("temperature", ["30 degC", "150 degC"])
+def test_a_li_case_validates_from_30_to_150_degc(capsys, temperature):
+    assert main(["validate", str(DEMO), f"--set=conditions.temperature={temperature}"]) == 0
+    assert "valid case" in capsys.readouterr().out
 
 
 def test_stack_without_metal_has_the_generic_ceiling():

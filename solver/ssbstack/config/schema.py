@@ -54,8 +54,9 @@ class Conditions(Section):
     """Operating conditions."""
 
     temperature: Temperature = Field(
-        298.15, description="K; every temperature of a case lies in 200 K … 453.65 K (the Li "
-        "melting point, 180.5 °C) when a stack layer is a metal, else 200 K … 1000 K"
+        298.15, description="K; every temperature of a case lies in 200 K to below 453.65 K "
+        "(the Li melting point, 180.5 °C, is refused) when a stack layer is a metal, else "
+        "200 K … 1000 K"
     )
     stack_pressure: Pressure = Field(0.0, ge=0.0, description="initial stack pressure, Pa")
 
@@ -312,13 +313,15 @@ class Case(Section):
                              f"{', '.join(seeded)} would start closed and carry current)")
 
     def _check_temperatures(self) -> None:
-        """Every temperature (K) of the case lies in [MIN_TEMPERATURE, ceiling]: the Li melting
-        point when a stack layer is a metal, else MAX_TEMPERATURE."""
+        """Every temperature (K) of the case lies in [MIN_TEMPERATURE, ceiling]; with a metal layer
+        in the stack the ceiling is the Li melting point and is itself refused (solid Li only),
+        else it is MAX_TEMPERATURE."""
         metals = sorted({lay.material for lay in self.stack
                          if self.materials[lay.material].kind == "metal"})
         ceiling = LI_MELTING_POINT if metals else MAX_TEMPERATURE
         why = (f"the Li melting point; metals in the stack: {', '.join(metals)}" if metals
                else "no metal layer")
+        upper = "below " if metals else ""
         temperatures = {"conditions.temperature": self.conditions.temperature}
         for name, material in self.materials.items():
             temperatures[f"materials.{name}.reference_temperature"] = material.reference_temperature
@@ -330,10 +333,11 @@ class Case(Section):
                 temperatures[f"targets.{name}.temperature"] = target.temperature
         slack = 1e-9  # K: "-73.15 degC" is 199.99999999999997 K
         for key, value in temperatures.items():
-            if not MIN_TEMPERATURE - slack <= value <= ceiling + slack:
+            too_hot = value >= ceiling - slack if metals else value > ceiling + slack
+            if value < MIN_TEMPERATURE - slack or too_hot:
                 raise ValueError(
                     f"{key}: {value:g} K ({value - 273.15:g} °C) is outside the allowed range "
-                    f"{MIN_TEMPERATURE:g} K to {ceiling:g} K ({ceiling - 273.15:g} °C, {why})")
+                    f"{MIN_TEMPERATURE:g} K to {upper}{ceiling:g} K ({ceiling - 273.15:g} °C, {why})")
 
     def _check_electrochemistry(self) -> None:
         electrolytes = [lay for lay in self.stack if self.material(lay.name).kind == "electrolyte"]
