@@ -32,7 +32,7 @@ def test_every_bundled_li_law_is_found_and_within_2x_of_the_norton_fit():
 
 
 def test_the_check_fails_for_the_papers_anand_values_and_a_sinh_law():
-    """The paper's n = 0.05, A = 4.25e4 1/s give a saturated exponent 5: 1.7x to 9x too slow; a
+    """The paper's n = 0.05, A = 4.25e4 1/s give a saturated exponent 5: 1.7x to 9.3x too slow; a
     Garofalo law with σ_G = 0.25 MPa (s0/ξ of the old sinh form) is far too fast."""
     paper = _law("anand").model_copy(update={"coefficient_per_s": 4.25e4,
                                              "saturation_exponent": 0.05})
