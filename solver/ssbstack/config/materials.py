@@ -23,8 +23,9 @@ from ssbstack.units import (
 )
 
 # Every temperature of a case lies in [MIN_TEMPERATURE, ceiling] (K): the Arrhenius transport and
-# creep laws are fits near room temperature. The ceiling is the Li melting point when a stack
-# layer is a metal (the schema knows no other melting point), else MAX_TEMPERATURE (a generic cap).
+# creep laws are fits near room temperature. The ceiling is the Li melting point, itself refused
+# (solid Li only), when a stack layer is a metal (the schema knows no other melting point), else
+# MAX_TEMPERATURE (a generic cap).
 MIN_TEMPERATURE = 200.0  # K
 LI_MELTING_POINT = 453.65  # K (180.5 °C)
 MAX_TEMPERATURE = 1000.0  # K
