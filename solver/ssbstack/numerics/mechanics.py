@@ -31,6 +31,14 @@ penalty contact that opens where the normal traction would turn tensile
 (:mod:`ssbstack.numerics.contact`); the plating/stripping velocity then moves the Li surface at the
 interface (a per-pair offset of the gap) instead of the through-thickness eigenstrain used for a
 bonded electrode (which gets the volume and mean thickness exact but not the place). No remeshing.
+
+Sides. Traction free, rollers (:mod:`ssbstack.numerics.fixture`) or, with ``sides = "die"``, a rigid
+frictionless die wall at the outermost lateral extent + ``die_clearance`` held by the same penalty
+contact law (:mod:`ssbstack.numerics.wall`, 2D only).
+
+Layout. The sub-step Newton is :mod:`ssbstack.numerics.mechanics_newton`, the stack measures
+(thicknesses, volumes, mesh quality) :mod:`ssbstack.numerics.mechanics_measures`, the state and its
+checkpoint rows :mod:`ssbstack.numerics.mechanics_state` (mixins of :class:`MechanicsModel`).
 """
 
 from __future__ import annotations
@@ -51,6 +59,7 @@ from ssbstack.numerics.mechanics_measures import StackMeasures
 from ssbstack.numerics.mechanics_newton import SubstepNewton, mpi
 from ssbstack.numerics.mechanics_state import Checkpointing, MechanicsState
 from ssbstack.numerics.model import Control, StepResult
+from ssbstack.numerics.wall import DieWall
 from ssbstack.physics import mechanics as phys
 
 __all__ = ["COLUMNS", "MechanicsModel", "contact_sides", "kinematics_of", "split_interfaces"]
@@ -66,6 +75,7 @@ COLUMNS = [
     "min_mesh_quality",
 ]
 CONTACT_COLUMNS = ["contact_fraction", "max_gap_m", "max_overlap_m"]
+DIE_COLUMNS = ["die_contact_fraction", "die_pressure_Pa", "min_die_gap_m"]
 
 
 def kinematics_of(case: Case, gdim: int) -> phys.Kinematics:
@@ -169,6 +179,7 @@ class MechanicsModel(SubstepNewton, StackMeasures, Checkpointing):
         self._set_boundary_conditions(stack_mesh)
         self.A = dolfinx.fem.petsc.create_matrix(self.jacobian)
         self.contact = self._contact(stack_mesh, sides, weight) if sides else None
+        self.wall = self._die_wall(stack_mesh, weight) if config.sides == "die" else None
         self.b = dolfinx.fem.petsc.create_vector(V)
         self.b1 = dolfinx.fem.petsc.create_vector(V)
         self.x0 = dolfinx.fem.petsc.create_vector(V)
@@ -249,6 +260,14 @@ class MechanicsModel(SubstepNewton, StackMeasures, Checkpointing):
         return NodeContact(self.V, stack_mesh.facet_tags, sides, self.comm, weight,
                            self.fixed_dofs, config.contact_penalty * young / size,
                            config.tangential_stiffness, config.void_gap)
+
+    def _die_wall(self, stack_mesh: StackMesh, weight: Any) -> DieWall:
+        """The rigid die wall at the outermost lateral extent + ``die_clearance`` (2D)."""
+        young = max(self.case.material(layer).youngs_modulus for layer in self.tags.layers)
+        self.A.setOption(self.PETSc.Mat.Option.NEW_NONZERO_ALLOCATION_ERR, False)
+        return DieWall(self.V, stack_mesh.facet_tags, self.comm, weight, self.fixed_dofs,
+                       self.vert, self.kin == "axisymmetric", self.config.die_clearance,
+                       self.config.contact_penalty, young)
 
     def _initial_bonds(self) -> np.ndarray:
         """With an adhesion strength: every pair that starts closed (not a seeded void)."""
@@ -342,7 +361,8 @@ class MechanicsModel(SubstepNewton, StackMeasures, Checkpointing):
 
     def columns(self) -> list[str]:
         """CSV columns of this model."""
-        return COLUMNS + (CONTACT_COLUMNS if self.contact else [])
+        return (COLUMNS + (CONTACT_COLUMNS if self.contact else [])
+                + (DIE_COLUMNS if self.wall else []))
 
     def solve(self, time: float, dt: float, control: Control) -> StepResult:
         """Advance from the last accepted state by ``dt`` (s) under ``control`` (collective)."""
@@ -467,9 +487,16 @@ class MechanicsModel(SubstepNewton, StackMeasures, Checkpointing):
         return float(np.max(np.abs(new[hard] - old[hard]) / old[hard], initial=0.0))
 
     def _pressure_change(self) -> float:
-        """Relative stack-pressure change of the sub-step just solved."""
+        """Relative stack-pressure change of the sub-step just solved; with a die wall, also its
+        mean wall-pressure change relative to the stack pressure (the lateral stress of a confined
+        creeping layer evolves at a constant stack pressure)."""
         pressure, previous = self._pressure(), self.current.pressure
-        return abs(pressure - previous) / max(abs(previous), abs(pressure), 1e3)
+        change = abs(pressure - previous) / max(abs(previous), abs(pressure), 1e3)
+        if self.wall is None:
+            return change
+        before = self.wall.mean_pressure(self.u_total.x.array)
+        after = self.wall.mean_pressure(self.u_total.x.array + self.du.x.array)
+        return max(change, abs(after - before) / max(abs(previous), abs(pressure), 1e3))
 
     def _values(self) -> dict[str, float]:
         """One row of outputs for the current (just solved) state."""
@@ -487,6 +514,7 @@ class MechanicsModel(SubstepNewton, StackMeasures, Checkpointing):
                                                     op=mpi().MAX),
             "creep_strain_rate_interface_1_s": rate,
             **self.contact_summary(),
+            **(self.wall.summary(self.u_total.x.array) if self.wall else {}),
         }
 
     def contact_summary(self) -> dict[str, float]:

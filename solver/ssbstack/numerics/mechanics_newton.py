@@ -80,6 +80,8 @@ class SubstepNewton:
                                       (self.contact.gaps(relative, offset) <= 0.0) | bonded):
                         predictor = None  # the same set: the ordinary residual
                 self.contact.add_to(self.b, None, relative, offset, predictor, bonded)
+            if self.wall is not None:
+                self.wall.add_to(self.b, None, self.u_total.x.array + self.du.x.array)
             fem_petsc.set_bc(self.b, self.bcs_hom)
             scale = max(abs(force), abs(target) * area if math.isfinite(target) else 0.0,
                         1e3 * area)
@@ -102,6 +104,8 @@ class SubstepNewton:
             self.A.assemble()
             if self.contact is not None:
                 self.contact.add_to(None, self.A, relative, offset, predictor, bonded)
+            if self.wall is not None:
+                self.wall.add_to(None, self.A, self.u_total.x.array + self.du.x.array)
             self.ksp.setOperators(self.A)
             self.ksp.solve(self.b, self.x0)
             if self.ksp.getConvergedReason() < 0:
