@@ -18,7 +18,7 @@ COMM = MPI.COMM_WORLD
                                   "penalty_order", "clearance_onset",
                                   "clearance_onset_plane_strain", "confined_creep"])
 def test_die_check(name):
-    reference, computed, error, tolerance = getattr(checks, f"verify_die_{name}")(COMM)
+    reference, computed, error, tolerance = getattr(checks, f"verify_{name}")(COMM)
     assert error <= tolerance, f"{name}: reference {reference}, computed {computed}, error {error}"
 
 
@@ -38,7 +38,8 @@ def test_confined_creep_tends_to_a_hydrostatic_state():
 
 def test_die_clearance_needs_the_die():
     with pytest.raises(CaseError, match="die_clearance needs sides = 'die'"):
-        load_case(checks.case_file("die_confined"), ['mechanics.sides="free"'])
+        load_case(checks.case_file("die_confined"), ['mechanics.sides="free"',
+                                                      'mechanics.die_clearance="1 um"'])
 
 
 def test_die_is_refused_in_3d():

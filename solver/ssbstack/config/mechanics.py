@@ -155,7 +155,7 @@ class Mechanics(Section):
             raise ValueError("area is required with a finite stiffness (P = P0 + k dh / A)")
         if self.adhesion_strength > 0.0 and self.interface_contact != "frictionless":
             raise ValueError("adhesion_strength needs interface_contact = 'frictionless'")
-        if "die_clearance" in self.model_fields_set and self.sides != "die":
+        if self.die_clearance > 0.0 and self.sides != "die":
             raise ValueError("die_clearance needs sides = 'die'")
         return self
 

@@ -73,20 +73,20 @@ def confined_errors(comm: Any, overrides: list[str]) -> tuple[float, float, floa
     return lateral, row["die_pressure_Pa"], max(errors)
 
 
-def verify_die_confined_elastic(comm: Any) -> tuple[float, float, float, float]:
+def verify_confined_elastic(comm: Any) -> tuple[float, float, float, float]:
     """Zero clearance, axisymmetric: lateral stress ν/(1−ν) P (die pressure and every point) and
     axial strain P(1+ν)(1−2ν)/(E(1−ν)) (worst relative error, 1e-6 at contact_penalty 1e6)."""
     reference, computed, error = confined_errors(comm, [])
     return reference, computed, error, 1e-6
 
 
-def verify_die_confined_elastic_plane_strain(comm: Any) -> tuple[float, float, float, float]:
+def verify_confined_elastic_plane_strain(comm: Any) -> tuple[float, float, float, float]:
     """The same in plane strain between two walls (worst relative error, 1e-6)."""
     reference, computed, error = confined_errors(comm, PLANE_STRAIN)
     return reference, computed, error, 1e-6
 
 
-def verify_die_penalty_order(comm: Any) -> tuple[float, float, float, float]:
+def verify_penalty_order(comm: Any) -> tuple[float, float, float, float]:
     """Order of the lateral-stress error in the penalty k_n (contact_penalty 1e3 → 1e4): the
     overlap p/k_n is the only error, so it falls as k_n^(−1) (observed order vs 1, 5 %)."""
     coarse, fine = (confined_errors(comm, [f"mechanics.contact_penalty={penalty}"])[2]
@@ -115,14 +115,14 @@ def onset_errors(comm: Any, overrides: list[str]) -> tuple[float, float, float]:
     return onset, computed, error
 
 
-def verify_die_clearance_onset(comm: Any) -> tuple[float, float, float, float]:
+def verify_clearance_onset(comm: Any) -> tuple[float, float, float, float]:
     """Clearance c, axisymmetric: free (no wall force) at P*/2; at P the die pressure is
     ν/(1−ν)(P − P*) with P* = E c/(ν R) (P* from it vs the closed form, 1e-6)."""
     reference, computed, error = onset_errors(comm, [])
     return reference, computed, error, 1e-6
 
 
-def verify_die_clearance_onset_plane_strain(comm: Any) -> tuple[float, float, float, float]:
+def verify_clearance_onset_plane_strain(comm: Any) -> tuple[float, float, float, float]:
     """The same in plane strain, P* = E c/(ν(1+ν) W/2) (1e-6)."""
     reference, computed, error = onset_errors(comm, PLANE_STRAIN)
     return reference, computed, error, 1e-6
@@ -140,7 +140,7 @@ def creep_reference(case: Case, time: float) -> float:
     return pressure - 1e6 * q
 
 
-def verify_die_confined_creep(comm: Any) -> tuple[float, float, float, float]:
+def verify_confined_creep(comm: Any) -> tuple[float, float, float, float]:
     """Zero clearance, Norton Li at 1 MPa: lateral (die) pressure at 1, 10, 100 s vs the closed
     form of the deviator's decay (worst relative error of P − p, the deviator, 1 %)."""
     case, _, rows = confined_run(comm, CREEP, CREEP_TIMES)
