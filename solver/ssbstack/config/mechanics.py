@@ -8,6 +8,10 @@ responds when the stack changes thickness by Δh (creep, plating, stripping):
 - ``fixture = "fixed_gap"``: a holder with frame stiffness ``stiffness`` (N/m): P = P₀ + k Δh / A.
   Without ``stiffness`` the gap is perfectly rigid (Δh = 0).
 
+``sides = "die"`` puts a rigid, frictionless die wall around the stack (2D only): a side node is free
+until it has moved outward by its clearance (``die_clearance`` plus its distance from the outermost
+lateral extent), then held by the same penalty contact as a frictionless interface.
+
 ``area`` (m²) is the loaded area A of the real cell (e.g. the Li foil, 0.785 cm²); it is needed
 whenever a finite stiffness is given, because a 2D model carries forces per metre of depth.
 """
@@ -120,8 +124,14 @@ class Mechanics(Section):
     void_gap: Length = Field(
         0.0, ge=0.0, description="initial gap across void facets of a frictionless interface, m"
     )
-    sides: Literal["free", "roller"] = Field(
-        "free", description="lateral sides: traction free, or no normal displacement"
+    sides: Literal["free", "roller", "die"] = Field(
+        "free", description="lateral sides: traction free, no normal displacement (roller), or "
+        "frictionless unilateral contact with a rigid die wall at the outermost lateral extent + "
+        "die_clearance (2D: axisymmetric and planar2d; every layer's side)"
+    )
+    die_clearance: Length = Field(
+        0.0, ge=0.0, description="radial (planar2d: per side) clearance between the stack's "
+        "outermost lateral extent and the rigid die wall, m (sides = 'die')"
     )
     large_deformation: bool = Field(True, description="updated Lagrangian: the mesh follows Δu")
     displacement_degree: int = Field(2, ge=1, le=2, description="Lagrange degree of u")
@@ -145,6 +155,8 @@ class Mechanics(Section):
             raise ValueError("area is required with a finite stiffness (P = P0 + k dh / A)")
         if self.adhesion_strength > 0.0 and self.interface_contact != "frictionless":
             raise ValueError("adhesion_strength needs interface_contact = 'frictionless'")
+        if self.die_clearance > 0.0 and self.sides != "die":
+            raise ValueError("die_clearance needs sides = 'die'")
         return self
 
     def stiffness_per_area(self) -> float:

@@ -279,6 +279,13 @@ class Case(Section):
             if all(material.kind != "metal" for material in ends):
                 raise ValueError("mechanics.interface_contact: frictionless contact needs a metal "
                                  "electrode as first or last layer")
+        if self.mechanics.enabled and self.mechanics.sides == "die":
+            geometry = self.geometry
+            kind = geometry.file_kind if geometry.kind == "file" else geometry.kind
+            if kind not in ("planar2d", "axisymmetric") or geometry.periodic:
+                raise ValueError("mechanics.sides: 'die' needs a 2D geometry (planar2d or "
+                                 f"axisymmetric) with non-periodic sides, not '{kind}'"
+                                 + (" (periodic)" if geometry.periodic else ""))
         if self.coupling.enabled:
             self._check_coupling()
         elif self.coupling.plating is not None:

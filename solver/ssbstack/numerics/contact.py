@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from ssbstack.config.schema import Case
 from ssbstack.meshing.tags import Interface
 from ssbstack.physics import mechanics as phys
 
@@ -38,6 +39,24 @@ class ContactSide:
 
     interface: Interface
     electrode: int  # 0 bottom (the interface's lower side), −1 top (its upper side)
+
+
+def contact_sides(case: Case) -> list[ContactSide]:
+    """The electrode interfaces held by frictionless contact (none for bonded interfaces)."""
+    if case.mechanics.interface_contact == "bonded" or not case.tags.interfaces:
+        return []
+    layers, interfaces = case.tags.layers, case.tags.interfaces
+    sides = [ContactSide(item, electrode) for item, electrode, layer in
+             ((interfaces[0], 0, layers[0]), (interfaces[-1], -1, layers[-1]))
+             if case.material(layer).kind == "metal"]
+    if len(sides) == 2 and sides[0].interface == sides[1].interface:
+        sides = sides[:1]
+    return sides  # never empty for a validated case (Case refuses contact without a metal end)
+
+
+def split_interfaces(case: Case) -> tuple[str, ...]:
+    """Names of the interfaces the mechanics mesh must split (see :func:`contact_sides`)."""
+    return tuple(side.interface.name for side in contact_sides(case))
 
 
 class NodeContact:
@@ -65,8 +84,9 @@ class NodeContact:
         normal = -ufl.FacetNormal(mesh)  # outward of the upper cells = from upper into lower
         upper_tags = [t for s in sides for t in (s.interface.contact_tag, s.interface.void_tag)]
         ds = ufl.Measure("ds", domain=mesh, subdomain_data=facet_tags)(tuple(upper_tags))
-        mass = _diagonal(dolfinx, ufl.inner(u, v) * weight * ds)
-        oriented = _diagonal(dolfinx, sum(normal[i] * u[i] * v[i] for i in range(gdim)) * weight * ds)
+        mass = assembled_diagonal(dolfinx, ufl.inner(u, v) * weight * ds)
+        oriented = assembled_diagonal(
+            dolfinx, sum(normal[i] * u[i] * v[i] for i in range(gdim)) * weight * ds)
         area_form = dolfinx.fem.form(weight * ds)
         area = comm.allreduce(dolfinx.fem.assemble_scalar(area_form), op=MPI.SUM)
 
@@ -170,7 +190,7 @@ class NodeContact:
                 "max_overlap_m": float(max(-counted.min(initial=0.0), 0.0))}
 
 
-def _diagonal(dolfinx: Any, form: Any) -> np.ndarray:
+def assembled_diagonal(dolfinx: Any, form: Any) -> np.ndarray:
     """Owned diagonal of an assembled bilinear form (local dof order)."""
     import dolfinx.fem.petsc
 

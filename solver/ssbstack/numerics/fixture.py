@@ -1,5 +1,6 @@
 """Displacement constraints of the stack in its fixture (physics.md §3.4): the collector, the
-plate, lateral rollers and the pins that remove rigid motions.
+plate, lateral rollers and the pins that remove rigid motions (the die wall is a contact, not a
+constraint: :mod:`ssbstack.numerics.wall`).
 
 The plate's vertical displacement is an unknown of the mechanics Newton (constant pressure or
 a spring), so its dofs are left out of the fixed set and carried by two sets of Dirichlet
@@ -53,7 +54,7 @@ def fixture_constraints(V: Any, facet_tags: Any, config: Mechanics, vertical: in
     if config.sides == "roller":
         fixed += _roller_dofs(mesh, side, dofs, vertical, comm)
     elif config.plate_contact == "frictionless" and kinematics != "axisymmetric":
-        fixed += _pins(V, lateral, vertical, comm)
+        fixed += _pins(V, lateral, vertical, comm, centre=config.sides == "die")
     top_vertical = dofs(vertical, top)
     by_component: dict[int, list[np.ndarray]] = {}
     for component, found in fixed:
@@ -90,8 +91,11 @@ def _roller_dofs(mesh: Any, side: np.ndarray, dofs: Any, vertical: int, comm: An
     return result
 
 
-def _pins(V: Any, lateral: list[int], vertical: int, comm: Any) -> list[tuple[int, np.ndarray]]:
-    """Pin lateral rigid motions at bottom vertices (frictionless plates, free sides)."""
+def _pins(V: Any, lateral: list[int], vertical: int, comm: Any, centre: bool = False
+          ) -> list[tuple[int, np.ndarray]]:
+    """Pin lateral rigid motions at bottom vertices (frictionless plates, free sides or a die):
+    a corner, or with ``centre`` (a die wall on both sides, 2D) the bottom vertex nearest the
+    middle, so that the stack expands towards both walls alike."""
     from mpi4py import MPI
 
     from ssbstack.compat import load_dolfinx
@@ -102,15 +106,23 @@ def _pins(V: Any, lateral: list[int], vertical: int, comm: Any) -> list[tuple[in
     zmin = comm.allreduce(x[:, vertical].min(), op=MPI.MIN)
     result = []
 
+    def on_bottom(p: np.ndarray) -> np.ndarray:
+        return np.abs(p[vertical] - zmin) < 1e-12 + 1e-9 * abs(zmin)
+
     def pin_vertex(score: Any) -> np.ndarray:
-        best = comm.allreduce(float(np.min(score(x.T))), op=MPI.MIN)
+        best = comm.allreduce(float(np.min(score(x.T)[on_bottom(x.T)], initial=np.inf)),
+                              op=MPI.MIN)
 
         def marker(p: np.ndarray) -> np.ndarray:
-            return (np.abs(p[vertical] - zmin) < 1e-12 + 1e-9 * abs(zmin)) & (
-                np.abs(score(p) - best) <= 1e-12 * max(1.0, abs(best)) + 1e-15)
+            return on_bottom(p) & (np.abs(score(p) - best) <= 1e-12 * max(1.0, abs(best)) + 1e-15)
         return dolfinx.mesh.locate_entities_boundary(mesh, 0, marker)
 
-    corner = pin_vertex(lambda p: sum(p[i] for i in lateral))
+    if centre:
+        middle = 0.5 * (comm.allreduce(x[:, lateral[0]].min(), op=MPI.MIN)
+                        + comm.allreduce(x[:, lateral[0]].max(), op=MPI.MAX))
+        corner = pin_vertex(lambda p: np.abs(p[lateral[0]] - middle))
+    else:
+        corner = pin_vertex(lambda p: sum(p[i] for i in lateral))
     locate = dolfinx.fem.locate_dofs_topological
     for axis in lateral:
         result.append((axis, locate(V.sub(axis), 0, corner)))

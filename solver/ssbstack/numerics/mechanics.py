@@ -31,33 +31,38 @@ penalty contact that opens where the normal traction would turn tensile
 (:mod:`ssbstack.numerics.contact`); the plating/stripping velocity then moves the Li surface at the
 interface (a per-pair offset of the gap) instead of the through-thickness eigenstrain used for a
 bonded electrode (which gets the volume and mean thickness exact but not the place). No remeshing.
+
+Sides. Traction free, rollers (:mod:`ssbstack.numerics.fixture`) or, with ``sides = "die"``, a rigid
+frictionless die wall at the outermost lateral extent + ``die_clearance`` held by the same penalty
+contact law (:mod:`ssbstack.numerics.wall`, 2D only).
+
+Layout. The sub-step Newton is :mod:`ssbstack.numerics.mechanics_newton`, the stack measures
+(thicknesses, volumes, mesh quality) :mod:`ssbstack.numerics.mechanics_measures`, the state and its
+checkpoint rows :mod:`ssbstack.numerics.mechanics_state` (mixins of :class:`MechanicsModel`).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ssbstack.config.schema import FARADAY, Case
+from ssbstack.config.schema import Case
 from ssbstack.errors import CaseError
-from ssbstack.io.checkpoint import (
-    function_rows,
-    geometry_rows,
-    original_cell_keys,
-    restore_function,
-    restore_geometry,
-    saved_rows,
-    scalar_rows,
-)
+from ssbstack.io.checkpoint import original_cell_keys
 from ssbstack.meshing.stack import StackMesh, build_mesh
 from ssbstack.meshing.tags import BOTTOM, TOP
-from ssbstack.numerics.contact import ContactSide, NodeContact
-from ssbstack.numerics.model import Cellwise, Control, StepResult
+from ssbstack.numerics.contact import ContactSide, NodeContact, contact_sides, split_interfaces
+from ssbstack.numerics.mechanics_measures import StackMeasures
+from ssbstack.numerics.mechanics_newton import SubstepNewton, mpi
+from ssbstack.numerics.mechanics_state import Checkpointing, MechanicsState
+from ssbstack.numerics.model import Control, StepResult
+from ssbstack.numerics.wall import DieWall
 from ssbstack.physics import mechanics as phys
+
+__all__ = ["COLUMNS", "MechanicsModel", "contact_sides", "kinematics_of", "split_interfaces"]
 
 COLUMNS = [
     "stack_pressure_Pa",
@@ -70,27 +75,7 @@ COLUMNS = [
     "min_mesh_quality",
 ]
 CONTACT_COLUMNS = ["contact_fraction", "max_gap_m", "max_overlap_m"]
-
-
-@dataclass
-class _State:
-    """Everything a rejected step must restore."""
-
-    stress: np.ndarray  # (points, ncomp) Mandel, Pa
-    creep: np.ndarray  # (points,) equivalent creep strain
-    plate: float  # δ, m (top plate displacement from the unloaded geometry)
-    geometry: np.ndarray  # mesh coordinates, m
-    displacement: np.ndarray  # total displacement dofs (output only), m
-    stripped: float  # Li volume removed from the bottom electrode, m³ (m² per m in 2D)
-    pressure: float = 0.0  # stack pressure, Pa
-    resistance: np.ndarray | None = None  # (points,) Anand deformation resistance s, Pa (else 0)
-    offset: np.ndarray = field(default_factory=lambda: np.zeros(0))  # Li removed per contact pair, m
-    bonded: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # pairs holding tension
-
-    def copy(self) -> _State:
-        return _State(self.stress.copy(), self.creep.copy(), self.plate, self.geometry.copy(),
-                      self.displacement.copy(), self.stripped, self.pressure,
-                      self.resistance.copy(), self.offset.copy(), self.bonded.copy())
+DIE_COLUMNS = ["die_contact_fraction", "die_pressure_Pa", "min_die_gap_m"]
 
 
 def kinematics_of(case: Case, gdim: int) -> phys.Kinematics:
@@ -102,25 +87,7 @@ def kinematics_of(case: Case, gdim: int) -> phys.Kinematics:
     return "axisymmetric" if kind == "axisymmetric" else "plane_strain"
 
 
-def contact_sides(case: Case) -> list[ContactSide]:
-    """The electrode interfaces held by frictionless contact (none for bonded interfaces)."""
-    if case.mechanics.interface_contact == "bonded" or not case.tags.interfaces:
-        return []
-    layers, interfaces = case.tags.layers, case.tags.interfaces
-    sides = [ContactSide(item, electrode) for item, electrode, layer in
-             ((interfaces[0], 0, layers[0]), (interfaces[-1], -1, layers[-1]))
-             if case.material(layer).kind == "metal"]
-    if len(sides) == 2 and sides[0].interface == sides[1].interface:
-        sides = sides[:1]
-    return sides  # never empty for a validated case (Case refuses contact without a metal end)
-
-
-def split_interfaces(case: Case) -> tuple[str, ...]:
-    """Names of the interfaces the mechanics mesh must split (see :func:`contact_sides`)."""
-    return tuple(side.interface.name for side in contact_sides(case))
-
-
-class MechanicsModel:
+class MechanicsModel(SubstepNewton, StackMeasures, Checkpointing):
     """Creep + elasticity of the whole stack under a pressure fixture (collective methods)."""
 
     time_dependent = True
@@ -212,6 +179,7 @@ class MechanicsModel:
         self._set_boundary_conditions(stack_mesh)
         self.A = dolfinx.fem.petsc.create_matrix(self.jacobian)
         self.contact = self._contact(stack_mesh, sides, weight) if sides else None
+        self.wall = self._die_wall(stack_mesh, weight) if config.sides == "die" else None
         self.b = dolfinx.fem.petsc.create_vector(V)
         self.b1 = dolfinx.fem.petsc.create_vector(V)
         self.x0 = dolfinx.fem.petsc.create_vector(V)
@@ -224,7 +192,7 @@ class MechanicsModel:
         self.PETSc = PETSc
 
         npoints = self.ncells * self.nqp
-        self.current = _State(np.zeros((npoints, ncomp)), np.zeros(npoints), 0.0,
+        self.current = MechanicsState(np.zeros((npoints, ncomp)), np.zeros(npoints), 0.0,
                             mesh.geometry.x.copy(), self.u_total.x.array.copy(), 0.0,
                             resistance=self.material.initial_resistance(),
                             offset=np.zeros(self.contact.count if self.contact else 0),
@@ -278,45 +246,13 @@ class MechanicsModel:
                              for name in (first.name, last.name)}
         self.electrodes = (first.name, last.name)
 
-    def _interface_cells(self, stack_mesh: StackMesh) -> np.ndarray:
-        """Cells of the first layer with a facet on the first interface (tag 100)."""
-        tdim = self.mesh.topology.dim
-        ft = stack_mesh.facet_tags
-        if not self.tags.interfaces:
-            return np.zeros(0, dtype=np.int32)
-        first = self.tags.interfaces[0]
-        tag = first.side_tags(first.lower, first.name in self.split)[0]
-        facets = ft.indices[ft.values == tag]
-        f2c = self.mesh.topology.connectivity(tdim - 1, tdim)
-        cells = np.unique(np.concatenate([f2c.links(f) for f in facets] or [np.zeros(0, np.int32)]))
-        cells = cells[self.cell_layer[cells] == 0]
-        return cells[cells < self.nowned].astype(np.int32)
-
-    def _interface_forms(self, stack_mesh: StackMesh, weight: Any) -> tuple[Any, Any]:
-        """Area and ∫ u_vertical of the first electrode's interface (its own side when split)."""
-        import ufl
-
-        form = self.dolfinx.fem.form
-        mesh = self.mesh
-        if not self.tags.interfaces:
-            return form(0.0 * ufl.dx(domain=mesh)), form(0.0 * ufl.dx(domain=mesh))
-        first = self.tags.interfaces[0]
-        lift = self.u_total[self.vert]
-        if first.name in self.split:
-            tag = first.side_tags(first.lower, True)[0]
-            ds = ufl.Measure("ds", domain=mesh, subdomain_data=stack_mesh.facet_tags)
-            return form(weight * ds(tag)), form(lift * weight * ds(tag))
-        dS = ufl.Measure("dS", domain=mesh, subdomain_data=stack_mesh.facet_tags)
-        return (form(ufl.avg(weight) * dS(first.contact_tag)),
-                form(ufl.avg(lift) * ufl.avg(weight) * dS(first.contact_tag)))
-
     def _contact(self, stack_mesh: StackMesh, sides: list[ContactSide], weight: Any) -> NodeContact:
         """Node-to-node contact of the split interfaces; k_n = penalty × E_max / h_min."""
         dolfinx = self.dolfinx
         fdim = self.mesh.topology.dim - 1
         facets = np.concatenate([stack_mesh.facet_tags.find(s.interface.contact_tag) for s in sides])
         sizes = dolfinx.cpp.mesh.h(self.mesh._cpp_object, fdim, facets.astype(np.int32))
-        size = self.comm.allreduce(float(sizes.min()) if sizes.size else math.inf, op=_mpi().MIN)
+        size = self.comm.allreduce(float(sizes.min()) if sizes.size else math.inf, op=mpi().MIN)
         self.contact_size = size  # smallest interface facet, m
         young = max(self.case.material(layer).youngs_modulus for layer in self.tags.layers)
         config = self.config
@@ -324,6 +260,14 @@ class MechanicsModel:
         return NodeContact(self.V, stack_mesh.facet_tags, sides, self.comm, weight,
                            self.fixed_dofs, config.contact_penalty * young / size,
                            config.tangential_stiffness, config.void_gap)
+
+    def _die_wall(self, stack_mesh: StackMesh, weight: Any) -> DieWall:
+        """The rigid die wall at the outermost lateral extent + ``die_clearance`` (2D)."""
+        young = max(self.case.material(layer).youngs_modulus for layer in self.tags.layers)
+        self.A.setOption(self.PETSc.Mat.Option.NEW_NONZERO_ALLOCATION_ERR, False)
+        return DieWall(self.V, stack_mesh.facet_tags, self.comm, weight, self.fixed_dofs,
+                       self.vert, self.kin == "axisymmetric", self.config.die_clearance,
+                       self.config.contact_penalty, young)
 
     def _initial_bonds(self) -> np.ndarray:
         """With an adhesion strength: every pair that starts closed (not a seeded void)."""
@@ -376,212 +320,18 @@ class MechanicsModel:
 
     def _sum(self, form: Any) -> float:
         local = self.dolfinx.fem.assemble_scalar(form)
-        return self.comm.allreduce(local, op=_mpi().SUM)
+        return self.comm.allreduce(local, op=mpi().SUM)
 
     def _set_q(self, function: Any, values: np.ndarray) -> None:
         bs = function.function_space.dofmap.bs
         function.x.array.reshape(-1, bs)[self.qdofs] = values.reshape(self.qdofs.size, bs)
 
-    def _quality(self) -> np.ndarray:
-        """Shape quality of owned cells (1 = equilateral; negative = inverted)."""
-        geo = self.mesh.geometry
-        x = geo.x[geo.dofmaps[0][: self.nowned], : geo.dim]
-        edges = x[:, 1:] - x[:, :1]
-        tdim = self.mesh.topology.dim
-        if tdim == 2:
-            size = 0.5 * (edges[:, 0, 0] * edges[:, 1, 1] - edges[:, 0, 1] * edges[:, 1, 0])
-            lengths = sum(np.sum((x[:, i] - x[:, j]) ** 2, axis=1)
-                          for i, j in ((0, 1), (1, 2), (0, 2)))
-            return 4.0 * math.sqrt(3.0) * size / lengths
-        if x.shape[1] != 4:
-            return np.ones(self.nowned)
-        size = np.linalg.det(edges) / 6.0
-        pairs = ((0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3))
-        lrms = np.sqrt(sum(np.sum((x[:, i] - x[:, j]) ** 2, axis=1) for i, j in pairs) / 6.0)
-        return 6.0 * math.sqrt(2.0) * size / lrms**3
-
-    def _restore(self, state: _State) -> None:
+    def _restore(self, state: MechanicsState) -> None:
         self.current = state.copy()
         self.mesh.geometry.x[:] = state.geometry
         self.u_total.x.array[:] = state.displacement
 
-    def electrode_thickness(self, which: int) -> float:
-        """Mean thickness (m) of the first (0) or last (−1) layer: volume / collector area."""
-        volume = self._sum(self.volume_first if which == 0 else self.volume_last)
-        return volume / self._sum(self.top_area if which else self.bottom_area)
-
-    def li_thickness(self) -> float:
-        """Mean thickness (m) of the first layer; on a fixed (small-strain) mesh the initial one
-        plus the mean displacement of its top (the first interface; its bottom is fixed); less
-        the Li stripped at a contact interface."""
-        thickness = self.electrode_thickness(0) - self._removed(0) / self.collector_area()
-        if self.config.large_deformation or not self.tags.interfaces:
-            return thickness
-        return thickness + self._sum(self.interface_lift) / self._sum(self.interface_area)
-
-    def _removed(self, which: int) -> float:
-        """Li volume (m³; m² per m in 2D) taken off electrode ``which`` at its contact interface."""
-        contact = self.contact
-        if contact is None:
-            return 0.0
-        mine = contact.electrode == which
-        return float(np.dot(contact.pairs["area"][mine], self.current.offset[mine]))
-
-    def collector_area(self) -> float:
-        """Area of the bottom collector face (m²; m per metre of depth in 2D)."""
-        return self._sum(self.bottom_area)
-
-    def layer_volume(self, which: int) -> float:
-        """Volume of the first (0) or last (−1) layer (m³; m² per metre of depth in 2D): the
-        meshed volume less what stripping took off (plus what plating added) at its contact."""
-        return self._sum(self.volume_first if which == 0 else self.volume_last) - self._removed(which)
-
     # --- one sub-step -------------------------------------------------------------------------
-
-    def _stripping_strain(self, h: float, current_density: float) -> np.ndarray:
-        """Eigenstrain increments for a sub-step ``h`` under ``current_density`` (A/m²).
-
-        v = j Ω/F strips the first layer and plates the last one (positive j), each only if it is
-        a metal; the thickness-direction eigenstrain −v h / H is spread over the layer (H its mean
-        thickness), so the layer's volume changes by exactly v h A.
-        """
-        eigen = np.zeros((self.current.stress.shape[0], self.ncomp))
-        if current_density == 0.0 or h == 0.0:
-            return eigen
-        moving_surface = {int(e) for e in self.contact.electrode} if self.contact else set()
-        for which, points, sign in ((0, self.strip_points, -1.0), (-1, self.plate_points, 1.0)):
-            if which in moving_surface:
-                continue  # stripped or plated at its contact interface instead
-            velocity = self.plating_velocity(which, current_density)
-            if velocity != 0.0:
-                eigen[points, self.vert] = sign * velocity * h / self.electrode_thickness(which)
-        return eigen
-
-    def plating_velocity(self, which: int, current_density: float) -> float:
-        """Li surface speed v = j Ω/F (m/s) of electrode ``which`` (0 bottom, −1 top); 0 for a
-        layer that is not a metal (a cathode's volume change is not Li plating)."""
-        layer = self.electrodes[which]
-        if current_density == 0.0 or self.case.material(layer).kind != "metal":
-            return 0.0
-        omega = self.molar_volume[layer]
-        if omega is None:
-            key = f"materials.{self.case.layer(layer).material}.molar_volume"
-            raise CaseError("required to strip or plate this layer", key=key)
-        return current_density * omega / FARADAY
-
-    def _newton(self, h: float, eigen: np.ndarray, offset: np.ndarray, guess: np.ndarray,
-                plate_guess: float, first_set: np.ndarray | None = None
-                ) -> tuple[bool, int, float, tuple[np.ndarray, np.ndarray], str]:
-        """Solve one sub-step (``offset``: contact-pair offsets at its end); returns
-        (ok, iterations, plate increment, (σ, Δp), message). The first iteration keeps the
-        contact set ``first_set`` (default: that of the sub-step's start)."""
-        fem_petsc = self.dolfinx.fem.petsc
-        PETSc = self.PETSc
-        numerics = self.case.numerics
-        rtol = max(numerics.newton_rtol, 1e-11)
-        kappa = self.kappa if self.loaded else 0.0
-        rigid = math.isinf(kappa)
-        area = self._sum(self.top_area)
-        d = 0.0 if rigid else plate_guess
-        self.du.x.array[:] = guess
-        self.du.x.array[self.fixed_dofs] = 0.0
-        self.du.x.array[self.top_vertical] = d
-        p0 = self.case.conditions.stack_pressure
-        bonded = self.current.bonded
-        stress = dp = None
-        round_off = False  # last correction at round-off level
-        first = last_norm = 0.0
-        for iteration in range(numerics.newton_max_iterations + 1):
-            self.du.x.scatter_forward()
-            strain = self.strain_expr.eval(self.mesh, np.arange(self.ncells, dtype=np.int32))
-            try:
-                stress, tangent, dp, _ = phys.return_map(
-                    self.current.stress, strain.reshape(-1, self.ncomp), eigen, h, self.material,
-                    self.kin, self.current.resistance)
-                mapped = 1
-            except ArithmeticError:  # on this rank only: decide together, then cut the step
-                mapped = 0
-            if not self.comm.allreduce(mapped, op=_mpi().MIN):
-                return False, iteration, d, (self.current.stress, None), (
-                    "creep return map did not converge at some quadrature points")
-            self._set_q(self.stress_q, stress)
-            self._set_q(self.tangent_q, tangent)
-            force = self._sum(self.reaction)
-            target = p0 if rigid else (p0 + kappa * (self.current.plate + d - self.plate_reference)
-                                       if self.loaded else p0)
-            balance = 0.0 if rigid else force + target * area
-            _zero(self.b)
-            fem_petsc.assemble_vector(self.b, self.residual)
-            self.b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
-            self.b.scale(-1.0)
-            predictor = None
-            if self.contact is not None:
-                relative = self.contact.relative_displacement(
-                    self.u_total.x.array + self.du.x.array)
-                if iteration == 0:  # the first step keeps the contact set of the sub-step's
-                    # start: the stripping offset alone would open a whole interface at once
-                    # (a floating layer: a singular tangent)
-                    predictor = first_set if first_set is not None else self.contact.gaps(
-                        self.contact.relative_displacement(self.u_total.x.array),
-                        self.current.offset) <= 0.0
-                    if np.array_equal(predictor | bonded,
-                                      (self.contact.gaps(relative, offset) <= 0.0) | bonded):
-                        predictor = None  # the same set: the ordinary residual
-                self.contact.add_to(self.b, None, relative, offset, predictor, bonded)
-            fem_petsc.set_bc(self.b, self.bcs_hom)
-            scale = max(abs(force), abs(target) * area if math.isfinite(target) else 0.0,
-                        1e3 * area)
-            balanced = abs(balance) <= rtol * scale
-            norm = self.b.norm()
-            # at the round-off floor: small and no longer falling (the penalty contact's floor
-            # lies near 3e-10 of the force on the 2 um RVE)
-            floor = iteration > 0 and 0.25 * last_norm <= norm <= 100.0 * rtol * scale
-            if (((norm <= rtol * scale or floor) and balanced) or round_off) and predictor is None:
-                if self.contact is not None:
-                    self.last_contact_set = self.contact.gaps(relative, offset) <= 0.0
-                return True, iteration, d, (stress, dp), ""
-            first = norm if iteration == 0 else first
-            last_norm = norm
-            if iteration == numerics.newton_max_iterations or (
-                    iteration >= 12 and norm > 1e-4 * first):
-                break  # no quadratic convergence in sight: let the caller cut the step
-            self.A.zeroEntries()
-            fem_petsc.assemble_matrix(self.A, self.jacobian, bcs=self.bcs_hom)
-            self.A.assemble()
-            if self.contact is not None:
-                self.contact.add_to(None, self.A, relative, offset, predictor, bonded)
-            self.ksp.setOperators(self.A)
-            self.ksp.solve(self.b, self.x0)
-            if self.ksp.getConvergedReason() < 0:
-                reason = self.ksp.getConvergedReason()
-                return False, iteration, d, (stress, dp), f"linear solve failed ({reason})"
-            correction = self.x0.array_r.copy()
-            if not rigid:
-                _zero(self.b1)
-                fem_petsc.apply_lifting(self.b1, [self.jacobian], bcs=[self.bcs_unit])
-                self.b1.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
-                fem_petsc.set_bc(self.b1, self.bcs_unit)
-                self.ksp.solve(self.b1, self.x1)
-                unit = self.x1.array_r.copy()
-                a0 = self._directional(correction)
-                a1 = self._directional(unit)
-                step = -(balance + a0) / (a1 + kappa * area)
-                correction += step * unit
-                d += step
-            nlocal = correction.size
-            self.du.x.array[:nlocal] += correction
-            size = np.abs(self.du.x.array[:nlocal]).max(initial=0.0)
-            change = np.abs(correction).max(initial=0.0)
-            round_off = self.comm.allreduce(change, op=_mpi().MAX) <= 1e-12 * max(
-                self.comm.allreduce(size, op=_mpi().MAX), 1e-300)
-        return False, iteration, d, (stress, dp), (
-            f"mechanics Newton did not converge in {iteration} iterations")
-
-    def _directional(self, owned: np.ndarray) -> float:
-        """Linear change of the plate reaction along a correction (owned dof values)."""
-        self.direction.x.array[: owned.size] = owned
-        self.direction.x.scatter_forward()
-        return self._sum(self.reaction_change)
 
     def _commit(self, d: float, stress: np.ndarray, dp: np.ndarray, resistance: np.ndarray,
                 stripped: float, offset: np.ndarray, h: float) -> float:
@@ -605,24 +355,25 @@ class MechanicsModel:
         state.geometry = self.mesh.geometry.x.copy()
         state.displacement = self.u_total.x.array.copy()
         quality = self._quality() / self.initial_quality
-        return self.comm.allreduce(float(quality.min()) if quality.size else 1.0, op=_mpi().MIN)
+        return self.comm.allreduce(float(quality.min()) if quality.size else 1.0, op=mpi().MIN)
 
     # --- the runner interface -----------------------------------------------------------------
 
     def columns(self) -> list[str]:
         """CSV columns of this model."""
-        return COLUMNS + (CONTACT_COLUMNS if self.contact else [])
+        return (COLUMNS + (CONTACT_COLUMNS if self.contact else [])
+                + (DIE_COLUMNS if self.wall else []))
 
     def solve(self, time: float, dt: float, control: Control) -> StepResult:
         """Advance from the last accepted state by ``dt`` (s) under ``control`` (collective)."""
         self._restore(self.accepted)
         return self.advance(dt, control)
 
-    def snapshot(self) -> _State:
+    def snapshot(self) -> MechanicsState:
         """The current (not yet accepted) state, for :meth:`rollback` (coupled sub-steps)."""
         return self.current.copy()
 
-    def rollback(self, state: _State) -> None:
+    def rollback(self, state: MechanicsState) -> None:
         """Return to a :meth:`snapshot` (collective)."""
         self._restore(state)
 
@@ -666,7 +417,7 @@ class MechanicsModel:
                 strain_ratio = max(largest / config.strain_increment_tolerance,
                                    self._resistance_change(resistance)
                                    / config.resistance_change_tolerance)
-                strain_ratio = self.comm.allreduce(strain_ratio, op=_mpi().MAX)
+                strain_ratio = self.comm.allreduce(strain_ratio, op=mpi().MAX)
                 pressure_ratio = self._pressure_change() / config.pressure_change_tolerance
                 indicator = max(strain_ratio, pressure_ratio)
             if ok and self.current.bonded.any():
@@ -736,13 +487,16 @@ class MechanicsModel:
         return float(np.max(np.abs(new[hard] - old[hard]) / old[hard], initial=0.0))
 
     def _pressure_change(self) -> float:
-        """Relative stack-pressure change of the sub-step just solved."""
+        """Relative stack-pressure change of the sub-step just solved; with a die wall, also its
+        mean wall-pressure change relative to the stack pressure (the lateral stress of a confined
+        creeping layer evolves at a constant stack pressure)."""
         pressure, previous = self._pressure(), self.current.pressure
-        return abs(pressure - previous) / max(abs(previous), abs(pressure), 1e3)
-
-    def _stripped_volume(self, h: float, current_density: float) -> float:
-        """Li volume (m³, or m² per m in 2D) stripped from the first layer in ``h`` seconds."""
-        return self.plating_velocity(0, current_density) * h * self.collector_area()
+        change = abs(pressure - previous) / max(abs(previous), abs(pressure), 1e3)
+        if self.wall is None:
+            return change
+        before = self.wall.mean_pressure(self.u_total.x.array)
+        after = self.wall.mean_pressure(self.u_total.x.array + self.du.x.array)
+        return max(change, abs(after - before) / max(abs(previous), abs(pressure), 1e3))
 
     def _values(self) -> dict[str, float]:
         """One row of outputs for the current (just solved) state."""
@@ -757,9 +511,10 @@ class MechanicsModel:
             "li_thickness_m": self.li_thickness(),
             "plate_displacement_m": self.current.plate,
             "max_von_mises_Pa": self.comm.allreduce(float(vm.max()) if vm.size else 0.0,
-                                                    op=_mpi().MAX),
+                                                    op=mpi().MAX),
             "creep_strain_rate_interface_1_s": rate,
             **self.contact_summary(),
+            **(self.wall.summary(self.u_total.x.array) if self.wall else {}),
         }
 
     def contact_summary(self) -> dict[str, float]:
@@ -786,48 +541,6 @@ class MechanicsModel:
         """Return to the last accepted state (collective)."""
         self._restore(self.accepted)
 
-    def state(self) -> dict[str, Cellwise]:
-        """The accepted state as cell-wise checkpoint rows (collective)."""
-        self.reject()  # the accepted state is in the functions and the mesh
-        owned, keys, accepted = self.nowned, self.cell_keys, self.accepted
-        scalars = [accepted.plate, accepted.stripped, accepted.pressure, self.plate_reference,
-                   float(self.loaded), self.next_substep]
-        return {
-            "mechanics_stress": (keys[:owned], accepted.stress.reshape(self.ncells, -1)[:owned]),
-            "mechanics_creep": (keys[:owned], accepted.creep.reshape(self.ncells, -1)[:owned]),
-            "mechanics_resistance": (keys[:owned],
-                                     accepted.resistance.reshape(self.ncells, -1)[:owned]),
-            "mechanics_displacement": function_rows(self.u_total, keys),
-            "mechanics_geometry": geometry_rows(self.mesh, keys),
-            "mechanics_scalars": scalar_rows(np.array(scalars)),
-            "mechanics_contact_offset": scalar_rows(accepted.offset),
-            "mechanics_contact_bonded": scalar_rows(accepted.bonded.astype(float)),
-        }
-
-    def restore(self, arrays: dict[str, Cellwise]) -> None:
-        """Set the accepted state from checkpoint rows, on any number of ranks (collective)."""
-        keys = self.cell_keys
-
-        def rows(name: str) -> np.ndarray:
-            return saved_rows(keys, arrays[name])
-
-        restore_geometry(self.mesh, keys, arrays["mechanics_geometry"])
-        restore_function(self.u_total, keys, arrays["mechanics_displacement"])
-        plate, stripped, pressure, reference, loaded, substep = arrays["mechanics_scalars"][1][0]
-        resistance = (rows("mechanics_resistance").ravel() if "mechanics_resistance" in arrays
-                      else self.material.initial_resistance())  # checkpoints before the Anand law
-        self.current = _State(rows("mechanics_stress").reshape(-1, self.ncomp),
-                            rows("mechanics_creep").ravel(), float(plate),
-                            self.mesh.geometry.x.copy(), self.u_total.x.array.copy(),
-                            float(stripped), float(pressure), resistance,
-                            arrays.get("mechanics_contact_offset", scalar_rows(
-                                np.zeros(self.current.offset.size)))[1][0].copy(),
-                            arrays["mechanics_contact_bonded"][1][0] > 0.5
-                            if "mechanics_contact_bonded" in arrays else self._initial_bonds())
-        self.plate_reference, self.loaded = float(reference), bool(loaded)
-        self.next_substep = float(substep)
-        self.accept()
-
     @property
     def stripped_volume(self) -> float:
         """Li volume stripped from the first layer since the start (accepted + current)."""
@@ -852,13 +565,3 @@ class MechanicsModel:
         self.writers = []
 
 
-def _zero(vector: Any) -> None:
-    """Zero a ghosted PETSc vector including its ghost entries (zeroEntries skips them)."""
-    with vector.localForm() as local:
-        local.set(0.0)
-
-
-def _mpi() -> Any:
-    from mpi4py import MPI
-
-    return MPI

@@ -1,0 +1,153 @@
+"""The Newton solve of one mechanics sub-step (part of :class:`~ssbstack.numerics.mechanics.MechanicsModel`).
+
+Backward-Euler return map at the quadrature points, the plate's force balance by static
+condensation (see the module docstring of :mod:`ssbstack.numerics.mechanics`), and the contact
+terms of the boundary: node-to-node contact of split interfaces
+(:mod:`ssbstack.numerics.contact`) and the rigid die wall (:mod:`ssbstack.numerics.wall`), both
+with the same penalty law whose active set is re-read at every iteration (semi-smooth Newton).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ssbstack.physics import mechanics as phys
+
+
+class SubstepNewton:
+    """Mixin of :class:`MechanicsModel`: ``_newton`` and its helpers use the model's forms,
+    vectors, solver and state (set up in ``MechanicsModel.__init__``)."""
+
+    def _newton(self, h: float, eigen: np.ndarray, offset: np.ndarray, guess: np.ndarray,
+                plate_guess: float, first_set: np.ndarray | None = None
+                ) -> tuple[bool, int, float, tuple[np.ndarray, np.ndarray], str]:
+        """Solve one sub-step (``offset``: contact-pair offsets at its end); returns
+        (ok, iterations, plate increment, (σ, Δp), message). The first iteration keeps the
+        contact set ``first_set`` (default: that of the sub-step's start)."""
+        fem_petsc = self.dolfinx.fem.petsc
+        PETSc = self.PETSc
+        numerics = self.case.numerics
+        rtol = max(numerics.newton_rtol, 1e-11)
+        kappa = self.kappa if self.loaded else 0.0
+        rigid = math.isinf(kappa)
+        area = self._sum(self.top_area)
+        d = 0.0 if rigid else plate_guess
+        self.du.x.array[:] = guess
+        self.du.x.array[self.fixed_dofs] = 0.0
+        self.du.x.array[self.top_vertical] = d
+        p0 = self.case.conditions.stack_pressure
+        bonded = self.current.bonded
+        stress = dp = None
+        round_off = False  # last correction at round-off level
+        first = last_norm = 0.0
+        for iteration in range(numerics.newton_max_iterations + 1):
+            self.du.x.scatter_forward()
+            strain = self.strain_expr.eval(self.mesh, np.arange(self.ncells, dtype=np.int32))
+            try:
+                stress, tangent, dp, _ = phys.return_map(
+                    self.current.stress, strain.reshape(-1, self.ncomp), eigen, h, self.material,
+                    self.kin, self.current.resistance)
+                mapped = 1
+            except ArithmeticError:  # on this rank only: decide together, then cut the step
+                mapped = 0
+            if not self.comm.allreduce(mapped, op=mpi().MIN):
+                return False, iteration, d, (self.current.stress, None), (
+                    "creep return map did not converge at some quadrature points")
+            self._set_q(self.stress_q, stress)
+            self._set_q(self.tangent_q, tangent)
+            force = self._sum(self.reaction)
+            target = p0 if rigid else (p0 + kappa * (self.current.plate + d - self.plate_reference)
+                                       if self.loaded else p0)
+            balance = 0.0 if rigid else force + target * area
+            zero_ghosted(self.b)
+            fem_petsc.assemble_vector(self.b, self.residual)
+            self.b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+            self.b.scale(-1.0)
+            predictor = None
+            if self.contact is not None:
+                relative = self.contact.relative_displacement(
+                    self.u_total.x.array + self.du.x.array)
+                if iteration == 0:  # the first step keeps the contact set of the sub-step's
+                    # start: the stripping offset alone would open a whole interface at once
+                    # (a floating layer: a singular tangent)
+                    predictor = first_set if first_set is not None else self.contact.gaps(
+                        self.contact.relative_displacement(self.u_total.x.array),
+                        self.current.offset) <= 0.0
+                    if np.array_equal(predictor | bonded,
+                                      (self.contact.gaps(relative, offset) <= 0.0) | bonded):
+                        predictor = None  # the same set: the ordinary residual
+                self.contact.add_to(self.b, None, relative, offset, predictor, bonded)
+            if self.wall is not None:
+                self.wall.add_to(self.b, None, self.u_total.x.array + self.du.x.array)
+            fem_petsc.set_bc(self.b, self.bcs_hom)
+            scale = max(abs(force), abs(target) * area if math.isfinite(target) else 0.0,
+                        1e3 * area)
+            balanced = abs(balance) <= rtol * scale
+            norm = self.b.norm()
+            # at the round-off floor: small and no longer falling (the penalty contact's floor
+            # lies near 3e-10 of the force on the 2 um RVE)
+            floor = iteration > 0 and 0.25 * last_norm <= norm <= 100.0 * rtol * scale
+            if (((norm <= rtol * scale or floor) and balanced) or round_off) and predictor is None:
+                if self.contact is not None:
+                    self.last_contact_set = self.contact.gaps(relative, offset) <= 0.0
+                return True, iteration, d, (stress, dp), ""
+            first = norm if iteration == 0 else first
+            last_norm = norm
+            if iteration == numerics.newton_max_iterations or (
+                    iteration >= 12 and norm > 1e-4 * first):
+                break  # no quadratic convergence in sight: let the caller cut the step
+            self.A.zeroEntries()
+            fem_petsc.assemble_matrix(self.A, self.jacobian, bcs=self.bcs_hom)
+            self.A.assemble()
+            if self.contact is not None:
+                self.contact.add_to(None, self.A, relative, offset, predictor, bonded)
+            if self.wall is not None:
+                self.wall.add_to(None, self.A, self.u_total.x.array + self.du.x.array)
+            self.ksp.setOperators(self.A)
+            self.ksp.solve(self.b, self.x0)
+            if self.ksp.getConvergedReason() < 0:
+                reason = self.ksp.getConvergedReason()
+                return False, iteration, d, (stress, dp), f"linear solve failed ({reason})"
+            correction = self.x0.array_r.copy()
+            if not rigid:
+                zero_ghosted(self.b1)
+                fem_petsc.apply_lifting(self.b1, [self.jacobian], bcs=[self.bcs_unit])
+                self.b1.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+                fem_petsc.set_bc(self.b1, self.bcs_unit)
+                self.ksp.solve(self.b1, self.x1)
+                unit = self.x1.array_r.copy()
+                a0 = self._directional(correction)
+                a1 = self._directional(unit)
+                step = -(balance + a0) / (a1 + kappa * area)
+                correction += step * unit
+                d += step
+            nlocal = correction.size
+            self.du.x.array[:nlocal] += correction
+            size = np.abs(self.du.x.array[:nlocal]).max(initial=0.0)
+            change = np.abs(correction).max(initial=0.0)
+            round_off = self.comm.allreduce(change, op=mpi().MAX) <= 1e-12 * max(
+                self.comm.allreduce(size, op=mpi().MAX), 1e-300)
+        return False, iteration, d, (stress, dp), (
+            f"mechanics Newton did not converge in {iteration} iterations")
+
+    def _directional(self, owned: np.ndarray) -> float:
+        """Linear change of the plate reaction along a correction (owned dof values)."""
+        self.direction.x.array[: owned.size] = owned
+        self.direction.x.scatter_forward()
+        return self._sum(self.reaction_change)
+
+
+def zero_ghosted(vector: Any) -> None:
+    """Zero a ghosted PETSc vector including its ghost entries (zeroEntries skips them)."""
+    with vector.localForm() as local:
+        local.set(0.0)
+
+
+def mpi() -> Any:
+    """The mpi4py ``MPI`` module (imported late, like dolfinx)."""
+    from mpi4py import MPI
+
+    return MPI
