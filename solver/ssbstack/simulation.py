@@ -20,6 +20,7 @@ from ssbstack.errors import CaseError, RunStopped, SolverError
 from ssbstack.io import checkpoint
 from ssbstack.io.results import RunRecord, TimeseriesWriter, prepare_output
 from ssbstack.meshing.quality import describe
+from ssbstack.meshing.refine import faceting_warning
 from ssbstack.meshing.stack import build_mesh
 from ssbstack.numerics.model import Model
 from ssbstack.numerics.runner import Position, ProtocolRunner, RunSummary
@@ -98,8 +99,12 @@ def run_case(case: Case, resolved: str, outdir: Path, comm: Any, *, overwrite: b
     started = time.perf_counter()
     stack_mesh = build_mesh(case, comm, split=split_for(case))
     record.timing("mesh", time.perf_counter() - started)
+    record.memory("mesh")
     log(f"mesh: {describe(case.geometry.kind, stack_mesh.quality)}; "
         f"layers {', '.join(case.tags.layers)}")
+    warning = faceting_warning(case)
+    if warning:
+        log(f"warning: {warning}")
     record.update(mesh={"kind": case.geometry.kind, **stack_mesh.quality})
 
     started = time.perf_counter()
@@ -108,6 +113,7 @@ def run_case(case: Case, resolved: str, outdir: Path, comm: Any, *, overwrite: b
         for model in models:
             model.restore(saved)
     record.timing("setup", time.perf_counter() - started)
+    record.memory("setup")
 
     def write_fields(t: float) -> None:
         for model in models:
@@ -132,13 +138,17 @@ def run_case(case: Case, resolved: str, outdir: Path, comm: Any, *, overwrite: b
     previous_handler = signal.signal(signal.SIGTERM, _on_sigterm)
     started = time.perf_counter()
 
-    def finish(status: str, **items: Any) -> None:
-        """Collective clean-up: only on outcomes every rank reaches together."""
+    def finish(status: str, **items: Any) -> str:
+        """Collective clean-up: only on outcomes every rank reaches together; the peak-memory
+        text of the last log line."""
         record.timing("protocol", time.perf_counter() - started)
         series.close()
         for model in models:
             model.close()
+        record.memory("end")
+        footprint = record.footprint(sum(count_dofs(model) for model in models))
         record.update(status=status, **items)
+        return footprint
 
     try:
         summary = runner.run(resume, RunSummary(steps_completed=resume.step if resume else 0))
@@ -148,12 +158,23 @@ def run_case(case: Case, resolved: str, outdir: Path, comm: Any, *, overwrite: b
     # Any other exception may be on one rank only: no collective clean-up (the CLI aborts all).
     finally:
         signal.signal(signal.SIGTERM, previous_handler)
-    finish(summary.status, summary=_summary_dict(summary))
+    summary.footprint = finish(summary.status, summary=_summary_dict(summary))
     if comm.rank == 0:
         write_report(case, summary, outdir)
     log(f"{summary.status}: {summary.steps_completed} steps, {summary.end_time_s / 3600:.4g} h"
         + (f"; {summary.message}" if summary.message else ""))
     return summary
+
+
+def count_dofs(model: Any) -> int:
+    """Global number of unknowns a model solves for: electrochemistry's fields (φ_e, the cell
+    voltage, sheet potentials), mechanics' displacement, both for a coupled model."""
+    if hasattr(model, "echem"):
+        return count_dofs(model.echem) + count_dofs(model.mechanics)
+    spaces = [u.function_space for u in getattr(model, "unknowns", [])]
+    if not spaces and getattr(model, "V", None) is not None:
+        spaces = [model.V]
+    return sum(V.dofmap.index_map.size_global * V.dofmap.index_map_bs for V in spaces)
 
 
 def _restart_folder(outdir: Path, comm: Any) -> Path:
