@@ -87,6 +87,7 @@ def run_case(case: Case, resolved: str, outdir: Path, comm: Any, *, overwrite: b
     if restart:
         if not (outdir / checkpoint.CHECKPOINT / "state.npz").exists():
             raise CaseError(f"{outdir}: no checkpoint to restart from")
+        _check_restart_ranks(case, outdir, comm)
         saved, position = checkpoint.load(outdir)
         resume, resume_rows = Position(**position["runner"]), position["rows"]
         log(f"restarting from t = {resume.time:.6g} s, protocol step {resume.step}")
@@ -175,6 +176,20 @@ def count_dofs(model: Any) -> int:
     if not spaces and getattr(model, "V", None) is not None:
         spaces = [model.V]
     return sum(V.dofmap.index_map.size_global * V.dofmap.index_map_bs for V in spaces)
+
+
+def _check_restart_ranks(case: Case, outdir: Path, comm: Any) -> None:
+    """A refined mesh restarts on the rank count it ran on: DOLFINx breaks ties between equally
+    long edges by vertex numbers, which follow the partition, so the fine mesh can differ."""
+    import json
+
+    if not case.geometry.mesh.refine:
+        return
+    ranks = json.loads((outdir / "run.json").read_text()).get("mpi_ranks")
+    if ranks != comm.size:
+        raise CaseError(f"{outdir}: the run refined its mesh (geometry.mesh.refine = "
+                        f"{case.geometry.mesh.refine}) on {ranks} rank(s): restart it on "
+                        f"{ranks}, not {comm.size} (the refined mesh can depend on the partition)")
 
 
 def _restart_folder(outdir: Path, comm: Any) -> Path:
