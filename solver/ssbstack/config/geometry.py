@@ -40,7 +40,7 @@ class MeshSizes(Section):
         "delaunay", description="gmsh 3D mesher: 'hxt' is faster for large meshes"
     )
     refine: int = Field(
-        0, ge=0, le=4, description="uniform refinements of the gmsh mesh, done in parallel by "
+        0, ge=0, le=4, description="uniform refinements (0 to 4) of the gmsh mesh, done in parallel by "
         "DOLFINx after distribution (each halves every edge: ×4 triangles, ×8 tetrahedra); "
         "curved boundaries keep the coarse mesh's polygons"
     )
