@@ -1,6 +1,5 @@
 """geometry.mesh.refine: the distributed gmsh mesh refined in parallel keeps its tags, measures,
-split interfaces and checkpoint keys; constriction errors fall with it; 1 and 2 ranks agree;
-run.json reports peak memory."""
+split interfaces and checkpoint keys; 1 and 2 ranks agree; run.json reports peak memory."""
 
 from __future__ import annotations
 
@@ -130,15 +129,8 @@ def test_faceting_warning_names_what_stays_coarse():
     assert "disc rims" in faceting_warning(disc)
 
 
-@pytest.mark.parametrize("name", ["echem_strip", "echem_holm"])
-def test_constriction_error_falls_with_refinement(name):
-    """Strip (2D) and Holm (axisymmetric) constriction on an 8× coarser gmsh mesh refined 0, 1,
-    2 times: the error falls each time, below 1 % at refine = 2."""
-    from ssbstack.verification.electrochemistry import refined_constriction_errors
-
-    errors = refined_constriction_errors(MPI.COMM_SELF, name)
-    assert errors[0] > errors[1] > errors[2]
-    assert errors[2] < 0.01 < errors[0]
+# The constriction checks under refinement are verification checks
+# (electrochemistry.{holm,strip}_constriction_refined), run by tests/electrochemistry/test_verification.py.
 
 
 REFINED_VOLTAGE = """
@@ -191,3 +183,16 @@ def test_run_json_reports_peak_memory_and_the_fine_mesh(tmp_path):
     assert f"peak memory {peaks[3] / 1024:.0f} MB per rank" in last and "kB per dof" in last
     assert f"{record['mesh']['cells']} cells (gmsh's {record['mesh']['coarse_cells']} refined 1×)" \
         in run.stdout
+
+
+def test_a_refined_run_restarts_only_on_its_rank_count(tmp_path):
+    from ssbstack.config.loader import load_case, resolved_json
+    from ssbstack.errors import CaseError
+    from ssbstack.simulation import run_case
+
+    case = load_case(CASES / "badding2025" / "ex1_agmg_ccd.toml", ["geometry.mesh.refine=1"])
+    (tmp_path / "checkpoint").mkdir()
+    (tmp_path / "checkpoint" / "state.npz").write_bytes(b"")
+    (tmp_path / "run.json").write_text(json.dumps({"mpi_ranks": 2}))
+    with pytest.raises(CaseError, match="restart it on 2, not 1"):
+        run_case(case, resolved_json(case), tmp_path, MPI.COMM_SELF, restart=True)
