@@ -118,7 +118,7 @@ def command_run(args: argparse.Namespace) -> int:
         f"{comm.size} rank(s) → {outdir}")
     summary = run_case(case, resolved_json(case), outdir, comm, overwrite=args.overwrite, log=say,
                        checkpoint_every=args.checkpoint_every, restart=args.restart is not None)
-    say(f"done: {summary.status}; results in {outdir}")
+    say(f"done: {summary.status}; {summary.footprint}; results in {outdir}")
     return 0
 
 

@@ -20,6 +20,7 @@ from ssbstack.errors import CaseError, RunStopped, SolverError
 from ssbstack.io import checkpoint
 from ssbstack.io.results import RunRecord, TimeseriesWriter, prepare_output
 from ssbstack.meshing.quality import describe
+from ssbstack.meshing.refine import faceting_warning
 from ssbstack.meshing.stack import build_mesh
 from ssbstack.numerics.model import Model
 from ssbstack.numerics.runner import Position, ProtocolRunner, RunSummary
@@ -86,6 +87,7 @@ def run_case(case: Case, resolved: str, outdir: Path, comm: Any, *, overwrite: b
     if restart:
         if not (outdir / checkpoint.CHECKPOINT / "state.npz").exists():
             raise CaseError(f"{outdir}: no checkpoint to restart from")
+        _check_restart_ranks(case, outdir, comm)
         saved, position = checkpoint.load(outdir)
         resume, resume_rows = Position(**position["runner"]), position["rows"]
         log(f"restarting from t = {resume.time:.6g} s, protocol step {resume.step}")
@@ -98,8 +100,12 @@ def run_case(case: Case, resolved: str, outdir: Path, comm: Any, *, overwrite: b
     started = time.perf_counter()
     stack_mesh = build_mesh(case, comm, split=split_for(case))
     record.timing("mesh", time.perf_counter() - started)
+    record.memory("mesh")
     log(f"mesh: {describe(case.geometry.kind, stack_mesh.quality)}; "
         f"layers {', '.join(case.tags.layers)}")
+    warning = faceting_warning(case)
+    if warning:
+        log(f"warning: {warning}")
     record.update(mesh={"kind": case.geometry.kind, **stack_mesh.quality})
 
     started = time.perf_counter()
@@ -108,6 +114,7 @@ def run_case(case: Case, resolved: str, outdir: Path, comm: Any, *, overwrite: b
         for model in models:
             model.restore(saved)
     record.timing("setup", time.perf_counter() - started)
+    record.memory("setup")
 
     def write_fields(t: float) -> None:
         for model in models:
@@ -132,13 +139,17 @@ def run_case(case: Case, resolved: str, outdir: Path, comm: Any, *, overwrite: b
     previous_handler = signal.signal(signal.SIGTERM, _on_sigterm)
     started = time.perf_counter()
 
-    def finish(status: str, **items: Any) -> None:
-        """Collective clean-up: only on outcomes every rank reaches together."""
+    def finish(status: str, **items: Any) -> str:
+        """Collective clean-up: only on outcomes every rank reaches together; the peak-memory
+        text of the last log line."""
         record.timing("protocol", time.perf_counter() - started)
         series.close()
         for model in models:
             model.close()
+        record.memory("end")
+        footprint = record.footprint(sum(count_dofs(model) for model in models))
         record.update(status=status, **items)
+        return footprint
 
     try:
         summary = runner.run(resume, RunSummary(steps_completed=resume.step if resume else 0))
@@ -148,12 +159,37 @@ def run_case(case: Case, resolved: str, outdir: Path, comm: Any, *, overwrite: b
     # Any other exception may be on one rank only: no collective clean-up (the CLI aborts all).
     finally:
         signal.signal(signal.SIGTERM, previous_handler)
-    finish(summary.status, summary=_summary_dict(summary))
+    summary.footprint = finish(summary.status, summary=_summary_dict(summary))
     if comm.rank == 0:
         write_report(case, summary, outdir)
     log(f"{summary.status}: {summary.steps_completed} steps, {summary.end_time_s / 3600:.4g} h"
         + (f"; {summary.message}" if summary.message else ""))
     return summary
+
+
+def count_dofs(model: Any) -> int:
+    """Global number of unknowns a model solves for: electrochemistry's fields (φ_e, the cell
+    voltage, sheet potentials), mechanics' displacement, both for a coupled model."""
+    if hasattr(model, "echem"):
+        return count_dofs(model.echem) + count_dofs(model.mechanics)
+    spaces = [u.function_space for u in getattr(model, "unknowns", [])]
+    if not spaces and getattr(model, "V", None) is not None:
+        spaces = [model.V]
+    return sum(V.dofmap.index_map.size_global * V.dofmap.index_map_bs for V in spaces)
+
+
+def _check_restart_ranks(case: Case, outdir: Path, comm: Any) -> None:
+    """A refined mesh restarts on the rank count it ran on: DOLFINx breaks ties between equally
+    long edges by vertex numbers, which follow the partition, so the fine mesh can differ."""
+    import json
+
+    if not case.geometry.mesh.refine:
+        return
+    ranks = json.loads((outdir / "run.json").read_text()).get("mpi_ranks")
+    if ranks != comm.size:
+        raise CaseError(f"{outdir}: the run refined its mesh (geometry.mesh.refine = "
+                        f"{case.geometry.mesh.refine}) on {ranks} rank(s): restart it on "
+                        f"{ranks}, not {comm.size} (the refined mesh can depend on the partition)")
 
 
 def _restart_folder(outdir: Path, comm: Any) -> Path:

@@ -39,6 +39,11 @@ class MeshSizes(Section):
     algorithm3d: Literal["delaunay", "hxt"] = Field(
         "delaunay", description="gmsh 3D mesher: 'hxt' is faster for large meshes"
     )
+    refine: int = Field(
+        0, ge=0, le=4, description="uniform refinements (0 to 4) of the gmsh mesh, done in parallel by "
+        "DOLFINx after distribution (each halves every edge: ×4 triangles, ×8 tetrahedra); "
+        "curved boundaries keep the coarse mesh's polygons"
+    )
     allow_large: bool = Field(
         False, description="mesh even when the estimated cell count is above the limit "
         "(5e6 cells per MPI rank); as `--allow-large` on the command line"

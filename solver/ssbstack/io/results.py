@@ -106,6 +106,7 @@ class RunRecord:
             self.data["restarts"] = [*previous.get("restarts", []),
                                      {k: previous.get(k) for k in ("started_utc", "status",
                                                                    "mpi_ranks", "wall_seconds")}]
+        self.memory("start")
         self.write()
 
     def timing(self, name: str, seconds: float) -> None:
@@ -113,6 +114,39 @@ class RunRecord:
         from mpi4py import MPI
 
         self.data["wall_seconds"][name] = round(self.comm.allreduce(seconds, op=MPI.MAX), 4)
+
+    def memory(self, phase: str) -> None:
+        """Record each rank's peak resident memory so far (kB, ``ru_maxrss``) under
+        ``peak_memory_kB[phase]``, a list by rank (collective)."""
+        mine = peak_memory_kb()
+        if phase == "start":
+            self._start_kb = mine
+        ranks = self.comm.gather(mine, root=0)
+        if self.comm.rank == 0:
+            self.data.setdefault("peak_memory_kB", {})[phase] = ranks
+
+    def footprint(self, dofs: int) -> str:
+        """Record the run's peak memory (max over ranks, kB) and its bytes per dof: the sum of
+        the ranks' peaks over the global unknowns (Python, MPI, PETSc and the compiled forms
+        included), and the same above each rank's memory at the start (the libraries loaded,
+        nothing meshed); the log text (collective)."""
+        from mpi4py import MPI
+
+        now, start = peak_memory_kb(), self._start_kb
+        peak = self.comm.allreduce(now, op=MPI.MAX)
+        total = self.comm.allreduce(now, op=MPI.SUM)
+        grown = self.comm.allreduce(now - start, op=MPI.SUM)
+        per_dof = 1024.0 * total / dofs if dofs else None
+        above = 1024.0 * grown / dofs if dofs else None
+        self.data.update(peak_memory_kB_max=peak, dofs=dofs, bytes_per_dof=per_dof,
+                         bytes_per_dof_above_start=above)
+        ranks = f"{self.comm.size} rank" + ("s" if self.comm.size > 1 else "")
+        text = (f"peak memory {peak / 1024:.0f} MB per rank (max over {ranks}; "
+                f"{self.comm.allreduce(start, op=MPI.MAX) / 1024:.0f} MB at the start)")
+        if per_dof is not None and above is not None:
+            text += (f", {per_dof / 1024:.3g} kB per dof ({above / 1024:.3g} kB above the start; "
+                     f"{dofs} dofs)")
+        return text
 
     def update(self, **items: Any) -> None:
         """Add entries and rewrite the file."""
@@ -126,6 +160,13 @@ class RunRecord:
             temporary = self.path.with_suffix(".json.tmp")
             temporary.write_text(json.dumps(self.data, indent=2, default=_json_default) + "\n")
             temporary.replace(self.path)
+
+
+def peak_memory_kb() -> int:
+    """This process's peak resident memory so far, kB (``ru_maxrss``; kB on Linux)."""
+    import resource
+
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 def _json_default(value: Any) -> Any:

@@ -84,5 +84,7 @@ def tagged_measures(stack_mesh: Any) -> dict[str, float]:
 
 def describe(kind: str, quality: dict[str, Any]) -> str:
     """One log line for a mesh: kind, cells, minimum quality, edge lengths."""
-    return (f"{kind}, {quality['cells']} cells, min quality {quality['quality_min']:.3f}, "
+    refined = (f" (gmsh's {quality['coarse_cells']} refined {quality['refine']}×)"
+               if quality.get("refine") else "")
+    return (f"{kind}, {quality['cells']} cells{refined}, min quality {quality['quality_min']:.3f}, "
             f"edges {quality['edge_min_m']:.3g}–{quality['edge_max_m']:.3g} m")

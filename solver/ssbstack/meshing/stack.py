@@ -43,9 +43,10 @@ class StackMesh:
     """A distributed stack mesh with its tags (SI lengths; y (2D) or z (3D) points up the stack).
 
     ``kind`` is the geometry kind (``axisymmetric`` meshes have x = r); ``quality`` is the
-    report of :func:`ssbstack.meshing.quality.quality_report`; ``msh`` holds the gmsh file (in m)
-    on rank 0 when :func:`build_mesh` was asked to keep it; ``split`` names the interfaces whose
-    two sides have separate nodes.
+    report of :func:`ssbstack.meshing.quality.quality_report` (of the refined mesh, with
+    ``refine`` and gmsh's ``coarse_cells``); ``msh`` holds the gmsh file (in m; before any
+    refinement) on rank 0 when :func:`build_mesh` was asked to keep it; ``split`` names the
+    interfaces whose two sides have separate nodes.
     """
 
     mesh: Any  # dolfinx.mesh.Mesh
@@ -202,8 +203,9 @@ def estimate_cells(case: Case) -> dict[str, float] | None:
 
     Cheap, without gmsh: measure / h^dim × 2.3 (equilateral triangles) or × 6 (tetrahedra as
     gmsh makes them), with h growing linearly from the fine size to the bulk size over
-    ``grading`` × bulk as the gmsh size fields do (axisymmetric meshes count the r–z section).
-    On the bundled cases and 3D variants of them it is within a factor 3 of gmsh's count."""
+    ``grading`` × bulk as the gmsh size fields do (axisymmetric meshes count the r–z section),
+    times 2^dim per uniform refinement (``geometry.mesh.refine``). On the bundled cases and 3D
+    variants of them it is within a factor 3 of gmsh's count."""
     geometry = case.geometry
     dim = geometry.dim
     if dim is None:
@@ -226,7 +228,8 @@ def estimate_cells(case: Case) -> dict[str, float] | None:
         for patch in interface_patches(case, item)[0]:
             length = 2.0 if dim == 2 else 2.0 * math.pi * patch.radius  # edge points / curve
             cells["edge"] += length * _refined(edge, bulk, reach, room, dim, 2)
-    return {key: value * _CELLS_PER_SIZE[dim] for key, value in cells.items()}
+    factor = _CELLS_PER_SIZE[dim] * 2 ** (dim * geometry.mesh.refine)  # refine: 2^dim children
+    return {key: value * factor for key, value in cells.items()}
 
 
 def _section(size: tuple[float, ...], dim: int) -> float:
@@ -262,11 +265,15 @@ def check_mesh_size(case: Case, ranks: int, allow_large: bool = False) -> dict[s
     if total > limit:
         cause = max(cells, key=lambda key: cells[key])
         size = dict(zip(("interface", "bulk", "edge"), default_sizes(case), strict=True))[cause]
+        times = case.geometry.mesh.refine
+        refined = f" refined {times}×" if times else ""
         raise CaseError(
-            f"{size:.3g} m gives about {total:.0e} cells (order-of-magnitude estimate), above the "
-            f"limit {limit:.0e} ({MAX_CELLS_PER_RANK:.0e} per MPI rank × {ranks} rank(s)): make it "
-            "coarser, or pass --allow-large (case key geometry.mesh.allow_large = true) if you "
-            "mean it", key=f"geometry.mesh.{cause}")
+            f"{size:.3g} m{refined} gives about {total:.0e} cells (order-of-magnitude estimate), "
+            f"above the limit {limit:.0e} ({MAX_CELLS_PER_RANK:.0e} per MPI rank × {ranks} rank(s)): make it "
+            + ("coarser or lower geometry.mesh.refine, or pass" if times
+               else "coarser, or pass")
+            + " --allow-large (case key geometry.mesh.allow_large = true) if you mean it",
+            key=f"geometry.mesh.{cause}")
     return cells
 
 
@@ -455,7 +462,9 @@ def _roughen(model: Any, case: Case, dim: int, bounds: dict[str, tuple[float, fl
 def build_mesh(case: Case, comm: Any, *, keep_msh: bool = False,
                split: tuple[str, ...] = ()) -> StackMesh:
     """Mesh the case's geometry on rank 0 and distribute it with shared-facet ghosting
-    (collective). ``keep_msh`` keeps the gmsh file (in m) in ``StackMesh.msh`` on rank 0.
+    (collective); with ``geometry.mesh.refine`` = k the distributed gmsh mesh is refined k times
+    in parallel (:mod:`ssbstack.meshing.refine`), so rank 0 only ever holds the coarse mesh.
+    ``keep_msh`` keeps the gmsh file (in m; the coarse mesh) in ``StackMesh.msh`` on rank 0.
     ``split`` names interfaces (``"lower|upper"``) whose nodes are duplicated for the lower layer
     (:mod:`ssbstack.meshing.split`), for mechanics with sliding or opening contact."""
     import gmsh
@@ -463,6 +472,7 @@ def build_mesh(case: Case, comm: Any, *, keep_msh: bool = False,
     from ssbstack.compat import load_dolfinx
     from ssbstack.meshing.files import load_file
     from ssbstack.meshing.quality import quality_report
+    from ssbstack.meshing.refine import refine_uniformly
 
     dolfinx = load_dolfinx()
     from dolfinx.io import gmsh as gmshio
@@ -496,16 +506,24 @@ def build_mesh(case: Case, comm: Any, *, keep_msh: bool = False,
         gmsh.finalize()
         raise result["error"]
     dim = result["dim"]
-    partitioner = dolfinx.mesh.create_cell_partitioner(dolfinx.mesh.GhostMode.shared_facet, 2)
+    times = case.geometry.mesh.refine
+    # refinement needs an unghosted mesh; refine_uniformly ghosts the fine one
+    ghosts = dolfinx.mesh.GhostMode.none if times else dolfinx.mesh.GhostMode.shared_facet
+    partitioner = dolfinx.mesh.create_cell_partitioner(ghosts, 2)
     data = gmshio.model_to_mesh(model, comm, 0, gdim=dim, partitioner=partitioner)
     gmsh.finalize()
     data.mesh.geometry.x[:] *= result["unit"]
-    data.facet_tags.name = "facet_tags"
-    data.cell_tags.name = "cell_tags"
+    coarse_cells = data.mesh.topology.index_map(data.mesh.topology.dim).size_global
+    mesh, cell_tags, facet_tags = refine_uniformly(data.mesh, data.cell_tags, data.facet_tags,
+                                                   times)
+    facet_tags.name = "facet_tags"
+    cell_tags.name = "cell_tags"
     kind = case.geometry.file_kind or case.geometry.kind
-    stack_mesh = StackMesh(data.mesh, data.cell_tags, data.facet_tags, case.tags, kind, msh=msh,
+    stack_mesh = StackMesh(mesh, cell_tags, facet_tags, case.tags, kind, msh=msh,
                            split=tuple(split))
-    stack_mesh.quality = quality_report(data.mesh, comm)
+    stack_mesh.quality = quality_report(mesh, comm)
+    stack_mesh.quality["refine"] = times
+    stack_mesh.quality["coarse_cells"] = coarse_cells
     stack_mesh.quality["gmsh_seconds"] = result["gmsh_seconds"]
     stack_mesh.quality["mesh_seconds"] = round(time.perf_counter() - start, 3)
     return stack_mesh

@@ -56,6 +56,7 @@ class RunSummary:
     failed_level_A_m2: float | None = None
     ccd_above_A_m2: float | None = None  # the ramp never failed: the CCD is above this level
     step_wall_seconds: list[float] = field(default_factory=list)
+    footprint: str = ""  # peak memory and bytes per dof, for the last log line
 
 
 class ProtocolRunner:
