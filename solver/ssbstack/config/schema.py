@@ -356,6 +356,12 @@ class Case(Section):
                     f"(known: {', '.join(sorted(known))})"
                 )
         for item in self.tags.interfaces:
+            for name in item.sheets:
+                if isinstance(self.material(name).diffusivity, list):
+                    raise ValueError(
+                        f"materials.{self.layer(name).material}.diffusivity: a D(x) table needs "
+                        f"a meshed (volume) interlayer; layer '{name}' is thinner than "
+                        "geometry.sheet_threshold, so it is a sheet")
             if self.kinetics(item.name) is None:
                 raise ValueError(
                     f"electrochemistry: no kinetics for interface '{item.name}' "

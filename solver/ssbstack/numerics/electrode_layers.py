@@ -19,7 +19,13 @@ from ssbstack.io.checkpoint import original_cell_keys
 from ssbstack.meshing.stack import StackMesh
 from ssbstack.meshing.tags import Interface
 from ssbstack.numerics.solver_options import petsc_solver_options
-from ssbstack.physics.electrochemistry import FARADAY, Electrode, alloy_diffusion_residual
+from ssbstack.physics.electrochemistry import (
+    FARADAY,
+    Electrode,
+    alloy_diffusion_residual,
+    piecewise_linear,
+    tabulated_diffusivity,
+)
 
 if TYPE_CHECKING:
     from ssbstack.numerics.electrochemistry import ElectrochemistryModel, _Side
@@ -30,7 +36,9 @@ class AlloyLayer:
 
     The layer is a metal-like mixed conductor: electronically equipotential with its electrode
     (σ_e large), so only its Li content matters; the reaction at its contact with the electrolyte
-    uses η = φ_s − φ_e − U(c_surface) and removes Li at j/F (physics.md §3.3). Coupling is
+    uses η = φ_s − φ_e − U(c_surface) and removes Li at j/F (physics.md §3.3). The diffusivity
+    is the material's constant D, or its table D(x = c/c_max) (log-linear; Newton per step).
+    Coupling is
     staggered within a time step: U from the last accepted c, then φ_e, then c (backward Euler)
     with the new current — first order in time, like backward Euler itself.
     """
@@ -72,13 +80,20 @@ class AlloyLayer:
         for function in (self.concentration, self.previous):
             function.x.array[:] = material.initial_concentration
         self.dt = dolfinx.fem.Constant(self.mesh, dolfinx.default_scalar_type(1.0))
-        diffusivity = dolfinx.fem.Constant(self.mesh, dolfinx.default_scalar_type(
-            material.diffusivity))
+        self.nonlinear = isinstance(material.diffusivity, list)  # a D(x) table
+        if self.nonlinear:
+            diffusivity = tabulated_diffusivity(self.concentration / self.c_max,
+                                                material.diffusivity)
+        else:
+            diffusivity = dolfinx.fem.Constant(self.mesh, dolfinx.default_scalar_type(
+                material.diffusivity))
         residual = alloy_diffusion_residual(
             self.concentration, self.previous, self.dt, diffusivity, self.molar_flux,
             ds(interface.contact_tag), model._weight(self.mesh))
-        options = {key: value for key, value in petsc_solver_options(case).items()
-                   if key.startswith(("ksp_", "pc_"))} | {"snes_type": "ksponly"}
+        options = petsc_solver_options(case)  # Newton for D(c); one linear solve for constant D
+        if not self.nonlinear:
+            options = {key: value for key, value in options.items()
+                       if key.startswith(("ksp_", "pc_"))} | {"snes_type": "ksponly"}
         self.problem = NonlinearProblem(residual, self.concentration,
                                         petsc_options_prefix=f"ssbstack_alloy_{id(self)}_",
                                         petsc_options=options)
@@ -187,14 +202,8 @@ class Cathode:
 
     def open_circuit_potential(self) -> Any:
         """U(c/c_max) (V) as a piecewise-linear UFL expression of the unknown c."""
-        import ufl
-
-        x = self.concentration / self.material.max_concentration
-        potential = float(self.table[0, 1])
-        for (xa, ua), (xb, ub) in itertools.pairwise(self.table):
-            slope = (ub - ua) / (xb - xa)
-            potential = potential + slope * (ufl.min_value(ufl.max_value(x, xa), xb) - xa)
-        return potential
+        return piecewise_linear(self.concentration / self.material.max_concentration,
+                                [(float(x), float(u)) for x, u in self.table])
 
     def electrode(self, potential: Any, kinetics: Kinetics, temperature: float) -> Electrode:
         """The cathode as a volumetric electrode (exchange current a i₀, A/m³)."""
