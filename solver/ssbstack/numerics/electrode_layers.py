@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from ssbstack.numerics.electrochemistry import ElectrochemistryModel, _Side
 
 
+MAX_OCP_CHANGE = 0.05  # V: largest change of an alloy's U(c_surface) in one time step (numerical)
+
+
 class AlloyLayer:
     """Li diffusion with an open-circuit potential U(c) in a meshed interlayer (volume model).
 
@@ -60,6 +63,7 @@ class AlloyLayer:
         if np.any(np.diff(table[:, 0]) <= 0.0):
             raise CaseError("x must increase down the table", key=f"{key}.open_circuit_potential")
         self.table, self.c_max, self.layer = table, material.max_concentration, layer
+        self.mean_ocp = case.numerics.alloy_ocp == "interface_mean"
         if interface.sheets:
             raise CaseError("a volume interlayer next to the electrolyte cannot also carry sheets",
                             key=f"stack.{layer}")
@@ -114,25 +118,44 @@ class AlloyLayer:
         return np.interp(concentration / self.c_max, self.table[:, 0], self.table[:, 1])
 
     def update_ocp(self) -> None:
-        """U(c) of the accepted state at the electrolyte's interface nodes."""
-        values = self.open_circuit_potential(self.previous.x.array[self.alloy_dofs])
-        self.ocp.x.array[self.se_dofs] = values
+        """U(c) of the accepted state at the electrolyte's interface nodes: nodal, or U of the
+        mean surface content (``numerics.alloy_ocp``; collective)."""
+        surface = self.previous.x.array[self.alloy_dofs]
+        if self.mean_ocp:
+            surface = np.full(len(surface), self.c_max * self.surface_fraction(self.previous))
+        self.ocp.x.array[self.se_dofs] = self.open_circuit_potential(surface)
 
     def step(self, dt: float, current: np.ndarray) -> bool:
-        """Backward-Euler diffusion step with the nodal anodic current (A/m²) at the interface."""
+        """Backward-Euler diffusion step with the nodal anodic current (A/m²) at the interface.
+
+        False (the runner halves dt) when the solve fails or when U at the interface moved by
+        more than ``MAX_OCP_CHANGE`` in the step: U enters the electrolyte solve from the last
+        accepted state (staggered), so this bounds the lag where U(x) is steep (collective)."""
+        from mpi4py import MPI
+
         self.dt.value = dt
         self.molar_flux.x.array[:] = 0.0
         self.molar_flux.x.array[self.alloy_dofs] = current / FARADAY
         self.concentration.x.array[:] = self.previous.x.array
         self.problem.solve()
         self.concentration.x.scatter_forward()
-        return self.problem.solver.getConvergedReason() > 0
+        if self.problem.solver.getConvergedReason() <= 0:
+            return False
+        if self.mean_ocp:  # the U the electrolyte sees: that of the mean surface content
+            before, after = (self.open_circuit_potential(np.array([self.c_max * self.surface_fraction(f)]))
+                             for f in (self.previous, self.concentration))
+        else:
+            before, after = (self.open_circuit_potential(f.x.array[self._owned])
+                             for f in (self.previous, self.concentration))
+        change = float(np.max(np.abs(after - before), initial=0.0))
+        return self.comm.allreduce(change, op=MPI.MAX) <= MAX_OCP_CHANGE
 
-    def surface_fraction(self) -> float:
-        """Mean c/c_max over the owned interface nodes of the layer (collective)."""
+    def surface_fraction(self, concentration: Any = None) -> float:
+        """Mean c/c_max over the owned interface nodes of the layer, of the current solution or
+        of ``concentration`` (collective)."""
         from mpi4py import MPI
 
-        local = self.concentration.x.array[self._owned]
+        local = (concentration or self.concentration).x.array[self._owned]
         total = self.comm.allreduce(float(local.sum()), op=MPI.SUM)
         count = self.comm.allreduce(len(local), op=MPI.SUM)
         return total / count / self.c_max
