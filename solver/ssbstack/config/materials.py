@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import itertools
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from ssbstack.config.base import Section
 from ssbstack.config.mechanics import CreepLaw
@@ -13,13 +14,14 @@ from ssbstack.units import (
     AreaResistance,
     Concentration,
     Conductivity,
-    Diffusivity,
     FractureToughness,
     MolarEnergy,
     MolarVolume,
     Pressure,
     SheetConductance,
     Temperature,
+    Unit,
+    to_si,
 )
 
 # Every temperature of a case lies in [MIN_TEMPERATURE, ceiling] (K): the Arrhenius transport and
@@ -29,6 +31,32 @@ from ssbstack.units import (
 MIN_TEMPERATURE = 200.0  # K
 LI_MELTING_POINT = 453.65  # K (180.5 °C)
 MAX_TEMPERATURE = 1000.0  # K
+
+
+def diffusivity_or_table(value: object) -> float | list[tuple[float, float]]:
+    """A diffusivity (m²/s; number or quantity string), or a D(x) table [[x, D], ...] with x
+    increasing and each D a number (m²/s) or a quantity string ('1e-10 cm2/s'); D > 0."""
+    if not isinstance(value, list | tuple):
+        single = to_si(value, "diffusivity")
+        if not single > 0.0:
+            raise ValueError("Input should be greater than 0")
+        return single
+    rows = []
+    for row in value:
+        if not isinstance(row, list | tuple) or len(row) != 2 or isinstance(row[0], str | bool):
+            raise ValueError(f"a D(x) table has rows [x, D], e.g. [0.5, '1e-10 cm2/s'], got {row!r}")
+        rows.append((float(row[0]), to_si(row[1], "diffusivity")))
+    if len(rows) < 2:
+        raise ValueError("a D(x) table needs at least 2 rows [x, D]")
+    if any(b[0] <= a[0] for a, b in itertools.pairwise(rows)):
+        raise ValueError("x must increase down the D(x) table")
+    if any(not d > 0.0 for _, d in rows):
+        raise ValueError("every D of the D(x) table should be greater than 0")
+    return rows
+
+
+DiffusivityOrTable = Annotated[float | list[tuple[float, float]], Unit("diffusivity"),
+                               BeforeValidator(diffusivity_or_table)]
 
 
 class Material(Section):
@@ -58,8 +86,10 @@ class Material(Section):
         "and the inventory F c₀ t instead; electronic conduction moves no Li)"
     )
     molar_volume: MolarVolume | None = Field(None, gt=0.0, description="m³/mol (Li: 1.30e-5)")
-    diffusivity: Diffusivity | None = Field(
-        None, gt=0.0, description="m²/s, Li in the layer (a sheet: lateral Li transport)")
+    diffusivity: DiffusivityOrTable | None = Field(
+        None, description="m²/s, Li in the layer (a sheet: lateral Li transport); a volume "
+        "interlayer also takes a table D(x): [x = c/c_max, D] rows, x increasing, ln D "
+        "piecewise linear in x (constant beyond the ends)")
     max_concentration: Concentration | None = Field(
         None, gt=0.0, description="mol/m³, Li at x = 1 in a volume interlayer or a cathode "
         "(per composite volume)")

@@ -188,6 +188,11 @@ class Numerics(Section):
     newton_max_iterations: int = Field(30, ge=1)
     max_time_step: Time | None = Field(None, gt=0.0, description="s")
     max_cutbacks: int = Field(6, ge=0, le=30)
+    alloy_ocp: Literal["nodal", "interface_mean"] = Field(
+        "nodal", description="U(c) of a volume interlayer seen by the electrolyte: at each "
+        "interface node, or U of the interface-mean surface content (exact only for a laterally "
+        "uniform, flat full-contact stack; the staggered nodal coupling grows lateral "
+        "oscillations where U(x) is steep, e.g. an alloy emptied at its surface)")
 
 
 class Outputs(Section):
@@ -363,6 +368,12 @@ class Case(Section):
                     f"(known: {', '.join(sorted(known))})"
                 )
         for item in self.tags.interfaces:
+            for name in item.sheets:
+                if isinstance(self.material(name).diffusivity, list):
+                    raise ValueError(
+                        f"materials.{self.layer(name).material}.diffusivity: a D(x) table needs "
+                        f"a meshed (volume) interlayer; layer '{name}' is thinner than "
+                        "geometry.sheet_threshold, so it is a sheet")
             if self.kinetics(item.name) is None:
                 raise ValueError(
                     f"electrochemistry: no kinetics for interface '{item.name}' "

@@ -19,10 +19,19 @@ from ssbstack.io.checkpoint import original_cell_keys
 from ssbstack.meshing.stack import StackMesh
 from ssbstack.meshing.tags import Interface
 from ssbstack.numerics.solver_options import petsc_solver_options
-from ssbstack.physics.electrochemistry import FARADAY, Electrode, alloy_diffusion_residual
+from ssbstack.physics.electrochemistry import (
+    FARADAY,
+    Electrode,
+    alloy_diffusion_residual,
+    piecewise_linear,
+    tabulated_diffusivity,
+)
 
 if TYPE_CHECKING:
     from ssbstack.numerics.electrochemistry import ElectrochemistryModel, _Side
+
+
+MAX_OCP_CHANGE = 0.05  # V: largest change of an alloy's U(c_surface) in one time step (numerical)
 
 
 class AlloyLayer:
@@ -30,7 +39,9 @@ class AlloyLayer:
 
     The layer is a metal-like mixed conductor: electronically equipotential with its electrode
     (σ_e large), so only its Li content matters; the reaction at its contact with the electrolyte
-    uses η = φ_s − φ_e − U(c_surface) and removes Li at j/F (physics.md §3.3). Coupling is
+    uses η = φ_s − φ_e − U(c_surface) and removes Li at j/F (physics.md §3.3). The diffusivity
+    is the material's constant D, or its table D(x = c/c_max) (log-linear; Newton per step).
+    Coupling is
     staggered within a time step: U from the last accepted c, then φ_e, then c (backward Euler)
     with the new current — first order in time, like backward Euler itself.
     """
@@ -52,6 +63,7 @@ class AlloyLayer:
         if np.any(np.diff(table[:, 0]) <= 0.0):
             raise CaseError("x must increase down the table", key=f"{key}.open_circuit_potential")
         self.table, self.c_max, self.layer = table, material.max_concentration, layer
+        self.mean_ocp = case.numerics.alloy_ocp == "interface_mean"
         if interface.sheets:
             raise CaseError("a volume interlayer next to the electrolyte cannot also carry sheets",
                             key=f"stack.{layer}")
@@ -72,13 +84,20 @@ class AlloyLayer:
         for function in (self.concentration, self.previous):
             function.x.array[:] = material.initial_concentration
         self.dt = dolfinx.fem.Constant(self.mesh, dolfinx.default_scalar_type(1.0))
-        diffusivity = dolfinx.fem.Constant(self.mesh, dolfinx.default_scalar_type(
-            material.diffusivity))
+        self.nonlinear = isinstance(material.diffusivity, list)  # a D(x) table
+        if self.nonlinear:
+            diffusivity = tabulated_diffusivity(self.concentration / self.c_max,
+                                                material.diffusivity)
+        else:
+            diffusivity = dolfinx.fem.Constant(self.mesh, dolfinx.default_scalar_type(
+                material.diffusivity))
         residual = alloy_diffusion_residual(
             self.concentration, self.previous, self.dt, diffusivity, self.molar_flux,
             ds(interface.contact_tag), model._weight(self.mesh))
-        options = {key: value for key, value in petsc_solver_options(case).items()
-                   if key.startswith(("ksp_", "pc_"))} | {"snes_type": "ksponly"}
+        options = petsc_solver_options(case)  # Newton for D(c); one linear solve for constant D
+        if not self.nonlinear:
+            options = {key: value for key, value in options.items()
+                       if key.startswith(("ksp_", "pc_"))} | {"snes_type": "ksponly"}
         self.problem = NonlinearProblem(residual, self.concentration,
                                         petsc_options_prefix=f"ssbstack_alloy_{id(self)}_",
                                         petsc_options=options)
@@ -99,25 +118,44 @@ class AlloyLayer:
         return np.interp(concentration / self.c_max, self.table[:, 0], self.table[:, 1])
 
     def update_ocp(self) -> None:
-        """U(c) of the accepted state at the electrolyte's interface nodes."""
-        values = self.open_circuit_potential(self.previous.x.array[self.alloy_dofs])
-        self.ocp.x.array[self.se_dofs] = values
+        """U(c) of the accepted state at the electrolyte's interface nodes: nodal, or U of the
+        mean surface content (``numerics.alloy_ocp``; collective)."""
+        surface = self.previous.x.array[self.alloy_dofs]
+        if self.mean_ocp:
+            surface = np.full(len(surface), self.c_max * self.surface_fraction(self.previous))
+        self.ocp.x.array[self.se_dofs] = self.open_circuit_potential(surface)
 
     def step(self, dt: float, current: np.ndarray) -> bool:
-        """Backward-Euler diffusion step with the nodal anodic current (A/m²) at the interface."""
+        """Backward-Euler diffusion step with the nodal anodic current (A/m²) at the interface.
+
+        False (the runner halves dt) when the solve fails or when U at the interface moved by
+        more than ``MAX_OCP_CHANGE`` in the step: U enters the electrolyte solve from the last
+        accepted state (staggered), so this bounds the lag where U(x) is steep (collective)."""
+        from mpi4py import MPI
+
         self.dt.value = dt
         self.molar_flux.x.array[:] = 0.0
         self.molar_flux.x.array[self.alloy_dofs] = current / FARADAY
         self.concentration.x.array[:] = self.previous.x.array
         self.problem.solve()
         self.concentration.x.scatter_forward()
-        return self.problem.solver.getConvergedReason() > 0
+        if self.problem.solver.getConvergedReason() <= 0:
+            return False
+        if self.mean_ocp:  # the U the electrolyte sees: that of the mean surface content
+            before, after = (self.open_circuit_potential(np.array([self.c_max * self.surface_fraction(f)]))
+                             for f in (self.previous, self.concentration))
+        else:
+            before, after = (self.open_circuit_potential(f.x.array[self._owned])
+                             for f in (self.previous, self.concentration))
+        change = float(np.max(np.abs(after - before), initial=0.0))
+        return self.comm.allreduce(change, op=MPI.MAX) <= MAX_OCP_CHANGE
 
-    def surface_fraction(self) -> float:
-        """Mean c/c_max over the owned interface nodes of the layer (collective)."""
+    def surface_fraction(self, concentration: Any = None) -> float:
+        """Mean c/c_max over the owned interface nodes of the layer, of the current solution or
+        of ``concentration`` (collective)."""
         from mpi4py import MPI
 
-        local = self.concentration.x.array[self._owned]
+        local = (concentration or self.concentration).x.array[self._owned]
         total = self.comm.allreduce(float(local.sum()), op=MPI.SUM)
         count = self.comm.allreduce(len(local), op=MPI.SUM)
         return total / count / self.c_max
@@ -187,14 +225,8 @@ class Cathode:
 
     def open_circuit_potential(self) -> Any:
         """U(c/c_max) (V) as a piecewise-linear UFL expression of the unknown c."""
-        import ufl
-
-        x = self.concentration / self.material.max_concentration
-        potential = float(self.table[0, 1])
-        for (xa, ua), (xb, ub) in itertools.pairwise(self.table):
-            slope = (ub - ua) / (xb - xa)
-            potential = potential + slope * (ufl.min_value(ufl.max_value(x, xa), xb) - xa)
-        return potential
+        return piecewise_linear(self.concentration / self.material.max_concentration,
+                                [(float(x), float(u)) for x, u in self.table])
 
     def electrode(self, potential: Any, kinetics: Kinetics, temperature: float) -> Electrode:
         """The cathode as a volumetric electrode (exchange current a i₀, A/m³)."""

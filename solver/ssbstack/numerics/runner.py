@@ -114,7 +114,9 @@ class ProtocolRunner:
                                   "check the case (conductivities, kinetics, mesh), not the time step")
             self._row(0.0, -1, None, 0.0, state.values)
             self.write_fields(0.0)
-            self.position = Position()
+            # 'until <voltage>' of the first step is a crossing from the open-circuit voltage
+            self._last_voltage = state.values.get("voltage_V", 0.0)
+            self.position = Position(voltage=self._last_voltage)
         else:
             self.position = resume
             self._last_voltage = resume.voltage

@@ -49,7 +49,9 @@ areas (m²) and currents (A) of the real cell; in planar 2D they are per unit de
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -225,7 +227,9 @@ def alloy_diffusion_residual(concentration: Any, previous: Any, dt: Any, diffusi
                              molar_flux: Any, ds_reaction: Any, weight: Any = 1.0) -> Any:
     """Backward-Euler residual of Li diffusion in a volume interlayer (physics.md §3.3).
 
-    ∂c/∂t = ∇·(D∇c) in the layer (c in mol/m³, D in m²/s, dt in s); the reaction at its contact
+    ∂c/∂t = ∇·(D∇c) in the layer (c in mol/m³, D in m²/s, dt in s; D a constant or a UFL
+    expression of c, e.g. :func:`tabulated_diffusivity`: the residual is then nonlinear in c);
+    the reaction at its contact
     with the electrolyte removes Li at ``molar_flux`` = j/F (mol/m²/s, j the anodic current into
     the electrolyte): −D∇c·n = j/F there; every other boundary is closed.
     """
@@ -235,3 +239,19 @@ def alloy_diffusion_residual(concentration: Any, previous: Any, dt: Any, diffusi
             + diffusivity * ufl.inner(ufl.grad(concentration), ufl.grad(w))) * weight * dx \
         + molar_flux * w * weight * ds_reaction
 
+
+
+def piecewise_linear(x: Any, rows: Sequence[tuple[float, float]]) -> Any:
+    """Piecewise-linear interpolation of ``rows`` [(x_k, y_k)] (x increasing) at the UFL value
+    ``x``, constant beyond the first and last rows (units of y)."""
+    value: Any = float(rows[0][1])
+    for (xa, ya), (xb, yb) in itertools.pairwise(rows):
+        slope = (yb - ya) / (xb - xa)
+        value = value + slope * (ufl.min_value(ufl.max_value(x, xa), xb) - xa)
+    return value
+
+
+def tabulated_diffusivity(fraction: Any, rows: Sequence[tuple[float, float]]) -> Any:
+    """D(x) (m²/s) of a volume interlayer from a table [(x_k, D_k)] at x = c/c_max: ln D
+    piecewise linear in x (D spans decades between phases), constant beyond the ends."""
+    return ufl.exp(piecewise_linear(fraction, [(x, math.log(d)) for x, d in rows]))

@@ -41,7 +41,7 @@ CASES = Path(__file__).resolve().parents[3] / "cases" / "verification"
 STRIP_CURRENT = 10.0  # A/m² (1 mA/cm²) for linear checks; the answers do not depend on it
 SHEET_CONDUCTANCES = (0.0, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-1)  # S, hot-spot sweep
 _MMS_CACHE: dict[int, dict[str, float]] = {}
-_ALLOY_CACHE: dict[int, tuple[tuple[float, float], tuple[float, float]]] = {}
+_ALLOY_CACHE: dict[tuple[int, bool], tuple[tuple[float, float], tuple[float, float]]] = {}
 _CATHODE_CACHE: dict[int, tuple[tuple[float, float], tuple[float, float]]] = {}
 
 
@@ -345,7 +345,8 @@ def verify_mms_rate_sheet_l2(comm: Any) -> tuple[float, float, float, float]:
     return 2.0, rate, _relative(2.0, rate), 0.05
 
 
-def _run_first_step(comm: Any, file: str) -> tuple[Any, Any, float, float, dict[str, float]]:
+def _run_first_step(comm: Any, file: str, overrides: list[str] | None = None
+                    ) -> tuple[Any, Any, float, float, dict[str, float]]:
     """Run the first (galvanostatic) protocol step of a verification case with its fixed dt.
 
     Returns (case, model, current density A/m², duration s, the last step's output values).
@@ -355,7 +356,7 @@ def _run_first_step(comm: Any, file: str) -> tuple[Any, Any, float, float, dict[
     from ssbstack.numerics.electrochemistry import ElectrochemistryModel
     from ssbstack.numerics.model import Control
 
-    case = load_case(CASES / file)
+    case = load_case(CASES / file, overrides)
     model = ElectrochemistryModel(case, build_mesh(case, comm), comm)
     step = case.protocol.expanded()[0]
     current, duration, dt = step.current_density, step.duration, case.numerics.max_time_step
@@ -370,15 +371,21 @@ def _run_first_step(comm: Any, file: str) -> tuple[Any, Any, float, float, dict[
 
 
 # -- volume interlayer: Li diffusion with U(c) -----------------------------------------------------
-def alloy_results(comm: Any) -> tuple[tuple[float, float], tuple[float, float]]:
+def alloy_results(comm: Any, tabulated: bool = False
+                  ) -> tuple[tuple[float, float], tuple[float, float]]:
     """(reference, computed) surface depletion c0 − c(l, t) (mol/m³) and cell voltage (V) after
-    stripping the alloy of ``echem_alloy.toml`` for its protocol step (cached)."""
-    key = comm.py2f()
+    stripping the alloy of ``echem_alloy.toml`` for its protocol step (cached); ``tabulated``:
+    with its constant D given as a flat D(x) table (the solver's nonlinear path)."""
+    key = (comm.py2f(), tabulated)
     if key in _ALLOY_CACHE:
         return _ALLOY_CACHE[key]
-    case, model, current, duration, values = _run_first_step(comm, "echem_alloy.toml")
+    from ssbstack.config.loader import load_case
+
+    d = load_case(CASES / "echem_alloy.toml").material("alloy").diffusivity
+    overrides = [f"materials.LiAl.diffusivity=[[0, {d!r}], [1, {d!r}]]"] if tabulated else []
+    case, model, current, duration, values = _run_first_step(comm, "echem_alloy.toml", overrides)
     alloy = case.material("alloy")
-    q, length, d = current / FARADAY, case.layer("alloy").thickness, alloy.diffusivity
+    q, length = current / FARADAY, case.layer("alloy").thickness
     series = sum(math.exp(-d * (n * math.pi) ** 2 * duration / length**2) / n**2
                  for n in range(1, 2000))
     depletion = q * duration / length + q * length / d * (1 / 3 - 2 / math.pi**2 * series)
