@@ -1,0 +1,225 @@
+"""Predicted vs measured CCD of every CCD case of a source (issue 11, item 5).
+
+    .venv/bin/python scripts/ccd_table.py A [--jobs 2] [--ranks 1] [--out results/ccd]
+        [--only NAME ...] [--set KEY=VALUE ...] [--fresh] [--cases DIR]
+
+Runs every ``cases/<source>/ccd/*_ccd.toml`` (source A: badding2025, B: chen2023, C: ham2024)
+(``--cases``: the ``*_ccd.toml`` of another folder) with ``ssbstack run`` into
+``<out>/<source>/<case file stem>``, ``--jobs`` runs at a time (each on ``--ranks`` MPI ranks:
+keep jobs × ranks at the number of cores). Resumable: a run whose
+``run.json`` has a final status is kept, one with a checkpoint is restarted from it (kill the
+script and start it again), anything else is rerun (``--fresh``: rerun all). Progress: a line per
+run started and finished, with its outcome and wall time.
+
+Writes ``<out>/<source>/summary.md`` (stack, predicted CCD, failure mode, measured CCD where
+``papers.md`` gives one, role: calibration point or prediction, miss) and ``ccd.png`` (predicted
+vs measured bar chart). A run that does not fail up to its ramp's last level has no CCD: the
+table says "> last level".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = {"A": "badding2025", "B": "chen2023", "C": "ham2024"}
+FINAL = ("completed", "failed")
+
+
+def case_files(source: str, only: list[str], folder: Path | None = None) -> list[Path]:
+    """The source's CCD case files (``--only``: those stems; ``folder``: instead of the
+    source's ``cases/<source>/ccd``)."""
+    folder = folder or ROOT / "cases" / SOURCES[source] / "ccd"
+    files = sorted(folder.glob("*_ccd.toml"))
+    if only:
+        files = [f for f in files if f.stem in only]
+    if not files:
+        sys.exit(f"ccd_table: no CCD cases in {folder}" + (f" named {only}" if only else ""))
+    return files
+
+
+def run_state(outdir: Path) -> str:
+    """'done' (final status), 'restart' (a checkpoint to go on from) or 'new'."""
+    record = outdir / "run.json"
+    if record.exists():
+        status = json.loads(record.read_text()).get("status", "")
+        if status.startswith(FINAL):
+            return "done"
+    return "restart" if (outdir / "checkpoint").exists() else "new"
+
+
+def command(case: Path, outdir: Path, state: str, args: argparse.Namespace) -> list[str]:
+    """The ``ssbstack run`` command line of one case."""
+    python = sys.executable
+    run = [python, "-m", "ssbstack.cli", "run"]
+    if state == "restart":
+        run += ["--restart", str(outdir)]
+    else:
+        run += [str(case), "-o", str(outdir), "--overwrite", "--checkpoint-every", "1"]
+        for item in args.set:
+            run += ["--set", item]
+    if args.ranks > 1:
+        return ["mpirun", "-n", str(args.ranks), *run]
+    return run
+
+
+def run_all(files: list[Path], out: Path, args: argparse.Namespace) -> None:
+    """Run the cases, ``--jobs`` at a time, with progress lines."""
+    pending = []
+    for case in files:
+        outdir = out / case.stem
+        state = "new" if args.fresh else run_state(outdir)
+        if state == "done":
+            print(f"  {case.stem}: done before (kept)", flush=True)
+        else:
+            pending.append((case, outdir, state))
+    running: list[tuple[subprocess.Popen, Path, float]] = []
+    while pending or running:
+        while pending and len(running) < args.jobs:
+            case, outdir, state = pending.pop(0)
+            outdir.parent.mkdir(parents=True, exist_ok=True)
+            log = open(outdir.parent / f"{case.stem}.log", "a")  # noqa: SIM115
+            process = subprocess.Popen(command(case, outdir, state, args), stdout=log,
+                                       stderr=subprocess.STDOUT, cwd=ROOT)
+            running.append((process, outdir, time.time()))
+            print(f"  {case.stem}: {'restarted' if state == 'restart' else 'started'}", flush=True)
+        time.sleep(2.0)
+        for item in list(running):
+            process, outdir, started = item
+            if process.poll() is None:
+                continue
+            running.remove(item)
+            outcome = summary(outdir).get("status", f"exit {process.returncode}")
+            print(f"  {outdir.name}: {outcome} ({(time.time() - started) / 60:.1f} min)",
+                  flush=True)
+
+
+def summary(outdir: Path) -> dict:
+    """The run's summary from run.json (empty if absent)."""
+    record = outdir / "run.json"
+    if not record.exists():
+        return {}
+    data = json.loads(record.read_text())
+    return data.get("summary", {}) | {"status": data.get("status", "")}
+
+
+def mode(result: dict) -> str:
+    """Failure mode in a few words, from the run's status and message."""
+    status, message = result.get("status", ""), result.get("message", "")
+    if status == "completed":
+        return "none up to the last level"
+    if "stripping-limited" in message or "contact_loss" in status:
+        return "stripping: contact lost"
+    if "voltage" in message:
+        return "stripping: voltage cut-off"
+    if "flaw" in status:
+        return "plating: flaw crack"
+    if "plating_current" in status:
+        return "plating: local current"
+    return status or "not run"
+
+
+def table(files: list[Path], out: Path, source: str) -> list[dict]:
+    """One row per case: predicted and measured CCD (mA/cm²), mode, role."""
+    from ssbstack.config.loader import load_case
+
+    rows = []
+    for case_file in files:
+        case = load_case(case_file)
+        result = summary(out / case_file.stem)
+        target = case.targets.get("ccd")
+        ccd = result.get("ccd_A_m2")
+        above = result.get("ccd_above_A_m2")
+        failed = result.get("failed_level_A_m2")
+        rows.append({
+            "case": case_file.stem,
+            "stack": case.source.configuration or case.name,
+            "predicted": ccd / 10.0 if ccd else None,
+            "failed": failed / 10.0 if failed is not None else None,
+            "above": above / 10.0 if above is not None else None,
+            "mode": mode(result),
+            "measured": target.value if target is not None else None,
+            "role": ("calibration point" if target is not None and target.role == "calibration"
+                     else "prediction"),
+        })
+    lines = [f"# CCD of source {source} ({SOURCES[source]}): predicted vs measured", "",
+             "| stack | case | predicted CCD (mA/cm²) | failure mode | failed at (mA/cm²) "
+             "| measured (mA/cm²) | role | miss |", "|---|---|---|---|---|---|---|---|"]
+    for row in rows:
+        predicted = (f"{row['predicted']:.2g}" if row["predicted"] is not None else
+                     f"> {row['above']:.2g}" if row["above"] is not None else
+                     f"< {row['failed']:.2g}" if row["failed"] is not None else "—")
+        failed = f"{row['failed']:.2g}" if row["failed"] is not None else "—"
+        measured = f"{row['measured']:g}" if row["measured"] is not None else "—"
+        miss = "—"
+        if row["predicted"] is not None and row["measured"]:
+            miss = f"{(row['predicted'] - row['measured']) / row['measured'] * 100:+.0f} %"
+        lines.append(f"| {row['stack']} | `{row['case']}` | {predicted} | {row['mode']} | "
+                     f"{failed} | {measured} | {row['role']} | {miss} |")
+    (out / "summary.md").write_text("\n".join(lines) + "\n")
+    return rows
+
+
+def chart(rows: list[dict], out: Path, source: str) -> None:
+    """Bar chart of predicted vs measured CCD per stack."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    x = np.arange(len(rows))
+    fig, ax = plt.subplots(figsize=(1.2 * len(rows) + 2.5, 3.2))
+    predicted = [r["predicted"] if r["predicted"] is not None else 0.0 for r in rows]
+    measured = [r["measured"] if r["measured"] is not None else 0.0 for r in rows]
+    ax.bar(x - 0.2, predicted, 0.4, label="predicted (model)", color="tab:blue")
+    ax.bar(x + 0.2, measured, 0.4, label="measured (source)", color="tab:gray")
+    for k, row in enumerate(rows):
+        if row["role"] == "calibration point":
+            ax.annotate("calibrated", (k - 0.2, predicted[k]), ha="center", va="bottom",
+                        fontsize=7)
+        if row["measured"] is None:
+            ax.annotate("not measured", (k + 0.2, 0.0), ha="center", va="bottom", fontsize=7,
+                        rotation=90)
+    ax.set_xticks(x, [r["stack"] for r in rows])
+    ax.set_ylabel("CCD (mA/cm²)")
+    ax.set_title(f"Source {source}: CCD predicted vs measured")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out / "ccd.png", dpi=130)
+    plt.close(fig)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("source", choices=sorted(SOURCES))
+    parser.add_argument("--jobs", type=int, default=2, help="runs at a time (default 2)")
+    parser.add_argument("--ranks", type=int, default=1, help="MPI ranks per run (default 1)")
+    parser.add_argument("--out", type=Path, default=ROOT / "results" / "ccd")
+    parser.add_argument("--only", nargs="*", default=[], help="case file stems to run")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a value in every case (e.g. a sensitivity sweep)")
+    parser.add_argument("--fresh", action="store_true", help="rerun runs that are done")
+    parser.add_argument("--cases", type=Path, default=None,
+                        help="folder of *_ccd.toml to run instead of the source's")
+    args = parser.parse_args()
+    files = case_files(args.source, args.only, args.cases)
+    out = args.out / args.source
+    print(f"ccd_table: source {args.source}, {len(files)} case(s), {args.jobs} at a time → "
+          f"{out}", flush=True)
+    started = time.time()
+    run_all(files, out, args)
+    rows = table(files, out, args.source)
+    chart(rows, out, args.source)
+    print((out / "summary.md").read_text())
+    print(f"ccd_table: {(time.time() - started) / 60:.1f} min; wrote {out / 'summary.md'} and "
+          f"{out / 'ccd.png'}")
+
+
+if __name__ == "__main__":
+    main()
