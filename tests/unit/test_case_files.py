@@ -358,3 +358,19 @@ def test_a_closed_pipe_ends_the_command_quietly(monkeypatch):
         monkeypatch.undo()
         os.close(read)
         os.close(write)
+
+
+def test_extends_a_list_merges_in_order(tmp_path, capsys):
+    """``extends = [a, b]``: b overrides a, the file overrides both (a shared model block)."""
+    (tmp_path / "model.toml").write_text('[conditions]\nstack_pressure = "0.3 MPa"\n'
+                                         'temperature = "40 degC"\n')
+    path = tmp_path / "case.toml"
+    path.write_text(f'extends = ["{DEMO.as_posix()}", "model.toml"]\nname = "mixed"\n'
+                    '[conditions]\ntemperature = "30 degC"\n')
+    case = load_case(path)
+    assert case.name == "mixed" and case.stack[0].name == load_case(DEMO).stack[0].name
+    assert case.conditions.stack_pressure == pytest.approx(3e5)
+    assert case.conditions.temperature == pytest.approx(303.15)
+    path.write_text('extends = ["model.toml", 3]\n')
+    _assert_one_line_exit_2(capsys, ["validate", str(path)],
+                            "extends: must be a file path string or a list of them")

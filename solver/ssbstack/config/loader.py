@@ -64,16 +64,21 @@ def load_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
         raise CaseError("extends loops back to itself", file=str(path))
     data = _read(path)
     _resolve_file_paths(data, path.parent)
-    parent = data.pop("extends", None)
-    if parent is None:
+    parents = data.pop("extends", None)
+    if parents is None:
         return data
-    if not isinstance(parent, str):
-        raise CaseError("extends: must be a file path string", file=str(path))
-    parent_path = (path.parent / parent).resolve()
-    if not parent_path.exists():
-        raise CaseError(f"extends: file '{parent}' not found (looked in {parent_path.parent})",
-                        file=str(path))
-    return merge(load_raw(parent_path, (*_chain, path)), data)
+    if isinstance(parents, str):
+        parents = [parents]
+    if not (isinstance(parents, list) and parents and all(isinstance(p, str) for p in parents)):
+        raise CaseError("extends: must be a file path string or a list of them", file=str(path))
+    merged: dict[str, Any] = {}
+    for parent in parents:  # later files override earlier ones, this file overrides them all
+        parent_path = (path.parent / parent).resolve()
+        if not parent_path.exists():
+            raise CaseError(f"extends: file '{parent}' not found (looked in {parent_path.parent})",
+                            file=str(path))
+        merged = merge(merged, load_raw(parent_path, (*_chain, path)))
+    return merge(merged, data)
 
 
 def _resolve_file_paths(data: dict[str, Any], folder: Path) -> None:
