@@ -125,17 +125,27 @@ def test_two_ranks_give_the_serial_pressure_history():
             assert b[key] == pytest.approx(a[key], rel=1e-7, abs=1e-15)
 
 
-def test_seating_case_declares_exactly_one_calibrated_parameter():
-    path = checks.CASES.parent / "ham2024" / "seating_hold_25MPa.toml"
-    assert "seating" in path.name
-    case = load_case(path)
-    calibrated = [key for key, note in case.provenance.items() if note["status"] == "calibrated"
-                  and not key.startswith("materials.")]  # Li creep law: calibrated elsewhere
-    assert calibrated == ["mechanics.stiffness"]
+def test_seating_case_fits_nothing_and_the_fitted_foil_case_fits_one_value():
+    folder = checks.CASES.parent / "ham2024"
+    case = load_case(folder / "seating_hold_25MPa.toml")
+
+    def calibrated(case):  # the Li creep law is calibrated elsewhere (Masias 2019)
+        return sorted(key for key, note in case.provenance.items()
+                      if note["status"] == "calibrated" and not key.startswith("materials."))
+
+    assert calibrated(case) == []
+    assert case.provenance["mechanics.stiffness"]["status"] == "derived"
+    assert "holder_stiffness.py" in case.provenance["mechanics.stiffness"]["note"]
     assert case.mechanics.fixture == "fixed_gap" and case.conditions.stack_pressure == 25e6
     assert case.targets["drop_30min_RT"].value == 2.2
     assert case.targets["drop_30min_40C"].value == 5.6
     assert case.protocol.expanded()[0].duration == 24 * 3600.0
+    for name in ("seating_hold_25MPa_fitted_foil.toml", "seating_hold_25MPa_fitted_foil_40C.toml"):
+        fitted = load_case(folder / name)
+        assert calibrated(fitted) == ["stack[0].thickness", "stack[2].thickness"]  # one value
+        assert fitted.stack[0].thickness == fitted.stack[2].thickness
+        assert fitted.stack[1].thickness == case.stack[1].thickness
+        assert fitted.mechanics.stiffness == case.mechanics.stiffness
 
 
 def test_checkpoint_restore_continues_identically():
