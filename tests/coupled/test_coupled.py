@@ -135,6 +135,13 @@ def test_vacancy_voids_run_away_at_low_pressure_but_not_in_full_contact_at_5_mpa
     with (low / "timeseries.csv").open() as handle:
         rows = list(csv.DictReader(handle))
     assert float(rows[-1]["nucleated_fraction_bottom"]) > 0.2
+    # the nucleation margin max Π/(p_c + σ_nuc) of each step: below 1 before the first void,
+    # at or above 1 in the step that nucleated it, rising from level to level
+    margins = [float(row["vacancy_margin_bottom"]) for row in rows[1:]]
+    voids = [float(row["nucleated_fraction_bottom"]) > 0.0 for row in rows[1:]]
+    first = voids.index(True)
+    assert 0.0 < max(margins[:first]) < 1.0 <= margins[first]
+    assert margins[-1] > margins[first] > margins[0]
 
     def per_current(row, column):
         return float(row[column]) / float(row["current_density_A_m2"])
@@ -150,6 +157,7 @@ def test_vacancy_voids_run_away_at_low_pressure_but_not_in_full_contact_at_5_mpa
     with (high / "timeseries.csv").open() as handle:
         last = list(csv.DictReader(handle))[-1]
     assert float(last["nucleated_fraction_bottom"]) == 0.0
+    assert 0.0 < float(last["vacancy_margin_bottom"]) < 1.0
     assert float(last["contact_fraction_bottom"]) == pytest.approx(1.0)
 
 

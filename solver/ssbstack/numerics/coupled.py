@@ -48,7 +48,8 @@ ELECTRODES = ((0, "bottom"), (-1, "top"))
 COLUMNS = ["contact_fraction_bottom", "contact_fraction_top", "max_gap_bottom_m",
            "max_gap_top_m", "li_balance_error_m", "coupled_substeps", "coupling_iterations"]
 VACANCY_COLUMNS = ["nucleated_fraction_bottom", "nucleated_fraction_top",
-                   "max_vacancy_pressure_bottom_Pa", "max_vacancy_pressure_top_Pa"]
+                   "max_vacancy_pressure_bottom_Pa", "max_vacancy_pressure_top_Pa",
+                   "vacancy_margin_bottom", "vacancy_margin_top"]
 GROWTH = 1.5
 
 
@@ -92,6 +93,7 @@ class CoupledModel:
 
             self.vacancy = VacancyField(self.config.vacancy, self.contact.count)
         self.plating = plating_criteria(case, self.contact, self.coupled_pairs)
+        self.margin = {name: 0.0 for _, name in ELECTRODES}  # largest Π/holding this step
         # longest sub-step, s: half the vacancy lifetime to start, then set by their change
         transient = self.vacancy is not None and not self.config.vacancy.quasi_steady
         self.longest = 0.5 * self.config.vacancy.lifetime if transient else math.inf
@@ -235,6 +237,7 @@ class CoupledModel:
             self.pair_current = self.map.pair_current()
             return result if not result.converged else self._result(0, 0)
         elapsed, substeps, iterations = 0.0, 0, 0
+        self.margin = {name: 0.0 for _, name in ELECTRODES}  # largest Π/holding this step
         mechanics = {"newton_iterations": 0.0, "substeps": 0.0, "min_mesh_quality": 1.0}
         h = min(self.next_substep, self.longest, dt)  # (and by the creep controller's proposal)
         minimum = self.case.mechanics.min_substep
@@ -289,6 +292,10 @@ class CoupledModel:
         stripping = self.contact.electrode == (0 if current > 0 else -1)
         self.vacancy.advance(h, np.where(self.coupled_pairs, self.pair_current, 0.0), holding,
                              temperature, stripping & (current != 0.0))
+        ratio = self.vacancy.osmotic_pressure(temperature) / holding
+        for which, name in ELECTRODES:  # the step's largest: ≥ 1 where a void nucleates
+            mine = (self.contact.electrode == which) & self.coupled_pairs
+            self.margin[name] = max(self.margin[name], float(ratio[mine].max(initial=0.0)))
         if self.config.vacancy.quasi_steady:
             return  # no time scale of its own: the sub-step is set by creep and contact
         change = float(np.max(np.abs(self.vacancy.osmotic_pressure(temperature) - before)
@@ -333,6 +340,7 @@ class CoupledModel:
                     which, self.vacancy.nucleated.astype(float))
                 values[f"max_vacancy_pressure_{name}_Pa"] = float(self.vacancy.osmotic_pressure(
                     self.case.conditions.temperature)[mine].max(initial=0.0))
+                values[f"vacancy_margin_{name}"] = self.margin[name]
         collector = self.mechanics.collector_area()
         removed = float(self.area[electrode == 0] @ self.mechanics.current.offset[electrode == 0])
         values["li_balance_error_m"] = (removed - self.mechanics.current.stripped) / collector
