@@ -77,3 +77,19 @@ def test_spreading_stays_on_its_interface():
     out = spread.apply(velocity)
     assert np.all(out[21:] == 0.0)
     assert area[:21] @ out[:21] == pytest.approx(area[20] * velocity[20], rel=1e-13)
+
+
+def test_spreading_keeps_a_uniform_deposit_uniform_on_an_uneven_grid():
+    """A flat deposit must stay flat (else it lifts the electrolyte), at the interface's ends
+    and where the pair areas change, for a reach as wide as the interface."""
+    rng = np.random.default_rng(3)
+    x = np.zeros((40, 2))
+    x[:, 0] = np.sort(rng.uniform(0.0, 200e-6, 40))
+    area = rng.uniform(0.5e-6, 8e-6, 40)
+    spread = PlatingSpread(x, area, np.zeros(40, dtype=int), np.ones(40, dtype=bool), 200e-6)
+    flat = np.full(40, -1.3e-9)
+    assert np.allclose(spread.apply(flat), flat, rtol=1e-13, atol=0.0)
+    bumpy = -1e-9 * rng.uniform(0.0, 2.0, 40)
+    out = spread.apply(bumpy)
+    assert area @ out == pytest.approx(area @ bumpy, rel=1e-13)
+    assert np.all(out <= 0.0) and np.ptp(out) < 0.5 * np.ptp(bumpy)  # levelled, still plating

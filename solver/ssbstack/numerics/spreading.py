@@ -7,13 +7,19 @@ the free Li surface (surface diffusion), so plating refills the voids next to a 
 where it enters, the contact rims (which plate fastest) carry the stack, and at low stack pressure
 the plating electrode's contact collapses onto a few spots.
 
-Each pair's plating volume rate A_q v_q (v_q < 0) is shared among the pairs of its interface
-within ℓ of it, in proportion to A_p k(d_pq) with the hat k = 1 − d/ℓ:
+Each pair's plating speed v_q (< 0) is exchanged with the pairs of its interface within ℓ, with
+the symmetric hat k_pq = 1 − d_pq/ℓ:
 
-    v_p ← v_p,strip + Σ_q k_pq A_q v_q,plate / Σ_p' A_p' k_p'q,
+    v_p ← v_p,strip + v_p,plate + Σ_q (A_q k_pq / M) (v_q,plate − v_p,plate),
+    M = max_p Σ_q A_q k_pq,
 
-so Σ_p A_p v_p is unchanged (the Li balance holds to round-off). Stripping is left where the
-current leaves. ℓ is an assumed length (a surface-diffusion reach), not a fitted one.
+one explicit diffusion step of the deposit along the surface. Because k is symmetric,
+Σ_p A_p v_p is unchanged (the Li balance holds to round-off); a uniform deposit stays uniform
+(an earlier one-sided form, each source shared out over its own window, did not: at the ends of
+an interface and where pair areas change it made a flat deposit uneven and lifted the
+electrolyte); and no weight is negative (M bounds every row), so plating stays plating.
+Stripping is left where the current leaves. ℓ is an assumed length (a surface-diffusion
+reach), not a fitted one.
 """
 
 from __future__ import annotations
@@ -24,24 +30,20 @@ from ssbstack.numerics.plating import hat_windows
 
 
 class PlatingSpread:
-    """Conservative redistribution of plating motion over ℓ along each interface."""
+    """Conservative, uniform-preserving exchange of plating motion over ℓ along each interface."""
 
     def __init__(self, x: np.ndarray, area: np.ndarray, interface: np.ndarray,
                  coupled: np.ndarray, length: float):
         self.area = np.asarray(area, dtype=float)
         self.rows, self.cols, weights = hat_windows(x, interface, coupled, length)
-        # weight of destination p (rows) for source q (cols), normalised per source
-        share = self.area[self.rows] * weights
-        total = np.zeros(len(self.area))
-        np.add.at(total, self.cols, share)
-        self.share = share / total[self.cols]
+        # exchange weight of source q (cols) into destination p (rows): A_q k_pq / M
+        reach = np.zeros(len(self.area))
+        np.add.at(reach, self.rows, self.area[self.cols] * weights)
+        self.weight = self.area[self.cols] * weights / max(float(reach.max(initial=0.0)), 1e-300)
 
     def apply(self, velocity: np.ndarray) -> np.ndarray:
         """Pair surface speeds (m/s, positive strips) with the plating part spread."""
         plating = np.minimum(velocity, 0.0)
-        volume = np.zeros(len(velocity))
-        np.add.at(volume, self.rows, self.share * (self.area * plating)[self.cols])
-        spread = np.zeros(len(velocity))
-        mine = self.area > 0.0
-        spread[mine] = volume[mine] / self.area[mine]
-        return np.maximum(velocity, 0.0) + spread
+        exchange = np.zeros(len(velocity))
+        np.add.at(exchange, self.rows, self.weight * (plating[self.cols] - plating[self.rows]))
+        return np.maximum(velocity, 0.0) + plating + exchange
