@@ -13,6 +13,7 @@ COLUMNS = {"time_s": ["0", "1800", "3600"], "stack_pressure_Pa": ["25e6", "23e6"
     ("value", 900.0, 24e6),  # linear interpolation between rows
     ("drop", 2700.0, 25e6 - 22.5e6),
     ("final", None, 22e6),
+    ("swing", None, 25e6 - 22e6),
 ])
 def test_measures_read_the_column(measure, at, expected):
     target = Target(value=2.2, unit="MPa", measure=measure, column="stack_pressure_Pa", at=at)

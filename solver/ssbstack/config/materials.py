@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, model_validator
 
 from ssbstack.config.base import Section
 from ssbstack.config.mechanics import CreepLaw
@@ -102,12 +102,23 @@ class Material(Section):
         None, min_length=2,
         description="U(x) of a volume interlayer or cathode vs Li: [x = c/c_max, U in V] rows, "
         "x increasing (piecewise linear, constant beyond the ends)")
+    lithiation_molar_volume: MolarVolume | None = Field(
+        None, gt=0.0, description="m³/mol, cathode (mechanics): thickness change of the composite "
+        "per mole of Li inserted per area, as a stack-direction eigenstrain spread over the layer: "
+        "it thickens by Ω_c/F per C/m² of discharge and shrinks as much on charge")
     youngs_modulus: Pressure | None = Field(None, gt=0.0, description="Pa")
     poisson_ratio: float | None = Field(None, ge=-1.0, lt=0.5)
     creep: CreepLaw | None = None
     fracture_toughness: FractureToughness | None = Field(
         None, gt=0.0, description="K_IC of an electrolyte, Pa √m ('1 MPa m^0.5'): the plating "
         "flaw criterion ([coupling.plating.flaw]) needs it")
+
+    @model_validator(mode="after")
+    def _cathode_only(self) -> Material:
+        if self.lithiation_molar_volume is not None and self.kind != "cathode":
+            raise ValueError("lithiation_molar_volume applies to a cathode only (a metal's "
+                             "plating uses molar_volume)")
+        return self
 
     def ionic_conductivity_at(self, temperature: float) -> float:
         """Ionic conductivity (S/m) at ``temperature`` (K), Arrhenius from the reference value."""

@@ -208,14 +208,15 @@ class Target(Section):
 
     The simulated value is read from timeseries.csv: ``measure = "value"`` is ``column`` at time
     ``at`` (linear interpolation), ``"drop"`` its first value minus its value at ``at``,
-    ``"final"`` its last value; ``"ccd"`` is the critical current density of a failed ramp.
+    ``"final"`` its last value, ``"swing"`` its largest minus its smallest value over the run;
+    ``"ccd"`` is the critical current density of a failed ramp.
     ``role`` says whether a parameter was calibrated to this point or it is a prediction.
     """
 
     value: float
     unit: str = Field("", description="unit of value, e.g. 'MPa', 'mA/cm2', 'mV'")
     description: str = ""
-    measure: Literal["value", "drop", "final", "ccd"] | None = Field(
+    measure: Literal["value", "drop", "final", "swing", "ccd"] | None = Field(
         None, description="how the simulated value is taken (default: ccd for a target named 'ccd')"
     )
     column: str | None = Field(None, description="timeseries.csv column, e.g. 'stack_pressure_Pa'")
@@ -229,7 +230,7 @@ class Target(Section):
 
     @model_validator(mode="after")
     def _complete(self) -> Target:
-        if self.measure in ("value", "drop", "final") and self.column is None:
+        if self.measure in ("value", "drop", "final", "swing") and self.column is None:
             raise ValueError(f"measure '{self.measure}' needs a column")
         if self.measure in ("value", "drop") and self.at is None:
             raise ValueError(f"measure '{self.measure}' needs a time 'at'")

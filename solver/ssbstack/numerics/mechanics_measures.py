@@ -101,9 +101,12 @@ class StackMeasures:
     def _stripping_strain(self, h: float, current_density: float) -> np.ndarray:
         """Eigenstrain increments for a sub-step ``h`` under ``current_density`` (A/m²).
 
-        v = j Ω/F strips the first layer and plates the last one (positive j), each only if it is
-        a metal; the thickness-direction eigenstrain −v h / H is spread over the layer (H its mean
-        thickness), so the layer's volume changes by exactly v h A.
+        Positive j takes Li out of the first layer and puts it into the last one. A metal end
+        thins (strips) or thickens (plates) at v = jΩ/F, a cathode end with a
+        ``lithiation_molar_volume`` Ω_c at jΩ_c/F (:meth:`thickness_rate`); the thickness-direction
+        eigenstrain ∓v h / H is spread over the layer (H its mean thickness), so the layer's
+        volume changes by exactly v h A. A metal end held by frictionless contact is stripped or
+        plated at its contact surface instead.
         """
         eigen = np.zeros((self.current.stress.shape[0], self.ncomp))
         if current_density == 0.0 or h == 0.0:
@@ -112,14 +115,15 @@ class StackMeasures:
         for which, points, sign in ((0, self.strip_points, -1.0), (-1, self.plate_points, 1.0)):
             if which in moving_surface:
                 continue  # stripped or plated at its contact interface instead
-            velocity = self.plating_velocity(which, current_density)
+            velocity = self.thickness_rate(which, current_density)
             if velocity != 0.0:
                 eigen[points, self.vert] = sign * velocity * h / self.electrode_thickness(which)
         return eigen
 
     def plating_velocity(self, which: int, current_density: float) -> float:
         """Li surface speed v = j Ω/F (m/s) of electrode ``which`` (0 bottom, −1 top); 0 for a
-        layer that is not a metal (a cathode's volume change is not Li plating)."""
+        layer that is not a metal (a cathode's volume change is not Li plating:
+        :meth:`thickness_rate`)."""
         layer = self.electrodes[which]
         if current_density == 0.0 or self.case.material(layer).kind != "metal":
             return 0.0
@@ -128,6 +132,17 @@ class StackMeasures:
             key = f"materials.{self.case.layer(layer).material}.molar_volume"
             raise CaseError("required to strip or plate this layer", key=key)
         return current_density * omega / FARADAY
+
+    def thickness_rate(self, which: int, current_density: float) -> float:
+        """Rate (m/s) at which electrode ``which`` thins (first layer) or thickens (last layer)
+        under ``current_density`` (A/m², positive moves Li from the first to the last layer):
+        the plating velocity jΩ/F of a metal; j Ω_c/F for a cathode with a
+        ``lithiation_molar_volume`` Ω_c (m³/mol); 0 for any other layer."""
+        material = self.case.material(self.electrodes[which])
+        if material.kind == "cathode":
+            omega = material.lithiation_molar_volume
+            return 0.0 if omega is None else current_density * omega / FARADAY
+        return self.plating_velocity(which, current_density)
 
     def _stripped_volume(self, h: float, current_density: float) -> float:
         """Li volume (m³, or m² per m in 2D) stripped from the first layer in ``h`` seconds."""

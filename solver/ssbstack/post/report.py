@@ -42,6 +42,8 @@ def simulated_value(name: str, target: Target, summary: RunSummary,
     times, values = _series(columns, target.column)
     if measure == "final":
         return float(values[-1]), ""
+    if measure == "swing":
+        return float(values.max() - values.min()), ""
     assert target.at is not None
     if not times[0] <= target.at <= times[-1]:
         return None, f"t = {target.at:g} s is outside the run ({times[0]:g}–{times[-1]:g} s)"
