@@ -93,3 +93,22 @@ def test_spreading_keeps_a_uniform_deposit_uniform_on_an_uneven_grid():
     out = spread.apply(bumpy)
     assert area @ out == pytest.approx(area @ bumpy, rel=1e-13)
     assert np.all(out <= 0.0) and np.ptp(out) < 0.5 * np.ptp(bumpy)  # levelled, still plating
+
+
+def test_levelling_gives_each_interface_its_mean_plating_speed():
+    """ℓ = ∞ (coupling.plating_levels): every pair of an interface plates at its mean speed."""
+    rng = np.random.default_rng(5)
+    x = np.zeros((30, 2))
+    x[:, 0] = rng.uniform(0.0, 200e-6, 30)
+    area = rng.uniform(0.5e-6, 8e-6, 30)
+    interface = (np.arange(30) >= 12).astype(int)
+    spread = PlatingSpread(x, area, interface, np.ones(30, dtype=bool), math.inf)
+    velocity = -1e-9 * rng.uniform(0.0, 2.0, 30)
+    velocity[3] = 4e-9  # stripping stays
+    out = spread.apply(velocity)
+    for which in (0, 1):
+        mine = (interface == which) & (velocity <= 0.0)
+        mean = area[mine] @ velocity[mine] / area[interface == which].sum()
+        assert np.allclose(out[mine], mean, rtol=1e-12, atol=0.0)
+    assert out[3] == pytest.approx(4e-9 + area[interface == 0] @ np.minimum(velocity, 0)[
+        interface == 0] / area[interface == 0].sum())

@@ -138,7 +138,18 @@ class Coupling(Section):
         "surface within this distance (hat weight; surface diffusion, wetting), so plating "
         "refills the voids next to a contact; 0: the deposit stays where it enters (assumed "
         "length, not fitted)")
+    plating_levels: bool = Field(
+        False, description="plated Li levels over each whole interface: every pair rises at "
+        "the interface's mean plating speed (the limit of an unbounded plating_spread_length; "
+        "an assumption, not a measured reach)")
     min_contact_fraction: float = Field(
         0.02, ge=0.0, lt=1.0, description="stripping-limited failure when the stripping "
         "electrode's contact fraction falls below this"
     )
+
+    @model_validator(mode="after")
+    def _one_spread(self) -> Coupling:
+        if self.plating_levels and self.plating_spread_length > 0.0:
+            raise ValueError("plating_levels and plating_spread_length exclude each other "
+                             "(levelling is the unbounded spread)")
+        return self

@@ -81,12 +81,13 @@ class CoupledModel:
         for item in self.map.sides:
             self.coupled_pairs[item.pairs] = True
         self.spread = None  # plated Li spreading over the Li surface next to the contact
-        if self.config.plating_spread_length > 0.0:
+        if self.config.plating_spread_length > 0.0 or self.config.plating_levels:
             from ssbstack.numerics.spreading import PlatingSpread
 
             pairs = self.contact.pairs
             self.spread = PlatingSpread(pairs["x"], pairs["area"], pairs["interface"],
-                                        self.coupled_pairs, self.config.plating_spread_length)
+                                        self.coupled_pairs, math.inf if self.config.plating_levels
+                                        else self.config.plating_spread_length)
         self.vacancy = None  # nucleation rule c: vacancy profiles under the pairs
         if self.config.nucleation == "vacancy":
             from ssbstack.numerics.vacancy import VacancyField

@@ -174,7 +174,7 @@ def hat_windows(x: np.ndarray, interface: np.ndarray, coupled: np.ndarray, half:
             i, j = np.nonzero(distance < half)
             rows.append(members[start + i])
             cols.append(members[j])
-            weights.append(1.0 - distance[i, j] / half)
+            weights.append(1.0 - distance[i, j] / half)  # (1 everywhere for half = inf)
     return np.concatenate(rows), np.concatenate(cols), np.concatenate(weights)
 
 

@@ -11,15 +11,16 @@ Each pair's plating speed v_q (< 0) is exchanged with the pairs of its interface
 the symmetric hat k_pq = 1 − d_pq/ℓ:
 
     v_p ← v_p,strip + v_p,plate + Σ_q (A_q k_pq / M) (v_q,plate − v_p,plate),
-    M = max_p Σ_q A_q k_pq,
+    M = max_p Σ_q A_q k_pq over the interface's pairs p,
 
 one explicit diffusion step of the deposit along the surface. Because k is symmetric,
 Σ_p A_p v_p is unchanged (the Li balance holds to round-off); a uniform deposit stays uniform
 (an earlier one-sided form, each source shared out over its own window, did not: at the ends of
 an interface and where pair areas change it made a flat deposit uneven and lifted the
 electrolyte); and no weight is negative (M bounds every row), so plating stays plating.
-Stripping is left where the current leaves. ℓ is an assumed length (a surface-diffusion
-reach), not a fitted one.
+With ℓ = ∞ (``coupling.plating_levels``) k = 1 and every pair of an interface takes the
+interface's mean plating speed. Stripping is left where the current leaves. ℓ is an assumed
+length (a surface-diffusion reach), not a fitted one.
 """
 
 from __future__ import annotations
@@ -36,10 +37,14 @@ class PlatingSpread:
                  coupled: np.ndarray, length: float):
         self.area = np.asarray(area, dtype=float)
         self.rows, self.cols, weights = hat_windows(x, interface, coupled, length)
-        # exchange weight of source q (cols) into destination p (rows): A_q k_pq / M
+        # exchange weight of source q (cols) into destination p (rows): A_q k_pq / M, with M the
+        # largest reach Σ_q A_q k_pq on p's interface (a constant per interface: symmetric)
         reach = np.zeros(len(self.area))
         np.add.at(reach, self.rows, self.area[self.cols] * weights)
-        self.weight = self.area[self.cols] * weights / max(float(reach.max(initial=0.0)), 1e-300)
+        largest = np.zeros(int(interface.max(initial=0)) + 1)
+        np.maximum.at(largest, interface[self.rows], reach[self.rows])
+        self.weight = self.area[self.cols] * weights / np.maximum(
+            largest[interface[self.rows]], 1e-300)
 
     def apply(self, velocity: np.ndarray) -> np.ndarray:
         """Pair surface speeds (m/s, positive strips) with the plating part spread."""
