@@ -39,6 +39,12 @@ class MeshSizes(Section):
     algorithm3d: Literal["delaunay", "hxt"] = Field(
         "delaunay", description="gmsh 3D mesher: 'hxt' is faster for large meshes"
     )
+    threads: int = Field(
+        1, ge=1, description="threads gmsh may use on rank 0 (General.NumThreads): 1D/2D meshing "
+        "meshes curves/surfaces in parallel, 3D volumes only with algorithm3d = 'hxt' (Delaunay is "
+        "serial); with > 1 the cells differ from 1 thread's and need not repeat run to run "
+        "(same tags and measures)"
+    )
     refine: int = Field(
         0, ge=0, le=4, description="uniform refinements (0 to 4) of the gmsh mesh, done in parallel by "
         "DOLFINx after distribution (each halves every edge: ×4 triangles, ×8 tetrahedra); "

@@ -334,6 +334,8 @@ def _generate(model: Any, case: Case) -> None:
     gmsh.option.setNumber("Mesh.MeshSizeFromPoints", 0)
     gmsh.option.setNumber("Mesh.MeshSizeFromCurvature", 0)
     gmsh.option.setNumber("Mesh.Algorithm3D", ALGORITHM_3D[case.geometry.mesh.algorithm3d])
+    # gmsh's Mesh.MaxNumThreads1D/2D/3D default to 0, i.e. General.NumThreads
+    gmsh.option.setNumber("General.NumThreads", case.geometry.mesh.threads)
     model.mesh.generate(dim)
     _roughen(model, case, dim, bounds)
 
