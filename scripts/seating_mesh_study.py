@@ -38,8 +38,8 @@ HALF_HOUR, DAY = 1800.0, 86400.0
 
 def run(case: Path, factor: float, interface: float, bulk: float, outdir: Path,
         extra: list[str]) -> tuple[list[dict[str, float]], str]:
-    """Run ``case`` with the mesh sizes × ``factor`` into ``outdir``; (timeseries rows, the last
-    log line when the run failed, else "")."""
+    """Run ``case`` with the mesh sizes × ``factor`` into ``outdir``; (timeseries rows, the
+    solver's failure line when the run failed, else "")."""
     sets = [f"geometry.mesh.interface={interface * factor!r}",
             f"geometry.mesh.bulk={bulk * factor!r}", *extra]
     command = [sys.executable, "-m", "ssbstack.cli", "run", str(case), "-o", str(outdir)]
@@ -56,7 +56,8 @@ def run(case: Path, factor: float, interface: float, bulk: float, outdir: Path,
         rows = [{key: float(value) if value else math.nan for key, value in row.items()}
                 for row in csv.DictReader(handle)]
     lines = (done.stderr + done.stdout).strip().splitlines()
-    return rows, ("" if done.returncode == 0 else (lines[-1] if lines else "failed"))
+    failed = [line for line in lines if line.startswith(("solver failed", "error"))]
+    return rows, ("" if done.returncode == 0 else (failed or lines or ["failed"])[-1])
 
 
 def measures(rows: list[dict[str, float]]) -> dict[str, float]:
@@ -75,11 +76,11 @@ def measures(rows: list[dict[str, float]]) -> dict[str, float]:
 
 def richardson(values: list[float], ratio: float) -> tuple[float, float]:
     """(observed order p, Richardson extrapolation) from three values on meshes coarse → fine with
-    size ratio ``ratio``; (NaN, NaN) when the differences are not monotone (no asymptotic range)
-    or a value is missing."""
+    size ratio ``ratio``; (NaN, NaN) when the differences change sign or do not shrink (no
+    asymptotic range) or a value is missing."""
     coarse, middle, fine = values
     d1, d2 = middle - coarse, fine - middle
-    if any(math.isnan(v) for v in values) or d1 * d2 <= 0.0 or d2 == 0.0:
+    if any(math.isnan(v) for v in values) or d1 * d2 <= 0.0 or abs(d2) >= abs(d1):
         return math.nan, math.nan
     order = math.log(abs(d1 / d2)) / math.log(ratio)
     return order, fine + d2 / (ratio ** order - 1.0)

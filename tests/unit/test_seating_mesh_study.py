@@ -40,6 +40,8 @@ def test_richardson_refuses_oscillation_and_missing(study):
     assert all(math.isnan(v) for v in study.richardson([1.0, 2.0, 1.5], 2.0))
     assert all(math.isnan(v) for v in study.richardson([1.0, 2.0, math.nan], 2.0))
     assert all(math.isnan(v) for v in study.richardson([1.0, 1.0, 1.0], 2.0))
+    # differences growing on refinement (0.2 then 1.35): not converging, no order
+    assert all(math.isnan(v) for v in study.richardson([0.6, 0.8, 2.15], 2.0))
 
 
 def test_measures_and_table(study):
