@@ -16,6 +16,19 @@ ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "cases"
 
 
+def script_module(name: str):
+    """Import ``scripts/<name>.py`` as module ``name`` (registered while in use: dataclasses look
+    their module up); a generator for module-scoped fixtures."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    yield module
+    del sys.modules[name]
+
+
 def mpirun_executable() -> str:
     """The mpirun next to this Python (the wheel's MPICH), else the one on PATH."""
     local = Path(sys.executable).with_name("mpirun")

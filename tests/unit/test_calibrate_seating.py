@@ -3,24 +3,18 @@ both Li foils only, and the tables report pressure, Li thinning and plate travel
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
+
+from conftest import script_module
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def seating():
-    spec = importlib.util.spec_from_file_location("calibrate_seating",
-                                                  ROOT / "scripts" / "calibrate_seating.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["calibrate_seating"] = module
-    spec.loader.exec_module(module)
-    yield module
-    del sys.modules["calibrate_seating"]
+    yield from script_module("calibrate_seating")
 
 
 def test_thickness_fit_changes_both_foils_and_nothing_else(seating):

@@ -3,24 +3,20 @@ summary table and plot from synthetic time series."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from pathlib import Path
 
 import pytest
 
+from conftest import script_module
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def sweep():
-    spec = importlib.util.spec_from_file_location("fixture_sweep", ROOT / "scripts" / "fixture_sweep.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["fixture_sweep"] = module  # dataclasses look the module up
-    spec.loader.exec_module(module)
-    yield module
-    del sys.modules["fixture_sweep"]
+    yield from script_module("fixture_sweep")
 
 
 def fake_results(sweep, out: Path) -> None:

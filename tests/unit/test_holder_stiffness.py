@@ -3,25 +3,19 @@ examples (no solver)."""
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import sys
 from pathlib import Path
 
 import pytest
+
+from conftest import script_module
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def holder():
-    spec = importlib.util.spec_from_file_location("holder_stiffness",
-                                                  ROOT / "scripts" / "holder_stiffness.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["holder_stiffness"] = module  # dataclasses look the module up
-    spec.loader.exec_module(module)
-    yield module
-    del sys.modules["holder_stiffness"]
+    yield from script_module("holder_stiffness")
 
 
 def test_series_and_parallel_by_hand(holder):

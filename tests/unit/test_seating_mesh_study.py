@@ -3,25 +3,19 @@ timeseries and the table, on made-up numbers (no solver; a real run takes minute
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import sys
 from pathlib import Path
 
 import pytest
+
+from conftest import script_module
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def study():
-    spec = importlib.util.spec_from_file_location("seating_mesh_study",
-                                                  ROOT / "scripts" / "seating_mesh_study.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["seating_mesh_study"] = module
-    spec.loader.exec_module(module)
-    yield module
-    del sys.modules["seating_mesh_study"]
+    yield from script_module("seating_mesh_study")
 
 
 def test_richardson_recovers_order_and_limit(study):
