@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from ssbstack.physics.electrochemistry import FARADAY
+from ssbstack.verification.convergence import halving_rates
 from ssbstack.verification.electrochemistry import (
     _relative,
     _run_first_step,
@@ -89,9 +90,7 @@ def mms_rates(comm: Any) -> dict[str, float]:
     """Observed L2 and H1 rates between n = 16 and 32 (cached)."""
     key = comm.py2f()
     if key not in _MMS_CACHE:
-        coarse, fine = _mms_errors(comm, 16), _mms_errors(comm, 32)
-        _MMS_CACHE[key] = {name: math.log2(c / f) for name, c, f in
-                           zip(("l2", "h1"), coarse, fine, strict=True)}
+        _MMS_CACHE[key] = halving_rates(lambda n: _mms_errors(comm, n), ("l2", "h1"))
     return _MMS_CACHE[key]
 
 

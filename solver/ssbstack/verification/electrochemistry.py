@@ -36,6 +36,8 @@ from typing import Any
 import numpy as np
 
 from ssbstack.physics.electrochemistry import FARADAY, GAS_CONSTANT
+from ssbstack.verification.convergence import halving_rates
+from ssbstack.verification.convergence import relative as _relative
 
 CASES = Path(__file__).resolve().parents[3] / "cases" / "verification"
 STRIP_CURRENT = 10.0  # A/m² (1 mA/cm²) for linear checks; the answers do not depend on it
@@ -52,10 +54,6 @@ def _solve_case(comm: Any, name: str, current: float, overrides: list[str] | Non
     from ssbstack.numerics.electrochemistry import solve_static
 
     return solve_static(load_case(CASES / f"{name}.toml", overrides or []), comm, current)
-
-
-def _relative(reference: float, computed: float) -> float:
-    return abs(computed - reference) / abs(reference)
 
 
 # -- flat stack -----------------------------------------------------------------------------------
@@ -320,9 +318,8 @@ def mms_rates(comm: Any) -> dict[str, float]:
     """Observed convergence rates of φ (L2, H1) and ψ (L2) between n = 16 and 32 (cached)."""
     key = comm.py2f()
     if key not in _MMS_CACHE:
-        coarse, fine = _mms_errors(comm, 16), _mms_errors(comm, 32)
-        rates = [math.log2(c / f) for c, f in zip(coarse, fine, strict=True)]
-        _MMS_CACHE[key] = dict(zip(("phi_l2", "phi_h1", "psi_l2"), rates, strict=True))
+        _MMS_CACHE[key] = halving_rates(lambda n: _mms_errors(comm, n),
+                                        ("phi_l2", "phi_h1", "psi_l2"))
     return _MMS_CACHE[key]
 
 

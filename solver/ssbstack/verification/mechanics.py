@@ -15,6 +15,7 @@ from ssbstack.config.materials import GAS_CONSTANT
 from ssbstack.config.mechanics import CreepLaw
 from ssbstack.config.schema import FARADAY, Case
 from ssbstack.numerics.model import Control
+from ssbstack.verification.convergence import relative as _relative
 
 CASES = Path(__file__).resolve().parents[3] / "cases" / "verification"
 
@@ -44,10 +45,6 @@ def run_history(case: Case, comm: Any, times: list[float], current_density: floa
         rows.append(result.values)
         previous = time
     return model, rows
-
-
-def _relative(reference: float, computed: float) -> float:
-    return abs(computed - reference) / abs(reference)
 
 
 def norton_rate(case: Case, stress: float) -> float:
