@@ -22,7 +22,8 @@ COLUMNS = ["voltage_V", "stack_pressure_Pa", "contact_fraction_bottom", "max_gap
            "hot_spot_factor_avg_bottom", "li_balance_error_m"]
 
 
-@pytest.mark.parametrize("name", ["full_contact", "li_balance", "contact_indicator",
+@pytest.mark.parametrize("name", ["full_contact", "full_contact_ccd_model", "li_balance",
+                                  "contact_indicator",
                                   "vacancy_build_up"])
 def test_verification_check_passes(name):
     reference, computed, error, tolerance = getattr(checks, f"verify_{name}")(MPI.COMM_WORLD)

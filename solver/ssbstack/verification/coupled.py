@@ -48,20 +48,42 @@ def debond_history(comm: Any, times: tuple[float, ...] = (20.0, 60.0)) -> list[d
     return run_models(build(case, comm), list(times))
 
 
-def _coupled_and_uncoupled(comm: Any, name: str, times: tuple[float, ...] = (30.0, 120.0)
+def _coupled_and_uncoupled(comm: Any, name: str, times: tuple[float, ...] = (30.0, 120.0),
+                           overrides: tuple[str, ...] = ()
                            ) -> tuple[dict[str, float], dict[str, float]]:
     """Last rows of a case run coupled and with ``coupling.enabled = false`` (collective)."""
-    coupled = run_models(build(load_case(case_file(name)), comm), list(times))[-1]
-    uncoupled = run_models(build(load_case(case_file(name), ["coupling.enabled=false"]), comm),
+    coupled = run_models(build(load_case(case_file(name), list(overrides)), comm),
+                         list(times))[-1]
+    uncoupled = run_models(build(load_case(case_file(name), [*overrides,
+                                                             "coupling.enabled=false"]), comm),
                            list(times))[-1]
     return coupled, uncoupled
+
+
+# the source CCD model's extras (common/coupled_ccd_source_a.toml): levelled deposit, quasi-steady
+# vacancy nucleation (its threshold far above the current at 5 MPa)
+CCD_MODEL = ("coupling.plating_levels=true", "coupling.nucleation=vacancy",
+             "coupling.vacancy.quasi_steady=true", "coupling.vacancy.lifetime=0.03 s",
+             "coupling.vacancy.nucleation_stress=1 MPa")
 
 
 def verify_full_contact(comm: Any) -> tuple[float, float, float, float]:
     """Full contact, uniform current, 5 MPa: the coupled run equals the uncoupled one (voltage and
     stack pressure after 2 min of stripping; the worse relative difference). The Li thickness
     differs by ~1e-6 relative: the two runs take different creep sub-steps."""
-    coupled, uncoupled = _coupled_and_uncoupled(comm, "coupled_flat")
+    return _worst_difference(*_coupled_and_uncoupled(comm, "coupled_flat"))
+
+
+def verify_full_contact_ccd_model(comm: Any) -> tuple[float, float, float, float]:
+    """The same with the source CCD model's extras on (levelled deposit, quasi-steady vacancy
+    nucleation below its threshold): they must not move a full-contact cell."""
+    return _worst_difference(*_coupled_and_uncoupled(comm, "coupled_flat", overrides=CCD_MODEL))
+
+
+def _worst_difference(coupled: dict[str, float], uncoupled: dict[str, float]
+                      ) -> tuple[float, float, float, float]:
+    """(uncoupled, coupled, relative difference, 1e-9) of the voltage or stack pressure, the
+    worse of the two."""
     worst = (0.0, 0.0, -1.0)
     for column in ("voltage_V", "stack_pressure_Pa"):
         error = abs(coupled[column] - uncoupled[column]) / abs(uncoupled[column])
