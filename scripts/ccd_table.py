@@ -25,6 +25,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = {"A": "badding2025", "B": "chen2023", "C": "ham2024"}
@@ -78,7 +79,7 @@ def run_all(files: list[Path], out: Path, args: argparse.Namespace) -> None:
             print(f"  {case.stem}: done before (kept)", flush=True)
         else:
             pending.append((case, outdir, state))
-    running: list[tuple[subprocess.Popen, Path, float]] = []
+    running: list[tuple[subprocess.Popen, Path, float, Any]] = []
     while pending or running:
         while pending and len(running) < args.jobs:
             case, outdir, state = pending.pop(0)
@@ -86,14 +87,15 @@ def run_all(files: list[Path], out: Path, args: argparse.Namespace) -> None:
             log = open(outdir.parent / f"{case.stem}.log", "a")  # noqa: SIM115
             process = subprocess.Popen(command(case, outdir, state, args), stdout=log,
                                        stderr=subprocess.STDOUT, cwd=ROOT)
-            running.append((process, outdir, time.time()))
+            running.append((process, outdir, time.time(), log))
             print(f"  {case.stem}: {'restarted' if state == 'restart' else 'started'}", flush=True)
         time.sleep(2.0)
         for item in list(running):
-            process, outdir, started = item
+            process, outdir, started, log = item
             if process.poll() is None:
                 continue
             running.remove(item)
+            log.close()
             outcome = summary(outdir).get("status", f"exit {process.returncode}")
             print(f"  {outdir.name}: {outcome} ({(time.time() - started) / 60:.1f} min)",
                   flush=True)
