@@ -7,7 +7,7 @@ import pytest
 
 from ssbstack.config.coupling import Vacancy
 from ssbstack.config.materials import GAS_CONSTANT
-from ssbstack.numerics.spreading import PlatingSpread
+from ssbstack.numerics.spreading import ContactLevelling, PlatingSpread
 from ssbstack.numerics.vacancy import VacancyField
 from ssbstack.units import FARADAY
 
@@ -112,3 +112,28 @@ def test_levelling_gives_each_interface_its_mean_plating_speed():
         assert np.allclose(out[mine], mean, rtol=1e-12, atol=0.0)
     assert out[3] == pytest.approx(4e-9 + area[interface == 0] @ np.minimum(velocity, 0)[
         interface == 0] / area[interface == 0].sum())
+
+
+def test_contact_levelling_keeps_plated_li_out_of_the_voids():
+    """coupling.plating_levels = "contact": each interface's deposit is shared over its pairs in
+    proportion to χ (flat under a contact, none into a void); the Li balance holds and uncoupled
+    pairs are left alone."""
+    rng = np.random.default_rng(7)
+    area = rng.uniform(0.5e-6, 8e-6, 30)
+    interface = (np.arange(30) >= 12).astype(int)
+    coupled = np.ones(30, dtype=bool)
+    coupled[29] = False
+    chi = rng.choice([0.0, 1.0, 0.4], size=30)
+    velocity = -1e-9 * rng.uniform(0.0, 2.0, 30) * chi
+    velocity[3] = 4e-9 * chi[3]  # a stripping pair
+    velocity[29] = -7e-9  # uncoupled: keeps its own speed
+    out = ContactLevelling(area, interface, coupled).apply(velocity, chi)
+    assert out[29] == -7e-9
+    for which in (0, 1):
+        mine = (interface == which) & coupled
+        assert area[mine] @ out[mine] == pytest.approx(area[mine] @ velocity[mine], rel=1e-13)
+        plating = mine & (velocity <= 0.0)
+        touching = plating & (chi > 0)
+        speed = out[touching] / chi[touching]
+        assert np.ptp(speed) < 1e-12 * np.max(np.abs(speed))
+    assert np.all(out[(chi == 0) & coupled] == 0.0)  # no Li into a void

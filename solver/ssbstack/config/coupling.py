@@ -138,10 +138,13 @@ class Coupling(Section):
         "surface within this distance (hat weight; surface diffusion, wetting), so plating "
         "refills the voids next to a contact; 0: the deposit stays where it enters (assumed "
         "length, not fitted)")
-    plating_levels: bool = Field(
-        False, description="plated Li levels over each whole interface: every pair rises at "
-        "the interface's mean plating speed (the limit of an unbounded plating_spread_length; "
-        "an assumption, not a measured reach)")
+    plating_levels: Literal["none", "interface", "contact"] = Field(
+        "none", description="where plated Li levels: 'none' (it stays where the current "
+        "enters, or spreads over plating_spread_length), 'interface' (every pair of an "
+        "interface rises at the interface's mean plating speed: the deposit refills the voids; "
+        "the limit of an unbounded plating_spread_length), 'contact' (levelled over the Li in "
+        "contact, in proportion to the contact indicator: flat under each contact, none into a "
+        "void); an assumption, not a measured reach")
     min_contact_fraction: float = Field(
         0.02, ge=0.0, lt=1.0, description="stripping-limited failure when the stripping "
         "electrode's contact fraction falls below this"
@@ -149,7 +152,7 @@ class Coupling(Section):
 
     @model_validator(mode="after")
     def _one_spread(self) -> Coupling:
-        if self.plating_levels and self.plating_spread_length > 0.0:
+        if self.plating_levels != "none" and self.plating_spread_length > 0.0:
             raise ValueError("plating_levels and plating_spread_length exclude each other "
                              "(levelling is the unbounded spread)")
         return self

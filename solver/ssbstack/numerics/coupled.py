@@ -80,14 +80,7 @@ class CoupledModel:
         self.coupled_pairs = np.zeros(self.contact.count, dtype=bool)
         for item in self.map.sides:
             self.coupled_pairs[item.pairs] = True
-        self.spread = None  # plated Li spreading over the Li surface next to the contact
-        if self.config.plating_spread_length > 0.0 or self.config.plating_levels:
-            from ssbstack.numerics.spreading import PlatingSpread
-
-            pairs = self.contact.pairs
-            self.spread = PlatingSpread(pairs["x"], pairs["area"], pairs["interface"],
-                                        self.coupled_pairs, math.inf if self.config.plating_levels
-                                        else self.config.plating_spread_length)
+        self.spread = self._plating_spread()  # where plated Li goes besides where it enters
         self.vacancy = None  # nucleation rule c: vacancy profiles under the pairs
         if self.config.nucleation == "vacancy":
             from ssbstack.numerics.vacancy import VacancyField
@@ -117,6 +110,20 @@ class CoupledModel:
                 fields = [item.side.indicator for item in self.map.sides]
                 self.writer = dolfinx.io.VTXWriter(comm, self.outdir / "fields" / "contact.bp",
                                                    fields, engine="BP4")
+
+    def _plating_spread(self) -> Any:
+        """The plated-Li spreading of ``coupling.plating_levels`` / ``plating_spread_length``
+        (None: the deposit stays where the current enters)."""
+        from ssbstack.numerics.spreading import ContactLevelling, PlatingSpread
+
+        pairs, levels = self.contact.pairs, self.config.plating_levels
+        if levels == "contact":
+            return ContactLevelling(pairs["area"], pairs["interface"], self.coupled_pairs)
+        length = math.inf if levels == "interface" else self.config.plating_spread_length
+        if length == 0.0:
+            return None
+        return PlatingSpread(pairs["x"], pairs["area"], pairs["interface"], self.coupled_pairs,
+                             length)
 
     # --- the coupled sub-step ---------------------------------------------------------------
 
@@ -152,7 +159,7 @@ class CoupledModel:
             self.pair_current = current
             velocity = current * self.speed_per_current
             if self.spread is not None:
-                velocity = self.spread.apply(velocity)
+                velocity = self.spread.apply(velocity, chi)
             motion = float(np.max(np.abs(velocity), initial=0.0)) * h
             if motion > 1.01 * limit:
                 return False, max(0.05, 0.9 * limit / motion), iteration, (

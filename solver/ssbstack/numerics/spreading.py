@@ -18,9 +18,14 @@ one explicit diffusion step of the deposit along the surface. Because k is symme
 (an earlier one-sided form, each source shared out over its own window, did not: at the ends of
 an interface and where pair areas change it made a flat deposit uneven and lifted the
 electrolyte); and no weight is negative (M bounds every row), so plating stays plating.
-With ℓ = ∞ (``coupling.plating_levels``) k = 1 and every pair of an interface takes the
-interface's mean plating speed. Stripping is left where the current leaves. ℓ is an assumed
-length (a surface-diffusion reach), not a fitted one.
+With ℓ = ∞ (``coupling.plating_levels = "interface"``) k = 1 and every pair of an interface
+takes the interface's mean plating speed: the deposit refills the voids. Stripping is left where
+the current leaves. ℓ is an assumed length (a surface-diffusion reach), not a fitted one.
+
+``coupling.plating_levels = "contact"`` (``ContactLevelling``) levels the deposit over the Li that
+touches the electrolyte only: each pair of an interface plates at χ_p Σ_q A_q v_q / Σ_q A_q χ_q.
+The deposit under a contact stays flat (the contact rims, which carry the most current, do not
+outgrow the patch centre and lift it), and no Li enters a void, where no current crosses.
 """
 
 from __future__ import annotations
@@ -46,9 +51,29 @@ class PlatingSpread:
         self.weight = self.area[self.cols] * weights / np.maximum(
             largest[interface[self.rows]], 1e-300)
 
-    def apply(self, velocity: np.ndarray) -> np.ndarray:
-        """Pair surface speeds (m/s, positive strips) with the plating part spread."""
+    def apply(self, velocity: np.ndarray, chi: np.ndarray | None = None) -> np.ndarray:
+        """Pair surface speeds (m/s, positive strips) with the plating part spread (``chi``,
+        the contact indicator, is not used: the spread reaches the free surface too)."""
         plating = np.minimum(velocity, 0.0)
         exchange = np.zeros(len(velocity))
         np.add.at(exchange, self.rows, self.weight * (plating[self.cols] - plating[self.rows]))
         return np.maximum(velocity, 0.0) + plating + exchange
+
+
+class ContactLevelling:
+    """Plated Li levelled over the pairs in contact (weight χ) of each interface; conservative."""
+
+    def __init__(self, area: np.ndarray, interface: np.ndarray, coupled: np.ndarray):
+        self.area = np.asarray(area, dtype=float)
+        self.interface = np.where(coupled, interface, -1) + 1  # 0: uncoupled pairs, left alone
+        self.count = int(self.interface.max(initial=0)) + 1
+
+    def apply(self, velocity: np.ndarray, chi: np.ndarray) -> np.ndarray:
+        """Pair surface speeds (m/s, positive strips) with the plating part levelled over the
+        contact indicator ``chi`` of each interface."""
+        plating = np.minimum(velocity, 0.0)
+        deposit = np.bincount(self.interface, self.area * plating, minlength=self.count)
+        touching = np.bincount(self.interface, self.area * chi, minlength=self.count)
+        speed = deposit / np.maximum(touching, 1e-300)  # m/s per unit χ, per interface
+        levelled = np.where(self.interface > 0, chi * speed[self.interface], plating)
+        return np.maximum(velocity, 0.0) + levelled
