@@ -24,6 +24,7 @@ import json
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -54,41 +55,51 @@ def run_state(outdir: Path) -> str:
     return "restart" if (outdir / "checkpoint").exists() else "new"
 
 
-def command(case: Path, outdir: Path, state: str, args: argparse.Namespace) -> list[str]:
-    """The ``ssbstack run`` command line of one case."""
+@dataclass
+class Job:
+    """One ``ssbstack run`` of a batch: a case file with ``overrides`` into ``outdir``."""
+
+    case: Path
+    outdir: Path
+    overrides: list[str] = field(default_factory=list)
+
+
+def command(job: Job, state: str, ranks: int) -> list[str]:
+    """The ``ssbstack run`` command line of one job."""
     python = sys.executable
     run = [python, "-m", "ssbstack.cli", "run"]
     if state == "restart":
-        run += ["--restart", str(outdir)]
+        run += ["--restart", str(job.outdir)]
     else:
-        run += [str(case), "-o", str(outdir), "--overwrite", "--checkpoint-every", "1"]
-        for item in args.set:
+        run += [str(job.case), "-o", str(job.outdir), "--overwrite", "--checkpoint-every", "1"]
+        for item in job.overrides:
             run += ["--set", item]
-    if args.ranks > 1:
-        return ["mpirun", "-n", str(args.ranks), *run]
+    if ranks > 1:
+        return ["mpirun", "-n", str(ranks), *run]
     return run
 
 
-def run_all(files: list[Path], out: Path, args: argparse.Namespace) -> None:
-    """Run the cases, ``--jobs`` at a time, with progress lines."""
+def run_all(jobs: list[Job], args: argparse.Namespace) -> None:
+    """Run the jobs, ``args.jobs`` at a time on ``args.ranks`` ranks each (``args.fresh``: rerun
+    finished ones), with progress lines; a job's log is ``<outdir>.log``."""
     pending = []
-    for case in files:
-        outdir = out / case.stem
-        state = "new" if args.fresh else run_state(outdir)
+    for job in jobs:
+        state = "new" if args.fresh else run_state(job.outdir)
         if state == "done":
-            print(f"  {case.stem}: done before (kept)", flush=True)
+            print(f"  {job.outdir.name}: done before (kept)", flush=True)
         else:
-            pending.append((case, outdir, state))
+            pending.append((job, state))
     running: list[tuple[subprocess.Popen, Path, float, Any]] = []
     while pending or running:
         while pending and len(running) < args.jobs:
-            case, outdir, state = pending.pop(0)
-            outdir.parent.mkdir(parents=True, exist_ok=True)
-            log = open(outdir.parent / f"{case.stem}.log", "a")  # noqa: SIM115
-            process = subprocess.Popen(command(case, outdir, state, args), stdout=log,
+            job, state = pending.pop(0)
+            job.outdir.parent.mkdir(parents=True, exist_ok=True)
+            log = open(job.outdir.parent / f"{job.outdir.name}.log", "a")  # noqa: SIM115
+            process = subprocess.Popen(command(job, state, args.ranks), stdout=log,
                                        stderr=subprocess.STDOUT, cwd=ROOT)
-            running.append((process, outdir, time.time(), log))
-            print(f"  {case.stem}: {'restarted' if state == 'restart' else 'started'}", flush=True)
+            running.append((process, job.outdir, time.time(), log))
+            print(f"  {job.outdir.name}: {'restarted' if state == 'restart' else 'started'}",
+                  flush=True)
         time.sleep(2.0)
         for item in list(running):
             process, outdir, started, log = item
@@ -215,7 +226,7 @@ def main() -> None:
     print(f"ccd_table: source {args.source}, {len(files)} case(s), {args.jobs} at a time → "
           f"{out}", flush=True)
     started = time.time()
-    run_all(files, out, args)
+    run_all([Job(case, out / case.stem, args.set) for case in files], args)
     rows = table(files, out, args.source)
     chart(rows, out, args.source)
     print((out / "summary.md").read_text())

@@ -28,7 +28,6 @@ import argparse
 import csv
 import json
 import math
-import subprocess
 import sys
 from pathlib import Path
 
@@ -100,23 +99,12 @@ def run(case_file: Path, outdir: Path, overrides: list[str]) -> list[dict[str, s
     """Run the case (kept if a finished run is there, restarted from its checkpoint if one is);
     its timeseries rows."""
     sys.path.insert(0, str(Path(__file__).parent))
-    from ccd_table import run_state
+    from ccd_table import Job, run_all
 
-    state = run_state(outdir)
-    base = [sys.executable, "-m", "ssbstack.cli", "run"]
-    if state == "restart":
-        command = [*base, "--restart", str(outdir)]
-    else:
-        command = [*base, str(case_file), "-o", str(outdir), "--checkpoint-every", "1",
-                   "--overwrite", *(f"--set={item}" for item in overrides)]
-    if state != "done":
-        print(f"fit_vacancy_lifetime: running {case_file.name} → {outdir}", flush=True)
-        outdir.parent.mkdir(parents=True, exist_ok=True)
-        with open(outdir.parent / f"{outdir.name}.log", "a") as log:
-            code = subprocess.call(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
-        if code not in (0, 1):  # 1: the run ended in a failure (a CCD), which is a result
-            sys.exit(f"fit_vacancy_lifetime: the run failed (exit {code}); see "
-                     f"{outdir.parent / (outdir.name + '.log')}")
+    run_all([Job(case_file, outdir, overrides)],
+            argparse.Namespace(jobs=1, ranks=1, fresh=False))
+    if not (outdir / "timeseries.csv").exists():
+        sys.exit(f"fit_vacancy_lifetime: the run wrote no time series; see {outdir}.log")
     with open(outdir / "timeseries.csv") as handle:
         return list(csv.DictReader(handle))
 
