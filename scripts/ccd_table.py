@@ -137,6 +137,25 @@ def mode(result: dict) -> str:
     return status or "not run"
 
 
+def ccd_text(row: dict) -> str:
+    """The CCD of a row (``predicted``, ``above``, ``failed`` in mA/cm² or None) for a table:
+    the CCD, '> last level' (no failure), '< first level' (failed at once) or —."""
+    return (f"{row['predicted']:.2g}" if row["predicted"] is not None else
+            f"> {row['above']:.2g}" if row["above"] is not None else
+            f"< {row['failed']:.2g}" if row["failed"] is not None else "—")
+
+
+def outcome(result: dict) -> dict:
+    """CCD, the level it failed at and the last level passed without failure (mA/cm² or None),
+    from a run's summary."""
+    ccd = result.get("ccd_A_m2")
+    above = result.get("ccd_above_A_m2")
+    failed = result.get("failed_level_A_m2")
+    return {"predicted": ccd / 10.0 if ccd else None,
+            "failed": failed / 10.0 if failed is not None else None,
+            "above": above / 10.0 if above is not None else None}
+
+
 def table(files: list[Path], out: Path, source: str) -> list[dict]:
     """One row per case: predicted and measured CCD (mA/cm²), mode, role."""
     from ssbstack.config.loader import load_case
@@ -146,15 +165,10 @@ def table(files: list[Path], out: Path, source: str) -> list[dict]:
         case = load_case(case_file)
         result = summary(out / case_file.stem)
         target = case.targets.get("ccd")
-        ccd = result.get("ccd_A_m2")
-        above = result.get("ccd_above_A_m2")
-        failed = result.get("failed_level_A_m2")
         rows.append({
             "case": case_file.stem,
             "stack": case.source.configuration or case.name,
-            "predicted": ccd / 10.0 if ccd else None,
-            "failed": failed / 10.0 if failed is not None else None,
-            "above": above / 10.0 if above is not None else None,
+            **outcome(result),
             "mode": mode(result),
             "measured": target.value if target is not None else None,
             "role": ("calibration point" if target is not None and target.role == "calibration"
@@ -164,9 +178,7 @@ def table(files: list[Path], out: Path, source: str) -> list[dict]:
              "| stack | case | predicted CCD (mA/cm²) | failure mode | failed at (mA/cm²) "
              "| measured (mA/cm²) | role | miss |", "|---|---|---|---|---|---|---|---|"]
     for row in rows:
-        predicted = (f"{row['predicted']:.2g}" if row["predicted"] is not None else
-                     f"> {row['above']:.2g}" if row["above"] is not None else
-                     f"< {row['failed']:.2g}" if row["failed"] is not None else "—")
+        predicted = ccd_text(row)
         failed = f"{row['failed']:.2g}" if row["failed"] is not None else "—"
         measured = f"{row['measured']:g}" if row["measured"] is not None else "—"
         miss = "—"

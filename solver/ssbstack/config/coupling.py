@@ -142,9 +142,9 @@ class Coupling(Section):
         "none", description="where plated Li levels: 'none' (it stays where the current "
         "enters, or spreads over plating_spread_length), 'interface' (every pair of an "
         "interface rises at the interface's mean plating speed: the deposit refills the voids; "
-        "the limit of an unbounded plating_spread_length), 'contact' (levelled over the Li in "
-        "contact, in proportion to the contact indicator: flat under each contact, none into a "
-        "void); an assumption, not a measured reach")
+        "the limit of an unbounded plating_spread_length), 'contact' (levelled evenly over the "
+        "conducting Li, gap < conducting_gap: flat under each contact, none into a void); an "
+        "assumption, not a measured reach")
     min_contact_fraction: float = Field(
         0.02, ge=0.0, lt=1.0, description="stripping-limited failure when the stripping "
         "electrode's contact fraction falls below this"
