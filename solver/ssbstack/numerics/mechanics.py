@@ -59,6 +59,7 @@ from ssbstack.numerics.mechanics_measures import StackMeasures
 from ssbstack.numerics.mechanics_newton import SubstepNewton, mpi
 from ssbstack.numerics.mechanics_state import Checkpointing, MechanicsState
 from ssbstack.numerics.model import Control, StepResult
+from ssbstack.numerics.tangent_solver import TangentSolver
 from ssbstack.numerics.wall import DieWall
 from ssbstack.physics import mechanics as phys
 
@@ -184,12 +185,7 @@ class MechanicsModel(SubstepNewton, StackMeasures, Checkpointing):
         self.b1 = dolfinx.fem.petsc.create_vector(V)
         self.x0 = dolfinx.fem.petsc.create_vector(V)
         self.x1 = dolfinx.fem.petsc.create_vector(V)
-        self.ksp = PETSc.KSP().create(comm)
-        self.ksp.setType("preonly")
-        pc = self.ksp.getPC()
-        pc.setType("lu")
-        pc.setFactorSolverType("mumps")
-        self.PETSc = PETSc
+        self.tangent_solver = TangentSolver(comm, case.numerics.jacobian_reuse)
 
         npoints = self.ncells * self.nqp
         self.current = MechanicsState(np.zeros((npoints, ncomp)), np.zeros(npoints), 0.0,
