@@ -37,15 +37,15 @@ half-width 10 um open by 0.2 um), with any ``--set`` overrides.
 
 3. Coupled sub-step cost on a case of its own (``--substep-case PATH``, then parts 1 and 2 are not
    run), e.g. ``cases/badding2025/ccd/ce1_ccd.toml`` (source A's CE1 RVE, 10k cells): its models
-   are built twice on one mesh, with ``numerics.jacobian_reuse`` on and off; each takes its
-   initial state (untimed), then ``--steps`` runner steps of ``--dt`` s stripping at
+   are built twice on one mesh, the mechanics tangent factorised by LU
+   (``numerics.symmetric_tangent=false``, the reference) and by LDLᵀ (the default); each takes
+   its initial state (untimed), then ``--steps`` runner steps of ``--dt`` s stripping at
    ``--current`` mA/cm² (``run_models``: one coupled solve per runner step). Per row: wall seconds
-   per coupled sub-step, coupled iterations and mechanics Newton iterations per sub-step, LU
-   factorisations and GMRES iterations of the mechanics tangent per sub-step, the ratio of the
-   sub-step to a bare DOLFINx elasticity solve on the mechanics space (``bench_creep.bare_solve``:
-   assemble, MUMPS LU, solve), and the largest relative difference of the reuse run's rows from
-   the plain run's (voltage, stack pressure, contact fractions, largest gaps). Last line:
-   ``substep_speedup=<plain s per sub-step / reuse s per sub-step>``.
+   per coupled sub-step, coupled iterations and mechanics Newton iterations per sub-step, the
+   ratio of the sub-step to a bare DOLFINx elasticity solve on the mechanics space
+   (``bench_creep.bare_solve``: assemble, MUMPS LU, solve), and the largest relative difference
+   of the rows from the reference's (voltage, stack pressure, contact fractions, largest gaps).
+   Last line: ``substep_speedup=<reference s per sub-step / LDLᵀ s per sub-step>``.
 
 Python's cyclic garbage collector is off while models run and is called on all ranks together
 between sizes and half cycles: a model dropped in a reference cycle was otherwise destroyed (its
@@ -289,12 +289,13 @@ def ramp_seconds(measured: list[tuple[float, float]], seating: float) -> float:
     return seating + HALF_CYCLES_PER_LEVEL * sum(cost(level) for level in RAMP_LEVELS)
 
 
+VARIANTS = (False, True)  # numerics.symmetric_tangent; the first is the reference (LU)
 SUBSTEP_COLUMNS = ("voltage_V", "stack_pressure_Pa", "contact_fraction_bottom",
                    "contact_fraction_top", "max_gap_bottom_m", "max_gap_top_m")
 
 
 def substep_cost(args: argparse.Namespace, comm: Any) -> None:
-    """Part 3: the coupled sub-step of ``--substep-case`` with and without Jacobian reuse."""
+    """Part 3: the coupled sub-step of ``--substep-case``, tangent by LU and by LDLᵀ."""
     import numpy as np
 
     from ssbstack.config.loader import load_case
@@ -316,44 +317,39 @@ def substep_cost(args: argparse.Namespace, comm: Any) -> None:
     say(f"{path.name}, {comm.size} rank(s), {args.steps} steps of {args.dt:g} s at "
         f"{args.current:g} mA/cm², git {revision() if comm.rank == 0 else ''}; load average "
         f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
-    say(f"{'reuse':>5} {'substeps':>8} {'s/substep':>9} {'iters':>6} {'newton':>6} "
-        f"{'LU':>5} {'gmres':>6} {'bare s':>7} {'ratio':>6} {'max rel diff':>12}")
+    say(f"{'LDLt':>5} {'substeps':>8} {'s/substep':>9} {'iters':>6} {'newton':>6} "
+        f"{'bare s':>7} {'ratio':>6} {'max rel diff':>12}")
     results, bare = {}, None
-    for reuse in (False, True):
-        (model,) = build_models(load_case(path, [*args.set, f"numerics.jacobian_reuse={reuse}"]),
-                                stack_mesh, comm, None)
+    for symmetric in VARIANTS:
+        switches = [f"numerics.symmetric_tangent={symmetric}"]
+        (model,) = build_models(load_case(path, [*args.set, *switches]), stack_mesh, comm, None)
         if bare is None:
             bare = bare_solve(model.mechanics.V, comm)
         meter = Meter()
         meter.instrument(model)
-        solver = model.mechanics.tangent_solver
         run_models([model], [], args.current * 10.0)  # initial state: untimed, not counted
         meter.reset()
-        counted = solver.factorisations, solver.krylov_iterations
         comm.Barrier()
         start = time.perf_counter()
         rows = run_models([model], times, args.current * 10.0, initial=False)
         seconds = wall(comm, start)
-        substeps = sum(r["coupled_substeps"] for r in rows)
-        factorisations = solver.factorisations - counted[0]
-        krylov = solver.krylov_iterations - counted[1]
-        per = seconds / max(substeps, 1)
+        substeps = max(sum(r["coupled_substeps"] for r in rows), 1)
+        per = seconds / substeps
         table = np.array([[r[c] for c in SUBSTEP_COLUMNS] for r in rows])
-        results[reuse] = (per, table)
+        results[symmetric] = (per, table)
         difference = math.nan
-        if reuse:
-            plain = results[False][1]
+        if symmetric != VARIANTS[0]:
+            plain = results[VARIANTS[0]][1]
             scale = np.maximum(np.abs(plain), 1e-30)
             difference = float(np.max(np.abs(table - plain) / scale))
-        say(f"{reuse!s:>5} {substeps:>8.0f} {per:>9.3f} "
-            f"{sum(r['coupling_iterations'] for r in rows) / max(substeps, 1):>6.1f} "
-            f"{meter.newton['m'] / max(substeps, 1):>6.1f} {factorisations / max(substeps, 1):>5.1f} "
-            f"{krylov / max(substeps, 1) if reuse else math.nan:>6.1f} {bare:>7.3f} "
-            f"{per / bare:>6.1f} {difference:>12.2e}")
+        say(f"{symmetric!s:>5} {substeps:>8.0f} {per:>9.3f} "
+            f"{sum(r['coupling_iterations'] for r in rows) / substeps:>6.1f} "
+            f"{meter.newton['m'] / substeps:>6.1f} {bare:>7.3f} {per / bare:>6.1f} "
+            f"{difference:>12.2e}")
         model.close()
         del model
         collect(comm)
-    say(f"substep_speedup={results[False][0] / results[True][0]:.3g}")
+    say(f"substep_speedup={results[VARIANTS[0]][0] / results[VARIANTS[1]][0]:.3g}")
 
 
 def revision() -> str:
@@ -452,8 +448,8 @@ def main() -> None:
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override a case value (repeatable)")
     parser.add_argument("--substep-case", metavar="PATH",
-                        help="part 3 only: coupled sub-step cost of this case, Jacobian reuse "
-                        "on and off")
+                        help="part 3 only: coupled sub-step cost of this case, tangent by LU "
+                        "and by LDLt")
     args = parser.parse_args()
     from mpi4py import MPI
 

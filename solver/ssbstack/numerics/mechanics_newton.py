@@ -106,10 +106,10 @@ class SubstepNewton:
                 self.contact.add_to(None, self.A, relative, offset, predictor, bonded)
             if self.wall is not None:
                 self.wall.add_to(None, self.A, self.u_total.x.array + self.du.x.array)
-            solver = self.tangent_solver
-            solver.set_operator(self.A)
-            reason = solver.solve(self.b, self.x0)
-            if reason < 0:
+            self.ksp.setOperators(self.A)
+            self.ksp.solve(self.b, self.x0)
+            if self.ksp.getConvergedReason() < 0:
+                reason = self.ksp.getConvergedReason()
                 return False, iteration, d, (stress, dp), f"linear solve failed ({reason})"
             correction = self.x0.array_r.copy()
             if not rigid:
@@ -117,9 +117,7 @@ class SubstepNewton:
                 fem_petsc.apply_lifting(self.b1, [self.jacobian], bcs=[self.bcs_unit])
                 self.b1.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
                 fem_petsc.set_bc(self.b1, self.bcs_unit)
-                reason = solver.solve(self.b1, self.x1)
-                if reason < 0:
-                    return False, iteration, d, (stress, dp), f"linear solve failed ({reason})"
+                self.ksp.solve(self.b1, self.x1)
                 unit = self.x1.array_r.copy()
                 a0 = self._directional(correction)
                 a1 = self._directional(unit)
