@@ -8,8 +8,9 @@ Stack-pressure fixture. The bottom collector is fixed in the stack direction; th
 rigid and moves by δ. Its force balance, ∫_top σ_nn dA + P(δ) A = 0 with
 P(δ) = P₀ + κ (δ − δ₀) (κ = k/A, δ₀ the plate position once P₀ is applied), is one global unknown
 solved monolithically with the displacement by static condensation: each Newton iteration factors
-the tangent once and solves twice, for the correction with the plate held (Δu₀) and for the
-response to a unit plate motion (Δu₁); the plate correction dδ then makes the linearised force
+the tangent once (MUMPS LDLᵀ: the tangent is symmetric; LU with ``numerics.symmetric_tangent =
+false``) and solves twice, for the correction with the plate held (Δu₀) and for the response to a
+unit plate motion (Δu₁); the plate correction dδ then makes the linearised force
 balance exact and Δu = Δu₀ + dδ Δu₁. This is Newton on the coupled system (quadratic convergence),
 with no penalty parameter. κ = 0 is a constant pressure, κ = ∞ a rigid gap (dδ = 0).
 
