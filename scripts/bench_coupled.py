@@ -35,6 +35,18 @@ half-width 10 um open by 0.2 um), with any ``--set`` overrides.
    that half cycle is then repeated from its start with a smaller ``numerics.max_time_step``, and
    the line says so.
 
+3. Coupled sub-step cost on a case of its own (``--substep-case PATH``, then parts 1 and 2 are not
+   run), e.g. ``cases/badding2025/ccd/ce1_ccd.toml`` (source A's CE1 RVE, 10k cells): its models
+   are built twice on one mesh, the mechanics tangent factorised by LU
+   (``numerics.symmetric_tangent=false``, the reference) and by LDLᵀ (the default); each takes
+   its initial state (untimed), then ``--steps`` runner steps of ``--dt`` s stripping at
+   ``--current`` mA/cm² (``run_models``: one coupled solve per runner step). Per row: wall seconds
+   per coupled sub-step, coupled iterations and mechanics Newton iterations per sub-step, the
+   ratio of the sub-step to a bare DOLFINx elasticity solve on the mechanics space
+   (``bench_creep.bare_solve``: assemble, MUMPS LU, solve), and the largest relative difference
+   of the rows from the reference's (voltage, stack pressure, contact fractions, largest gaps).
+   Last line: ``substep_speedup=<reference s per sub-step / LDLᵀ s per sub-step>``.
+
 Python's cyclic garbage collector is off while models run and is called on all ranks together
 between sizes and half cycles: a model dropped in a reference cycle was otherwise destroyed (its
 PETSc SNES, a collective MUMPS clean-up) on one rank while the other was in a ghost update, and the
@@ -51,6 +63,7 @@ from __future__ import annotations
 import argparse
 import copy
 import gc
+import math
 import os
 import subprocess
 import sys
@@ -276,6 +289,69 @@ def ramp_seconds(measured: list[tuple[float, float]], seating: float) -> float:
     return seating + HALF_CYCLES_PER_LEVEL * sum(cost(level) for level in RAMP_LEVELS)
 
 
+VARIANTS = (False, True)  # numerics.symmetric_tangent; the first is the reference (LU)
+SUBSTEP_COLUMNS = ("voltage_V", "stack_pressure_Pa", "contact_fraction_bottom",
+                   "contact_fraction_top", "max_gap_bottom_m", "max_gap_top_m")
+
+
+def substep_cost(args: argparse.Namespace, comm: Any) -> None:
+    """Part 3: the coupled sub-step of ``--substep-case``, tangent by LU and by LDLᵀ."""
+    import numpy as np
+
+    from ssbstack.config.loader import load_case
+    from ssbstack.meshing.stack import build_mesh
+    from ssbstack.simulation import build_models, split_for
+    from ssbstack.verification.coupled import run_models
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from bench_creep import bare_solve
+
+    def say(text: str) -> None:
+        if comm.rank == 0:
+            print(text, flush=True)
+
+    path = Path(args.substep_case)
+    case = load_case(path, args.set)
+    stack_mesh = build_mesh(case, comm, split=split_for(case))
+    times = [args.dt * k for k in range(1, args.steps + 1)]
+    say(f"{path.name}, {comm.size} rank(s), {args.steps} steps of {args.dt:g} s at "
+        f"{args.current:g} mA/cm², git {revision() if comm.rank == 0 else ''}; load average "
+        f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    say(f"{'LDLt':>5} {'substeps':>8} {'s/substep':>9} {'iters':>6} {'newton':>6} "
+        f"{'bare s':>7} {'ratio':>6} {'max rel diff':>12}")
+    results, bare = {}, None
+    for symmetric in VARIANTS:
+        switches = [f"numerics.symmetric_tangent={symmetric}"]
+        (model,) = build_models(load_case(path, [*args.set, *switches]), stack_mesh, comm, None)
+        if bare is None:
+            bare = bare_solve(model.mechanics.V, comm)
+        meter = Meter()
+        meter.instrument(model)
+        run_models([model], [], args.current * 10.0)  # initial state: untimed, not counted
+        meter.reset()
+        comm.Barrier()
+        start = time.perf_counter()
+        rows = run_models([model], times, args.current * 10.0, initial=False)
+        seconds = wall(comm, start)
+        substeps = max(sum(r["coupled_substeps"] for r in rows), 1)
+        per = seconds / substeps
+        table = np.array([[r[c] for c in SUBSTEP_COLUMNS] for r in rows])
+        results[symmetric] = (per, table)
+        difference = math.nan
+        if symmetric != VARIANTS[0]:
+            plain = results[VARIANTS[0]][1]
+            scale = np.maximum(np.abs(plain), 1e-30)
+            difference = float(np.max(np.abs(table - plain) / scale))
+        say(f"{symmetric!s:>5} {substeps:>8.0f} {per:>9.3f} "
+            f"{sum(r['coupling_iterations'] for r in rows) / substeps:>6.1f} "
+            f"{meter.newton['m'] / substeps:>6.1f} {bare:>7.3f} {per / bare:>6.1f} "
+            f"{difference:>12.2e}")
+        model.close()
+        del model
+        collect(comm)
+    say(f"substep_speedup={results[VARIANTS[0]][0] / results[VARIANTS[1]][0]:.3g}")
+
+
 def revision() -> str:
     done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                           text=True, cwd=ROOT)
@@ -371,13 +447,19 @@ def main() -> None:
                         help="wall seconds after which a half cycle is cut short and scaled")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override a case value (repeatable)")
+    parser.add_argument("--substep-case", metavar="PATH",
+                        help="part 3 only: coupled sub-step cost of this case, tangent by LU "
+                        "and by LDLt")
     args = parser.parse_args()
     from mpi4py import MPI
 
     comm = MPI.COMM_WORLD
     gc.disable()  # collected on all ranks together (collect)
     try:
-        run(args, comm)
+        if args.substep_case:
+            substep_cost(args, comm)
+        else:
+            run(args, comm)
     except Exception:
         traceback.print_exc()
         sys.stderr.flush()

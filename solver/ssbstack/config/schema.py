@@ -186,6 +186,10 @@ class Numerics(Section):
     newton_rtol: float = Field(1e-10, gt=0.0, lt=1.0)
     newton_atol: float = Field(1e-12, gt=0.0)
     newton_max_iterations: int = Field(30, ge=1)
+    symmetric_tangent: bool = Field(
+        True, description="mechanics Newton: factorise the tangent as symmetric LDLᵀ (MUMPS) "
+        "instead of LU (the creep tangent, the contact and wall penalties and the constraints "
+        "are symmetric); the same answer for ~0.6× the factorisation work. false: LU")
     max_time_step: Time | None = Field(None, gt=0.0, description="s")
     max_cutbacks: int = Field(6, ge=0, le=30)
     alloy_ocp: Literal["nodal", "interface_mean"] = Field(

@@ -116,6 +116,7 @@ class NodeContact:
         owned_global = imap.local_to_global(np.arange(owned_nodes))
         self.owner = np.isin(self.upper, owned_global)
         self.gap0 = np.where(self.pairs["void"], void_gap, 0.0)
+        self._cached_layout: tuple | None = None  # see _layout
         self.electrode = np.array([sides[k].electrode for k in self.pairs["interface"]], dtype=int)
         # gather layout, fixed at set-up: each rank sends its owned pair nodes in this order, and
         # the pairs read their nodes from the concatenation at these positions
@@ -150,26 +151,36 @@ class NodeContact:
         force, stiffness = phys.contact_pair_forces(
             relative, self.gaps(relative, stripped), self.pairs["normal"], self.pairs["area"],
             self.normal_stiffness, self.tangential_stiffness, active, bonded)
-        gdim = self.gdim
-        mine = np.flatnonzero(self.owner)
-        width = 2 * gdim  # lower then upper node, all components
-        dofs = np.concatenate([self.lower[mine, None] * gdim + np.arange(gdim),
-                               self.upper[mine, None] * gdim + np.arange(gdim)], axis=1)
-        dofs = dofs.astype(PETSc.IntType)
-        mask = (~self.pairs["fixed"][mine]).reshape(-1, width).astype(float)
+        mine, dofs, mask, layout = self._layout()
         if b is not None:
             rhs = np.concatenate([-force[mine], force[mine]], axis=1) * mask
             b.setValues(dofs.ravel(), rhs.ravel(), addv=PETSc.InsertMode.ADD_VALUES)
         if A is not None:  # one CSR call: each of the pair's 2d rows couples its 2d dofs
             k = stiffness[mine]
-            blocks = np.block([[k, -k], [-k, k]]) * mask[:, :, None] * mask[:, None, :]
-            rows = dofs.size
-            A.setValuesIJV(np.arange(rows + 1, dtype=PETSc.IntType) * width,
-                           np.repeat(dofs, width, axis=0).ravel(), blocks.ravel(),
-                           addv=PETSc.InsertMode.ADD_VALUES, rowmap=dofs.ravel())
+            blocks = np.block([[k, -k], [-k, k]]) * (mask[:, :, None] * mask[:, None, :])
+            A.setValuesIJV(*layout, blocks.ravel(), addv=PETSc.InsertMode.ADD_VALUES,
+                           rowmap=dofs.ravel())
         for assembled in (b, A):
             if assembled is not None:
                 assembled.assemble()
+
+    def _layout(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+        """Fixed at set-up, built once: this rank's pairs, their 2d dofs (lower then upper node,
+        all components), the mask of free dofs and the CSR rows/columns of their stiffness."""
+        if self._cached_layout is None:
+            from petsc4py import PETSc
+
+            gdim = self.gdim
+            mine = np.flatnonzero(self.owner)
+            width = 2 * gdim
+            dofs = np.concatenate([self.lower[mine, None] * gdim + np.arange(gdim),
+                                   self.upper[mine, None] * gdim + np.arange(gdim)], axis=1)
+            dofs = dofs.astype(PETSc.IntType)
+            mask = (~self.pairs["fixed"][mine]).reshape(-1, width).astype(float)
+            indptr = np.arange(dofs.size + 1, dtype=PETSc.IntType) * width
+            columns = np.repeat(dofs, width, axis=0).ravel()
+            self._cached_layout = (mine, dofs, mask, (indptr, columns))
+        return self._cached_layout
 
     # --- outputs ----------------------------------------------------------------------------
 

@@ -8,8 +8,9 @@ Stack-pressure fixture. The bottom collector is fixed in the stack direction; th
 rigid and moves by δ. Its force balance, ∫_top σ_nn dA + P(δ) A = 0 with
 P(δ) = P₀ + κ (δ − δ₀) (κ = k/A, δ₀ the plate position once P₀ is applied), is one global unknown
 solved monolithically with the displacement by static condensation: each Newton iteration factors
-the tangent once and solves twice, for the correction with the plate held (Δu₀) and for the
-response to a unit plate motion (Δu₁); the plate correction dδ then makes the linearised force
+the tangent once (MUMPS LDLᵀ: the tangent is symmetric; LU with ``numerics.symmetric_tangent =
+false``) and solves twice, for the correction with the plate held (Δu₀) and for the response to a
+unit plate motion (Δu₁); the plate correction dδ then makes the linearised force
 balance exact and Δu = Δu₀ + dδ Δu₁. This is Newton on the coupled system (quadratic convergence),
 with no penalty parameter. κ = 0 is a constant pressure, κ = ∞ a rigid gap (dδ = 0).
 
@@ -62,7 +63,8 @@ from ssbstack.numerics.model import Control, StepResult
 from ssbstack.numerics.wall import DieWall
 from ssbstack.physics import mechanics as phys
 
-__all__ = ["COLUMNS", "MechanicsModel", "contact_sides", "kinematics_of", "split_interfaces"]
+__all__ = ["COLUMNS", "MechanicsModel", "contact_sides", "kinematics_of", "split_interfaces",
+           "tangent_ksp"]
 
 COLUMNS = [
     "stack_pressure_Pa",
@@ -76,6 +78,24 @@ COLUMNS = [
 ]
 CONTACT_COLUMNS = ["contact_fraction", "max_gap_m", "max_overlap_m"]
 DIE_COLUMNS = ["die_contact_fraction", "die_pressure_Pa", "min_die_gap_m"]
+
+
+def tangent_ksp(comm: Any, A: Any, symmetric: bool) -> Any:
+    """MUMPS factorisation of the Newton tangent ``A``: LDLᵀ when ``symmetric`` (the creep
+    tangent C_t = k I⊗I + 2μ̃ P + β n⊗n, the contact and wall penalties and the constraints are
+    symmetric, so A stays symmetric through every assembly: MUMPS reads its upper triangle and
+    the numeric factorisation costs ~0.6× LU on the CE1 RVE), else LU."""
+    from petsc4py import PETSc
+
+    if symmetric:
+        A.setOption(PETSc.Mat.Option.SYMMETRIC, True)
+        A.setOption(PETSc.Mat.Option.SYMMETRY_ETERNAL, True)
+    ksp = PETSc.KSP().create(comm)
+    ksp.setType("preonly")
+    pc = ksp.getPC()
+    pc.setType("cholesky" if symmetric else "lu")
+    pc.setFactorSolverType("mumps")
+    return ksp
 
 
 def kinematics_of(case: Case, gdim: int) -> phys.Kinematics:
@@ -184,11 +204,7 @@ class MechanicsModel(SubstepNewton, StackMeasures, Checkpointing):
         self.b1 = dolfinx.fem.petsc.create_vector(V)
         self.x0 = dolfinx.fem.petsc.create_vector(V)
         self.x1 = dolfinx.fem.petsc.create_vector(V)
-        self.ksp = PETSc.KSP().create(comm)
-        self.ksp.setType("preonly")
-        pc = self.ksp.getPC()
-        pc.setType("lu")
-        pc.setFactorSolverType("mumps")
+        self.ksp = tangent_ksp(comm, self.A, case.numerics.symmetric_tangent)
         self.PETSc = PETSc
 
         npoints = self.ncells * self.nqp
