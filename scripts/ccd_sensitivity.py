@@ -51,8 +51,31 @@ def ccd_of(outdir: Path) -> tuple[dict, str]:
     return outcome(result), mode(result)
 
 
-def write(out: Path, case: Path, sweeps: list[tuple[str, list[str]]], measured: float | None
-          ) -> None:
+def case_value(case: Path, overrides: list[str], key: str) -> str | None:
+    """The case's own value of a dotted key as written (annotations unwrapped), or None."""
+    from ssbstack.config.loader import apply_overrides, load_raw
+
+    node: object = apply_overrides(load_raw(case), overrides)
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    if isinstance(node, dict):
+        node = node.get("value")
+    return None if node is None or isinstance(node, dict) else str(node)
+
+
+def point(ccd: dict) -> tuple[float, str]:
+    """Where a run sits on the plot: its CCD ('o'), or the last level it passed ('^': above)."""
+    if ccd["predicted"] is not None:
+        return ccd["predicted"], "o"
+    if ccd["above"] is not None:
+        return ccd["above"], "^"
+    return float("nan"), "o"
+
+
+def write(out: Path, case: Path, sweeps: list[tuple[str, list[str]]], measured: float | None,
+          overrides: list[str]) -> None:
     """summary.md and sensitivity.png."""
     import matplotlib
 
@@ -66,13 +89,24 @@ def write(out: Path, case: Path, sweeps: list[tuple[str, list[str]]], measured: 
              "| key | value | CCD (mA/cm²) | failure mode |", "|---|---|---|---|"]
     fig, axes = plt.subplots(1, len(sweeps), figsize=(3.6 * len(sweeps), 3.2), squeeze=False)
     for ax, (key, values) in zip(axes[0], sweeps, strict=True):
-        xs, ys = [], []
+        points = []
         for value in values:
             ccd, how = ccd_of(out / label(key, value))
             lines.append(f"| `{key}` | {value} | {ccd_text(ccd)} | {how} |")
-            xs.append(magnitude(value))
-            ys.append(ccd["predicted"] if ccd["predicted"] is not None else float("nan"))
-        ax.plot(xs, ys, "o-", label="model")
+            points.append((magnitude(value), *point(ccd)))
+        own = case_value(case, overrides, key)
+        unit = values[0].split()[1:]
+        if own is not None and own.split()[1:] == unit:  # the baseline, in the same unit
+            points.append((magnitude(own), *point(base_ccd)))
+            ax.plot(magnitude(own), point(base_ccd)[0], "s", color="k", ms=7, zorder=3,
+                    label="the case's value")
+        points.sort()
+        ax.plot([p[0] for p in points], [p[1] for p in points], "-", color="tab:blue")
+        for x, y, marker in points:
+            ax.plot(x, y, marker, color="tab:blue")
+        ax.plot([], [], "o", color="tab:blue", label="model CCD")
+        if any(marker == "^" for *_, marker in points):
+            ax.plot([], [], "^", color="tab:blue", label="no failure up to here")
         if measured is not None:
             ax.axhline(measured, color="tab:gray", ls="--", lw=0.8, label="measured")
         ax.set_xlabel(key.split(".")[-1] + (f" ({values[0].split()[1]})"
@@ -119,7 +153,7 @@ def main() -> None:
           flush=True)
     run_all(jobs, args)
     target = case.targets.get("ccd")
-    write(out, args.case, sweeps, target.value if target is not None else None)
+    write(out, args.case, sweeps, target.value if target is not None else None, args.set)
     print(f"ccd_sensitivity: wrote {out / 'summary.md'} and {out / 'sensitivity.png'}")
 
 

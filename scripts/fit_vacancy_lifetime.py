@@ -99,10 +99,14 @@ def run(case_file: Path, outdir: Path, overrides: list[str]) -> list[dict[str, s
     """Run the case (kept if a finished run is there, restarted from its checkpoint if one is);
     its timeseries rows."""
     sys.path.insert(0, str(Path(__file__).parent))
-    from ccd_table import Job, run_all
+    from ccd_table import Job, run_all, run_state, summary
 
     run_all([Job(case_file, outdir, overrides)],
             argparse.Namespace(jobs=1, ranks=1, fresh=False))
+    if run_state(outdir) != "done":
+        sys.exit(f"fit_vacancy_lifetime: the run in {outdir} ended before its protocol did "
+                 f"({summary(outdir).get('status') or 'no status'}); run the script again to "
+                 "continue it from its checkpoint")
     if not (outdir / "timeseries.csv").exists():
         sys.exit(f"fit_vacancy_lifetime: the run wrote no time series; see {outdir}.log")
     with open(outdir / "timeseries.csv") as handle:
