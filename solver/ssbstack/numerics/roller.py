@@ -111,12 +111,11 @@ def layer_faces(case: Any, layer: str) -> tuple[float, float]:
     raise KeyError(layer)
 
 
-def thickness_change(model: Any, layer: str, window: tuple[float, float]) -> float:
-    """Mean change (m, < 0 thinner) of the thickness of ``layer`` over x in ``window`` (m, the
-    unloaded positions; a layer face is found within 1e-6 of the layer thickness): u_y of its top face minus u_y of its bottom face, the top face's nodal
-    values interpolated to the bottom face's nodes (collective; every rank gets the answer)."""
-    from mpi4py import MPI
-
+def thickness_profile(model: Any, layer: str) -> tuple[np.ndarray, np.ndarray]:
+    """(x, Δh): the unloaded x (m) of the nodes on the bottom face of ``layer`` and the change of
+    its thickness there (m, < 0 thinner): u_y of the top face (interpolated in x) minus u_y of
+    the bottom face. A face is found within 1e-6 of the layer thickness (collective; every rank
+    gets the whole profile)."""
     V = model.V
     vertical = model.vert
     lateral = 1 - vertical
@@ -135,11 +134,16 @@ def thickness_change(model: Any, layer: str, window: tuple[float, float]) -> flo
         order = np.argsort(xs)
         faces.append((xs[order], np.concatenate([f[1] for f in found])[order]))
     (xb, ub), (xt, ut) = faces
-    inside = (xb >= window[0]) & (xb <= window[1])
+    return xb, np.interp(xb, xt, ut) - ub
+
+
+def thickness_change(model: Any, layer: str, window: tuple[float, float]) -> float:
+    """Mean thickness change (m, < 0 thinner) of ``layer`` over unloaded x in ``window`` (m):
+    the trapezoidal mean of :func:`thickness_profile` there (collective)."""
+    x, change = thickness_profile(model, layer)
+    inside = (x >= window[0]) & (x <= window[1])
     if not inside.any():
         raise ValueError(f"no node of layer '{layer}' in x window {window}")
-    change = np.interp(xb[inside], xt, ut) - ub[inside]
     if inside.sum() < 2:
-        return float(change.mean())
-    return float(np.trapezoid(change, xb[inside]) / np.ptp(xb[inside]))
-
+        return float(change[inside].mean())
+    return float(np.trapezoid(change[inside], x[inside]) / np.ptp(x[inside]))
