@@ -1,6 +1,6 @@
 """Displacement constraints of the stack in its fixture (physics.md §3.4): the collector, the
-plate (none under a roll: :mod:`ssbstack.numerics.roller`), lateral rollers and the pins that remove rigid motions (the die wall is a contact, not a
-constraint: :mod:`ssbstack.numerics.wall`).
+plate (none under a roll: :mod:`ssbstack.numerics.roller`), lateral rollers and the pins that
+remove rigid motions (the die wall is a contact, not a constraint: :mod:`ssbstack.numerics.wall`).
 
 The plate's vertical displacement is an unknown of the mechanics Newton (constant pressure or
 a spring), so its dofs are left out of the fixed set and carried by two sets of Dirichlet

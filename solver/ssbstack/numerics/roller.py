@@ -33,7 +33,8 @@ class RollerLoad:
     def __init__(self, V: Any, facet_tags: Any, roller: Roller, vertical: int, comm: Any):
         from ssbstack.compat import load_dolfinx
 
-        dolfinx = load_dolfinx()
+        load_dolfinx()
+        import dolfinx
         import dolfinx.fem.petsc
         import ufl
 
