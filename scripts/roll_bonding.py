@@ -5,7 +5,8 @@ support) under the moving Hertz roll pressure (``mechanics.roller``), and with `
 case at 30 °C and at 150 N (150 °C and 500 N make the Li flow 4× and 30× faster at the contact
 edges and the runs take too many sub-steps for this script; not run). Per run it records
 the peak (over the pass) von Mises stress and pressure in the Li and the Al, the peak largest
-principal stress in the SE and the Cu's peak von Mises (sandwich), and the Li thickness change
+principal stress in the SE and the Cu's peak von Mises (sandwich) while the roll moves (not at the
+elastic set-down, t = 0), and the Li thickness change
 where the roll has passed (x = start + 1.2a … end − 1.2a). Writes
 ``results/roll_bonding/summary.md`` and ``roll_bonding.png``.
 
@@ -83,8 +84,7 @@ def run_pass(case_name: str, temperature_c: float | None = None, load_n: float |
     state = model.solve(0.0, 0.0, Control(0.0))
     if not state.converged:
         raise RuntimeError(f"{case_name}: set-down did not solve: {state.message}")
-    model.accept()
-    record()
+    model.accept()  # the set-down is elastic: the Li's deviator is the uniaxial-strain one
     steps = max(1, math.ceil(duration / ROW_INTERVAL - 1e-9))
     previous = 0.0
     for index in range(1, steps + 1):
@@ -214,7 +214,8 @@ def summary(runs: list[Run]) -> str:
         "Plane strain, small strain, moving Hertz pressure p0 √(1 − ((x − x_c)/a)²) with "
         "a = 0.5 mm (assumed), roll length 20 mm (assumed), 50 mm/s (assumed); every value but the "
         "force range and the temperature range is assumed (cases/lee2025/roll_bonding_*.toml). "
-        "Peaks are over the whole pass and all quadrature points of the layer; SE tension is the "
+        "Peaks are over the rolling (recorded every 5 ms, not the elastic set-down at t = 0) and all "
+        "quadrature points of the layer; SE tension is the "
         "largest principal stress. Li thinning is the mean over the rolled stretch. Nothing here "
         "is measured.\n\n"
         + table(runs)
