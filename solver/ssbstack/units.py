@@ -82,6 +82,8 @@ DIMENSIONS: dict[str, Dim] = {
     "density": _mul(_KG, _M, -3),
     "specific capacity": _mul(_C, _KG, -1),
     "areal loading": _mul(_KG, _M, -2),
+    "force": _N,
+    "velocity": _mul(_M, _S, -1),
 }
 
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
@@ -177,7 +179,7 @@ SI_UNITS = {
     "molar energy": "J/mol", "molar volume": "m³/mol", "diffusivity": "m²/s",
     "concentration": "mol/m³", "stiffness": "N/m", "stiffness per area": "Pa/m",
     "strain rate": "1/s", "density": "kg/m³",
-    "specific capacity": "C/kg", "areal loading": "kg/m²",
+    "specific capacity": "C/kg", "areal loading": "kg/m²", "force": "N", "velocity": "m/s",
     "fracture toughness": "Pa √m",
 }
 
@@ -223,5 +225,7 @@ Stiffness = Annotated[float, *_quantity("stiffness")]
 StiffnessPerArea = Annotated[float, *_quantity("stiffness per area")]
 StrainRate = Annotated[float, *_quantity("strain rate")]
 Dimensionless = Annotated[float, *_quantity("dimensionless")]
+Force = Annotated[float, *_quantity("force")]
+Velocity = Annotated[float, *_quantity("velocity")]
 FractureToughness = Annotated[float, Unit("fracture toughness"),
                               BeforeValidator(fracture_toughness_to_si)]

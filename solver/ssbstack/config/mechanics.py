@@ -18,6 +18,7 @@ whenever a finite stiffness is given, because a 2D model carries forces per metr
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -25,6 +26,7 @@ from pydantic import Field, model_validator
 from ssbstack.config.base import Section
 from ssbstack.units import (
     Area,
+    Force,
     Length,
     MolarEnergy,
     Pressure,
@@ -32,6 +34,7 @@ from ssbstack.units import (
     StiffnessPerArea,
     StrainRate,
     Temperature,
+    Velocity,
 )
 
 
@@ -91,6 +94,59 @@ class CreepLaw(Section):
         return self
 
 
+class Roller(Section):
+    """A roll pressing the top surface, as a moving Hertz line-contact pressure (planar2d).
+
+    p(x, t) = p₀ √(1 − ((x − x_c)/a)²) for |x − x_c| < a, 0 elsewhere, with x_c = ``start`` +
+    ``speed`` t, the line load per depth F' = ``line_load`` / ``length`` and p₀ = 2F'/(πa).
+    The contact half-width a is ``half_width``, or the Hertz half-space value
+    a = √(4 F' R / (π E*)) from ``radius`` R and ``effective_modulus`` E*
+    (1/E* = (1 − ν₁²)/E₁ + (1 − ν₂²)/E₂ of roll and top layer). The pressure acts downwards on
+    the undeformed direction (no follower load, no friction); the roll replaces the top plate.
+    """
+
+    line_load: Force = Field(gt=0.0, description="roll force F, N")
+    length: Length = Field(gt=0.0, description="roll (electrode) length along the roll axis, m: "
+                           "F' = F / length is the force per metre of depth")
+    speed: Velocity = Field(gt=0.0, description="roll (traverse) speed along +x, m/s")
+    start: Length = Field(0.0, description="roll centre x_c at t = 0, m")
+    half_width: Length | None = Field(None, gt=0.0, description="contact half-width a, m")
+    radius: Length | None = Field(None, gt=0.0, description="roll radius R (Hertz a), m")
+    effective_modulus: Pressure | None = Field(
+        None, gt=0.0, description="E* of roll and top layer (Hertz a), Pa")
+    travel_per_substep: float = Field(
+        0.2, gt=0.0, le=1.0, description="largest roll travel per mechanics sub-step, × a")
+
+    @model_validator(mode="after")
+    def _one_width(self) -> Roller:
+        hertz = self.radius is not None and self.effective_modulus is not None
+        if (self.half_width is None) == (not hertz):
+            raise ValueError("give either half_width or both radius and effective_modulus")
+        if self.half_width is not None and (self.radius is not None
+                                            or self.effective_modulus is not None):
+            raise ValueError("give either half_width or both radius and effective_modulus")
+        return self
+
+    def line_load_per_depth(self) -> float:
+        """F' = F / length, N/m."""
+        return self.line_load / self.length
+
+    def contact_half_width(self) -> float:
+        """a (m): ``half_width`` or the Hertz line-contact √(4 F' R / (π E*))."""
+        if self.half_width is not None:
+            return self.half_width
+        return math.sqrt(4.0 * self.line_load_per_depth() * self.radius
+                         / (math.pi * self.effective_modulus))
+
+    def peak_pressure(self) -> float:
+        """p₀ = 2 F' / (π a), Pa."""
+        return 2.0 * self.line_load_per_depth() / (math.pi * self.contact_half_width())
+
+    def centre(self, time: float) -> float:
+        """x_c = start + speed × time, m."""
+        return self.start + self.speed * time
+
+
 class Mechanics(Section):
     """Quasi-static mechanics of the stack (physics.md §3.4–3.5). Off unless ``enabled``."""
 
@@ -133,6 +189,9 @@ class Mechanics(Section):
         0.0, ge=0.0, description="radial (planar2d: per side) clearance between the stack's "
         "outermost lateral extent and the rigid die wall, m (sides = 'die')"
     )
+    roller: Roller | None = Field(
+        None, description="a roll pressing the top surface (moving Hertz pressure, planar2d) "
+        "instead of the top plate; the top surface is otherwise free")
     large_deformation: bool = Field(True, description="updated Lagrangian: the mesh follows Δu")
     displacement_degree: int = Field(2, ge=1, le=2, description="Lagrange degree of u")
     strain_increment_tolerance: float = Field(
@@ -157,10 +216,13 @@ class Mechanics(Section):
             raise ValueError("adhesion_strength needs interface_contact = 'frictionless'")
         if self.die_clearance > 0.0 and self.sides != "die":
             raise ValueError("die_clearance needs sides = 'die'")
+        if self.roller is not None and (self.stiffness or self.fixture != "fixed_gap"):
+            raise ValueError("roller: the roll replaces the top plate; use fixture = 'fixed_gap' "
+                             "without stiffness")
         return self
 
     def stiffness_per_area(self) -> float:
         """κ = k / A in Pa/m; ``inf`` for a rigid fixed gap, 0 for a pure constant pressure."""
-        if self.stiffness is None:
+        if self.stiffness is None or self.roller is not None:
             return float("inf") if self.fixture == "fixed_gap" else 0.0
         return self.stiffness / self.area if self.stiffness else 0.0

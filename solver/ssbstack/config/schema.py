@@ -296,11 +296,26 @@ class Case(Section):
                 raise ValueError("mechanics.sides: 'die' needs a 2D geometry (planar2d or "
                                  f"axisymmetric) with non-periodic sides, not '{kind}'"
                                  + (" (periodic)" if geometry.periodic else ""))
+        if self.mechanics.enabled and self.mechanics.roller is not None:
+            self._check_roller()
         if self.coupling.enabled:
             self._check_coupling()
         elif self.coupling.plating is not None:
             raise ValueError("coupling.plating: plating criteria need coupling.enabled = true")
         return self
+
+    def _check_roller(self) -> None:
+        geometry = self.geometry
+        kind = geometry.file_kind if geometry.kind == "file" else geometry.kind
+        if kind != "planar2d" or geometry.periodic:
+            raise ValueError(f"mechanics.roller: needs a planar2d geometry with non-periodic "
+                             f"sides, not '{kind}'" + (" (periodic)" if geometry.periodic else ""))
+        if self.conditions.stack_pressure > 0.0:
+            raise ValueError("mechanics.roller: the roll replaces the top plate; "
+                             "conditions.stack_pressure must be 0")
+        if self.electrochemistry.enabled:
+            raise ValueError("mechanics.roller: a rolling case is mechanics only "
+                             "(electrochemistry.enabled = false)")
 
     def _check_coupling(self) -> None:
         if not (self.electrochemistry.enabled and self.mechanics.enabled):

@@ -1,6 +1,6 @@
 """Displacement constraints of the stack in its fixture (physics.md §3.4): the collector, the
-plate, lateral rollers and the pins that remove rigid motions (the die wall is a contact, not a
-constraint: :mod:`ssbstack.numerics.wall`).
+plate (none under a roll: :mod:`ssbstack.numerics.roller`), lateral rollers and the pins that
+remove rigid motions (the die wall is a contact, not a constraint: :mod:`ssbstack.numerics.wall`).
 
 The plate's vertical displacement is an unknown of the mechanics Newton (constant pressure or
 a spring), so its dofs are left out of the fixed set and carried by two sets of Dirichlet
@@ -45,9 +45,11 @@ def fixture_constraints(V: Any, facet_tags: Any, config: Mechanics, vertical: in
         return fem.locate_dofs_topological(V.sub(component), dim, facets)
 
     bottom, top = facet_tags.find(BOTTOM), facet_tags.find(TOP)
+    rolled = config.roller is not None  # no top plate: the top surface is free but for the roll
     fixed = [(vertical, dofs(vertical, bottom))]
     if config.plate_contact == "bonded":
-        fixed += [(i, dofs(i, facets)) for i in lateral for facets in (bottom, top)]
+        fixed += [(i, dofs(i, facets)) for i in lateral
+                  for facets in ((bottom,) if rolled else (bottom, top))]
     if kinematics == "axisymmetric":
         fixed.append((0, dofs(0, facet_tags.find(AXIS))))
     side = facet_tags.find(SIDE)
@@ -55,7 +57,7 @@ def fixture_constraints(V: Any, facet_tags: Any, config: Mechanics, vertical: in
         fixed += _roller_dofs(mesh, side, dofs, vertical, comm)
     elif config.plate_contact == "frictionless" and kinematics != "axisymmetric":
         fixed += _pins(V, lateral, vertical, comm, centre=config.sides == "die")
-    top_vertical = dofs(vertical, top)
+    top_vertical = np.zeros(0, dtype=np.int32) if rolled else dofs(vertical, top)
     by_component: dict[int, list[np.ndarray]] = {}
     for component, found in fixed:
         by_component.setdefault(component, []).append(found)

@@ -33,6 +33,10 @@ penalty contact that opens where the normal traction would turn tensile
 interface (a per-pair offset of the gap) instead of the through-thickness eigenstrain used for a
 bonded electrode (which gets the volume and mean thickness exact but not the place). No remeshing.
 
+Roll. With ``mechanics.roller`` a moving Hertz line-contact pressure on the top surface replaces
+the plate (:mod:`ssbstack.numerics.roller`): its load is assembled at each sub-step's end time and
+the sub-step is capped by the roll's travel.
+
 Sides. Traction free, rollers (:mod:`ssbstack.numerics.fixture`) or, with ``sides = "die"``, a rigid
 frictionless die wall at the outermost lateral extent + ``die_clearance`` held by the same penalty
 contact law (:mod:`ssbstack.numerics.wall`, 2D only).
@@ -60,6 +64,8 @@ from ssbstack.numerics.mechanics_measures import StackMeasures
 from ssbstack.numerics.mechanics_newton import SubstepNewton, mpi
 from ssbstack.numerics.mechanics_state import Checkpointing, MechanicsState
 from ssbstack.numerics.model import Control, StepResult
+from ssbstack.numerics.roller import COLUMNS as ROLLER_COLUMNS
+from ssbstack.numerics.roller import RollerLoad
 from ssbstack.numerics.wall import DieWall
 from ssbstack.physics import mechanics as phys
 
@@ -200,6 +206,9 @@ class MechanicsModel(SubstepNewton, StackMeasures, Checkpointing):
         self.A = dolfinx.fem.petsc.create_matrix(self.jacobian)
         self.contact = self._contact(stack_mesh, sides, weight) if sides else None
         self.wall = self._die_wall(stack_mesh, weight) if config.sides == "die" else None
+        self.roller = (RollerLoad(V, stack_mesh.facet_tags, config.roller, self.vert, comm)
+                       if config.roller is not None else None)
+        self.step_end = 0.0  # s, end time of the runner step being solved (the roll's clock)
         self.b = dolfinx.fem.petsc.create_vector(V)
         self.b1 = dolfinx.fem.petsc.create_vector(V)
         self.x0 = dolfinx.fem.petsc.create_vector(V)
@@ -378,11 +387,12 @@ class MechanicsModel(SubstepNewton, StackMeasures, Checkpointing):
     def columns(self) -> list[str]:
         """CSV columns of this model."""
         return (COLUMNS + (CONTACT_COLUMNS if self.contact else [])
-                + (DIE_COLUMNS if self.wall else []))
+                + (DIE_COLUMNS if self.wall else []) + (ROLLER_COLUMNS if self.roller else []))
 
     def solve(self, time: float, dt: float, control: Control) -> StepResult:
         """Advance from the last accepted state by ``dt`` (s) under ``control`` (collective)."""
         self._restore(self.accepted)
+        self.step_end = time
         return self.advance(dt, control)
 
     def snapshot(self) -> MechanicsState:
@@ -415,7 +425,11 @@ class MechanicsModel(SubstepNewton, StackMeasures, Checkpointing):
         quality = 1.0
         while True:
             remaining = dt - elapsed
+            if self.roller is not None and dt > 0.0:
+                h = min(h, self.roller.max_substep)
             h = remaining if remaining < 1.25 * h else h
+            if self.roller is not None:  # the load at the sub-step's end
+                self.roller.set_time(self.step_end - dt + elapsed + h)
             eigen = self._stripping_strain(h, current)
             offset = self.current.offset + self._offset_increment(h, current)
             ok, its, d, (stress, dp), message = self._newton(
@@ -531,6 +545,7 @@ class MechanicsModel(SubstepNewton, StackMeasures, Checkpointing):
             "creep_strain_rate_interface_1_s": rate,
             **self.contact_summary(),
             **(self.wall.summary(self.u_total.x.array) if self.wall else {}),
+            **(self.roller.summary() if self.roller else {}),
         }
 
     def contact_summary(self) -> dict[str, float]:

@@ -39,7 +39,7 @@ class SubstepNewton:
         numerics = self.case.numerics
         rtol = max(numerics.newton_rtol, 1e-11)
         kappa = self.kappa if self.loaded else 0.0
-        rigid = math.isinf(kappa)
+        rigid = math.isinf(kappa) or self.roller is not None  # a roll: no plate unknown
         area = self._sum(self.top_area)
         d = 0.0 if rigid else plate_guess
         self.du.x.array[:] = guess
@@ -90,9 +90,11 @@ class SubstepNewton:
                 self.contact.add_to(self.b, None, relative, offset, predictor, bonded)
             if self.wall is not None:
                 self.wall.add_to(self.b, None, self.u_total.x.array + self.du.x.array)
+            if self.roller is not None:
+                self.roller.add_to(self.b)
             fem_petsc.set_bc(self.b, self.bcs_hom)
             scale = max(abs(force), abs(target) * area if math.isfinite(target) else 0.0,
-                        1e3 * area)
+                        1e3 * area, self.roller.peak * self.roller.half_width if self.roller else 0.0)
             balanced = abs(balance) <= rtol * scale
             norm = self.b.norm()
             # at the round-off floor: small and no longer falling (the penalty contact's floor

@@ -123,6 +123,19 @@ def build_forms(du: Any, stress: Any, tangent: Any, plate_field: Any, direction:
     )
 
 
+def hertz_pressure(x: Any, centre: Any, half_width: Any, peak: Any) -> Any:
+    """Hertz line-contact pressure p = p₀ √⟨1 − ((x − x_c)/a)²⟩ (Pa; 0 outside |x − x_c| < a)
+    at lateral coordinate ``x`` (UFL; centre x_c and half-width a in m, peak p₀ in Pa)."""
+    s = (x - centre) / half_width
+    return peak * ufl.sqrt(ufl.max_value(1.0 - s * s, 0.0))
+
+
+def surface_load(test: Any, pressure: Any, vertical: int, weight: Any, ds: Any) -> Any:
+    """External virtual work of a pressure pushing the surface down, ∫ −p v_vertical ds (N, or
+    N/m in 2D): the load vector that balances ∫ σ·ε(v) (UFL)."""
+    return -pressure * test[vertical] * weight * ds
+
+
 # --- creep laws -------------------------------------------------------------------------------
 
 
@@ -380,6 +393,16 @@ def von_mises(stress: np.ndarray, kinematics: Kinematics) -> np.ndarray:
     eye = identity_vector(kinematics)
     dev = stress - np.outer(stress[:, :3].sum(axis=1) / 3.0, eye)
     return np.sqrt(1.5 * np.einsum("ij,ij->i", dev, dev))
+
+
+def largest_principal(stress: np.ndarray, kinematics: Kinematics) -> np.ndarray:
+    """Largest principal stress (Pa, tension > 0) of 2D Mandel stress rows [xx, yy, zz, √2 xy]:
+    the larger of the in-plane maximum and σ_zz."""
+    if kinematics == "3d":
+        raise ValueError("largest_principal is implemented for 2D stress rows")
+    mean = 0.5 * (stress[:, 0] + stress[:, 1])
+    radius = np.hypot(0.5 * (stress[:, 0] - stress[:, 1]), stress[:, 3] / SQRT2)
+    return np.maximum(mean + radius, stress[:, 2])
 
 
 # --- node-to-node contact across a split interface ----------------------------------------------
