@@ -39,8 +39,10 @@ def norton_fit_rate(stress: float) -> float:
 
 
 def bundled_laws(root: Path = CASES) -> dict[str, CreepLaw]:
-    """'material (model, file)' → law: every distinct creep law of a material in the case files
-    under ``root`` outside ``verification/`` (the first file that defines it names it)."""
+    """'material (model, file)' → law: every distinct creep law of a Li material (named ``Li``
+    or ``Li_…``; other metals' laws, e.g. Al's yield regularisation, are not Li laws) in the
+    case files under ``root`` outside ``verification/`` (the first file that defines it names
+    it)."""
     laws: dict[str, CreepLaw] = {}
     seen: set[str] = set()
     for path in sorted(root.rglob("*.toml")):
@@ -48,7 +50,8 @@ def bundled_laws(root: Path = CASES) -> dict[str, CreepLaw]:
             continue
         materials = load_raw(path).get("materials", {})
         for name, raw in sorted(materials.items()):
-            if not isinstance(raw, dict) or "creep" not in raw:
+            if not isinstance(raw, dict) or "creep" not in raw or not (
+                    name == "Li" or name.startswith("Li_")):
                 continue
             values, _ = extract_provenance(raw)
             law = Material.model_validate(values).creep
