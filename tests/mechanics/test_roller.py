@@ -18,7 +18,7 @@ from ssbstack.verification import roller as checks
 COMM = MPI.COMM_WORLD
 
 
-@pytest.mark.parametrize("name", ["roller_line_load", "roller_uniform_compression"])
+@pytest.mark.parametrize("name", ["line_load", "uniform_compression"])
 def test_roller_check(name):
     reference, computed, error, tolerance = getattr(checks, f"verify_{name}")(COMM)
     assert error <= tolerance, f"{name}: reference {reference}, computed {computed}, error {error}"

@@ -35,7 +35,7 @@ def line_load_error(comm: Any, overrides: list[str]) -> tuple[float, float, floa
     return reference, computed, _relative(reference, computed)
 
 
-def verify_roller_line_load(comm: Any) -> tuple[float, float, float, float]:
+def verify_line_load(comm: Any) -> tuple[float, float, float, float]:
     """∫ p ds = F / length for a contact inside the surface (a = 60 µm, 25 µm facets;
     relative error 3e-3)."""
     reference, computed, error = line_load_error(comm, [])
@@ -60,7 +60,7 @@ def uniform_compression(comm: Any, overrides: list[str]) -> tuple[float, float, 
     return reference, computed, _relative(reference, computed)
 
 
-def verify_roller_uniform_compression(comm: Any) -> tuple[float, float, float, float]:
+def verify_uniform_compression(comm: Any) -> tuple[float, float, float, float]:
     """Wide roll on an elastic layer: uniaxial-strain thinning p h (1+ν)(1−2ν)/(E(1−ν))
     (relative error 5e-5: the pressure varies by 1.25e-5 over the layer)."""
     reference, computed, error = uniform_compression(comm, [])
