@@ -8,25 +8,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.coupled.study_case import write_study_case
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "ccd_sensitivity.py"
-CASE = """extends = "{base}"
-name = "rve-sensitivity"
-[coupling.vacancy]
-quasi_steady = true
-lifetime = "0.25 s"
-[protocol]
-steps = [{{ ramp = "0.2 to 1 mA/cm2 by 0.2 mA/cm2", cycles = 1, steps = ["Strip for 10 seconds"] }}]
-[targets.ccd]
-value = 0.3
-unit = "mA/cm2"
-"""
 
 
 def test_sweep_moves_the_ccd_and_writes_table_and_figure(tmp_path):
-    case = tmp_path / "rve_ccd.toml"
-    base = ROOT / "cases" / "verification" / "coupled_rve_ccd.toml"
-    case.write_text(CASE.format(base=base.as_posix()))
+    case = write_study_case(tmp_path / "rve_ccd.toml", 0.3,
+                            '[coupling.vacancy]\nquasi_steady = true\nlifetime = "0.25 s"')
     out = tmp_path / "out"
     args = [sys.executable, str(SCRIPT), str(case), "--out", str(out),
             "--vary", "coupling.vacancy.lifetime=0.0625 s"]

@@ -6,23 +6,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.coupled.study_case import write_study_case
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "ccd_table.py"
-CASE = """extends = "{base}"
-name = "rve-ccd-smoke"
-[protocol]
-steps = [{{ ramp = "0.2 to 1 mA/cm2 by 0.2 mA/cm2", cycles = 1, steps = ["Strip for 10 seconds"] }}]
-[targets.ccd]
-value = 0.3
-unit = "mA/cm2"
-"""
 
 
 def test_runs_a_ccd_case_to_failure_and_writes_the_table(tmp_path):
     cases = tmp_path / "cases"
     cases.mkdir()
-    base = ROOT / "cases" / "verification" / "coupled_rve_ccd.toml"
-    (cases / "rve_ccd.toml").write_text(CASE.format(base=base.as_posix()))
+    write_study_case(cases / "rve_ccd.toml", 0.3)
     out = tmp_path / "out"
     args = [sys.executable, str(SCRIPT), "A", "--cases", str(cases), "--out", str(out)]
     done = subprocess.run(args, capture_output=True, text=True, timeout=600, cwd=ROOT)

@@ -11,19 +11,10 @@ from pathlib import Path
 
 import pytest
 from tests.conftest import script_module
+from tests.coupled.study_case import write_study_case
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "fit_vacancy_lifetime.py"
-CASE = """extends = "{base}"
-name = "rve-tau-fit"
-[coupling.vacancy]
-quasi_steady = true
-[protocol]
-steps = [{{ ramp = "0.2 to 1 mA/cm2 by 0.2 mA/cm2", cycles = 1, steps = ["Strip for 10 seconds"] }}]
-[targets.ccd]
-value = 0.4
-unit = "mA/cm2"
-"""
 
 
 @pytest.fixture(scope="module")
@@ -51,9 +42,8 @@ def test_interval_from_level_margins(fit):
 
 
 def test_fitted_lifetime_reproduces_the_ccd(tmp_path):
-    case = tmp_path / "rve_ccd.toml"
-    base = ROOT / "cases" / "verification" / "coupled_rve_ccd.toml"
-    case.write_text(CASE.format(base=base.as_posix()))
+    case = write_study_case(tmp_path / "rve_ccd.toml", 0.4,
+                            "[coupling.vacancy]\nquasi_steady = true")
     out = tmp_path / "fit"
     done = subprocess.run([sys.executable, str(SCRIPT), str(case), "--out", str(out),
                            "--reference", "1e-3", "--check"], capture_output=True, text=True,
