@@ -95,22 +95,30 @@ def ramp_override(case_file: Path, target: float, extra: list[str]) -> tuple[str
     return "protocol.steps=[" + ", ".join(blocks) + "]", levels
 
 
+def finished_rows(outdir: Path, prog: str = "fit_vacancy_lifetime") -> list[dict[str, str]]:
+    """The timeseries rows of a run that finished its protocol (exits with a message if not)."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from ccd_table import run_state, summary
+
+    if run_state(outdir) != "done":
+        sys.exit(f"{prog}: the run in {outdir} ended before its protocol did "
+                 f"({summary(outdir).get('status') or 'no status'}); run the script again to "
+                 "continue it from its checkpoint")
+    if not (outdir / "timeseries.csv").exists():
+        sys.exit(f"{prog}: the run wrote no time series; see {outdir}.log")
+    with open(outdir / "timeseries.csv") as handle:
+        return list(csv.DictReader(handle))
+
+
 def run(case_file: Path, outdir: Path, overrides: list[str]) -> list[dict[str, str]]:
     """Run the case (kept if a finished run is there, restarted from its checkpoint if one is);
     its timeseries rows."""
     sys.path.insert(0, str(Path(__file__).parent))
-    from ccd_table import Job, run_all, run_state, summary
+    from ccd_table import Job, run_all
 
     run_all([Job(case_file, outdir, overrides)],
             argparse.Namespace(jobs=1, ranks=1, fresh=False))
-    if run_state(outdir) != "done":
-        sys.exit(f"fit_vacancy_lifetime: the run in {outdir} ended before its protocol did "
-                 f"({summary(outdir).get('status') or 'no status'}); run the script again to "
-                 "continue it from its checkpoint")
-    if not (outdir / "timeseries.csv").exists():
-        sys.exit(f"fit_vacancy_lifetime: the run wrote no time series; see {outdir}.log")
-    with open(outdir / "timeseries.csv") as handle:
-        return list(csv.DictReader(handle))
+    return finished_rows(outdir)
 
 
 def plot(margins: dict[int, float], levels: list[float], scale: float, out: Path) -> None:

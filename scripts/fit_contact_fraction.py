@@ -1,0 +1,228 @@
+"""Fit a cell's interfacial contact fraction to its measured CCD (issue 11, item 4).
+
+    .venv/bin/python scripts/fit_contact_fraction.py CASE --fractions 0.4,0.6,0.8
+        [--reference 1e-4] [--out DIR] [--jobs 2] [--set KEY=VALUE ...] [--check]
+
+CASE has seeded partial contact (``morphology = "contact_fraction"``) on its interfaces, the
+quasi-steady vacancy rule with its vacancy lifetime τ_v already fixed (fitted on another data
+point), and its measured CCD in ``[targets.ccd]``. The contact fraction f is the one parameter of
+the contact state: every interface of the case gets the same f (same processing), the patch
+layout drawn from the case's seeds at each f.
+
+How. As in ``fit_vacancy_lifetime.py``: the rule's nucleation margin is ∝ √τ_v and nothing
+before the first void depends on τ_v, so ONE run per f at a reference lifetime (no void) gives
+the per-level margins M_k(f), and at the case's τ_v the CCD is level c exactly when
+
+    s · max(M_0..M_c)(f) < 1 ≤ s · max(M_0..M_c+1)(f),      s = √(τ_v/τ_ref).
+
+Fewer contacts crowd the current, so both maxima fall as f grows. The script runs the reference
+ramp (to the first level above the measured CCD) at every ``--fractions`` value (``--jobs`` at a
+time, resumable), interpolates log(s · max) linearly in f between them, and reports the interval
+of f that reproduces the CCD and its middle (the fitted value). The seeded layout changes with f,
+so the interpolation is between different layouts: the interval is as good as the samples are
+dense. It exits 1 with a message if the samples do not bracket the interval. Writes ``fit.md``
+and ``fraction.png``; ``--check`` reruns the case at the fitted f and reports the CCD it gives.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+import itertools
+
+from ccd_table import Job, run_all
+from fit_vacancy_lifetime import finished_rows, level_margins, ramp_override
+
+ROOT = Path(__file__).resolve().parents[1]
+PROG = "fit_contact_fraction"
+
+
+def crossing(fractions: list[float], values: list[float]) -> float | None:
+    """The f where ``values`` (falling with f) crosses 1, by linear interpolation of log(value)
+    in f between the samples; None if the samples do not bracket 1."""
+    pairs = sorted(zip(fractions, values, strict=True))
+    for (f0, v0), (f1, v1) in itertools.pairwise(pairs):
+        if (v0 - 1.0) * (v1 - 1.0) <= 0.0 and v0 != v1:
+            l0, l1 = math.log(v0), math.log(v1)
+            return f0 + (f1 - f0) * (0.0 - l0) / (l1 - l0)
+    return None
+
+
+def fraction_interval(
+    maxima: dict[float, tuple[float, float]], scale: float
+) -> tuple[float | None, float | None]:
+    """(low, high) of f that reproduce the CCD from {f: (max margin to c, max margin to c+1)} at
+    the reference lifetime: above ``low`` level c survives, up to ``high`` level c+1 fails."""
+    fractions = sorted(maxima)
+    low = crossing(fractions, [scale * maxima[f][0] for f in fractions])
+    high = crossing(fractions, [scale * maxima[f][1] for f in fractions])
+    return low, high
+
+
+def fraction_overrides(case_file: Path, fraction: float, extra: list[str]) -> list[str]:
+    """``--set`` items putting ``fraction`` on every seeded-contact interface of the case."""
+    from ssbstack.config.loader import load_case
+
+    case = load_case(case_file, extra)
+    names = [name for name, spec in case.geometry.interfaces.items() if spec.morphology == "contact_fraction"]
+    if not names:
+        sys.exit(f'{PROG}: {case_file}: no interface has morphology = "contact_fraction"')
+    return [f'geometry.interfaces."{name}".contact_fraction={fraction:g}' for name in names]
+
+
+def plot(
+    maxima: dict[float, tuple[float, float]],
+    scale: float,
+    levels: tuple[float, float],
+    fitted: float | None,
+    out: Path,
+) -> None:
+    """The scaled margins of the CCD level and the next one against f."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fractions = sorted(maxima)
+    fig, ax = plt.subplots(figsize=(4.5, 3.2))
+    for index, level in enumerate(levels):
+        ax.semilogy(
+            fractions,
+            [scale * maxima[f][index] for f in fractions],
+            "o-",
+            label=f"largest margin up to {level:g} mA/cm²",
+        )
+    ax.axhline(1.0, color="tab:red", lw=0.8, label="a void nucleates")
+    if fitted is not None:
+        ax.axvline(fitted, color="k", ls=":", lw=0.8, label=f"fitted f = {fitted:.3g}")
+    ax.set_xlabel("contact fraction f")
+    ax.set_ylabel("R T c_v / (p_c + σ_nuc) at the case's τ_v")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(out, dpi=130)
+    plt.close(fig)
+
+
+def main() -> None:
+    from ssbstack.config.loader import load_case
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("case", type=Path)
+    parser.add_argument(
+        "--fractions", required=True, help="comma-separated contact fractions to run, e.g. 0.4,0.6,0.8"
+    )
+    parser.add_argument(
+        "--reference",
+        type=float,
+        default=1e-4,
+        help="reference vacancy lifetime, s (no void may nucleate at it)",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=None, help="default results/fit/contact_fraction/<case stem>"
+    )
+    parser.add_argument("--jobs", type=int, default=2, help="runs at a time")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--check", action="store_true", help="rerun at the fitted f")
+    args = parser.parse_args()
+    try:
+        fractions = sorted({float(text) for text in args.fractions.split(",")})
+    except ValueError:
+        sys.exit(f"{PROG}: --fractions '{args.fractions}': expected numbers like 0.4,0.6")
+    if len(fractions) < 2 or not all(0.0 < f < 1.0 for f in fractions):
+        sys.exit(f"{PROG}: --fractions: give at least two values in (0, 1)")
+    out = args.out or ROOT / "results" / "fit" / "contact_fraction" / args.case.stem
+    case = load_case(args.case, args.set)
+    target = case.targets.get("ccd")
+    if target is None:
+        sys.exit(f"{PROG}: {args.case}: no [targets.ccd] to fit to")
+    if case.coupling.nucleation != "vacancy" or not case.coupling.vacancy.quasi_steady:
+        sys.exit(
+            f"{PROG}: {args.case}: coupling.nucleation must be 'vacancy' with "
+            "coupling.vacancy.quasi_steady = true"
+        )
+    lifetime = case.coupling.vacancy.lifetime
+    scale = math.sqrt(lifetime / args.reference)
+    protocol, levels = ramp_override(args.case, target.value * 10.0, args.set)
+    completed = len(levels) - 2
+    reference = [*args.set, protocol, f"coupling.vacancy.lifetime={args.reference:g} s"]
+    jobs = {
+        f: Job(args.case, out / f"f{f:g}", [*reference, *fraction_overrides(args.case, f, args.set)])
+        for f in fractions
+    }
+    run_all(list(jobs.values()), argparse.Namespace(jobs=args.jobs, ranks=1, fresh=False))
+    maxima: dict[float, tuple[float, float]] = {}
+    for f, job in jobs.items():
+        try:
+            margins = level_margins(finished_rows(job.outdir, PROG))
+        except ValueError as error:
+            sys.exit(f"{PROG}: f = {f:g}: {error}")
+        if completed + 1 not in margins:
+            sys.exit(f"{PROG}: f = {f:g}: the reference run has no level {completed + 1}")
+        before = max(margins[k] for k in range(completed + 1))
+        maxima[f] = (before, max(before, margins[completed + 1]))
+    low, high = fraction_interval(maxima, scale)
+    ccd, failing = levels[completed] / 10, levels[-1] / 10
+    lines = [
+        f"# Contact fraction fitted to {case.name}'s CCD {target.value:g} mA/cm² (measured)",
+        "",
+        f"τ_v = {lifetime:g} s (the case's); reference runs at τ_ref = {args.reference:g} s "
+        f"(no void) to {failing:g} mA/cm²; margins scaled by √(τ_v/τ_ref) = {scale:.4g}.",
+        "",
+        f"| f | largest margin to {ccd:g} | largest margin to {failing:g} | CCD level |",
+        "|---|---|---|---|",
+    ]
+    for f in fractions:
+        survive, fail = (scale * m for m in maxima[f])
+        verdict = (
+            f"{ccd:g} (reproduced)"
+            if survive < 1.0 <= fail
+            else f"< {ccd:g}"
+            if survive >= 1.0
+            else f"> {ccd:g}"
+        )
+        lines.append(f"| {f:g} | {survive:.4g} | {fail:.4g} | {verdict} |")
+    fitted = None
+    if low is None or high is None or not low < high:
+        lines += [
+            "",
+            f"**The fractions run do not bracket the interval** (low {low}, high "
+            f"{high}): add fractions on the side where the CCD level is wrong.",
+        ]
+    else:
+        fitted = 0.5 * (low + high)
+        lines += [
+            "",
+            f"Every f in ({low:.4g}, {high:.4g}] puts the first void in the "
+            f"{failing:g} mA/cm² level (CCD {ccd:g} mA/cm²), interpolated between the "
+            f"samples; fitted (middle): **f = {fitted:.4g}**.",
+        ]
+    out.mkdir(parents=True, exist_ok=True)
+    plot(maxima, scale, (ccd, failing), fitted, out / "fraction.png")
+    if fitted is not None and args.check:
+        check = out / "check"
+        run_all(
+            [Job(args.case, check, [*args.set, protocol, *fraction_overrides(args.case, fitted, args.set)])],
+            argparse.Namespace(jobs=1, ranks=1, fresh=False),
+        )
+        rows = finished_rows(check, PROG)
+        summary = json.loads((check / "run.json").read_text()).get("summary", {})
+        value = summary.get("ccd_A_m2")
+        lines += [
+            "",
+            f"Check run at f = {fitted:.4g}: CCD "
+            f"{value / 10 if value else float('nan'):g} mA/cm² ({len(rows)} steps).",
+        ]
+    (out / "fit.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    print(f"{PROG}: wrote {out / 'fit.md'} and {out / 'fraction.png'}")
+    if fitted is None:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

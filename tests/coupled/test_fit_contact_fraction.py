@@ -1,0 +1,67 @@
+"""scripts/fit_contact_fraction.py: the interpolation rule on given margins, and end to end on the
+cheap study RVE (fit f to a chosen CCD at the case's τ_v, then rerun at the fitted f)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from tests.conftest import script_module
+from tests.coupled.study_case import write_study_case
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "scripts" / "fit_contact_fraction.py"
+
+
+@pytest.fixture(scope="module")
+def fit():
+    yield from script_module("fit_contact_fraction")
+
+
+def test_interval_interpolates_log_margins(fit):
+    """Margins falling with f: each crossing of 1 is found by log-linear interpolation; the
+    interval lies between the survive-level and the fail-level crossings."""
+    maxima = {0.2: (4.0, 8.0), 0.6: (0.25, 0.5)}
+    low, high = fit.fraction_interval(maxima, 1.0)
+    assert low == pytest.approx(0.4)  # log 4 -> log 0.25 crosses 0 half way
+    assert high == pytest.approx(0.2 + 0.4 * 3 / 4)  # log 8 -> log 0.5: 3/4 of the way
+    assert fit.crossing([0.2, 0.6], [2.0, 1.5]) is None  # never below 1
+    low, high = fit.fraction_interval(maxima, 0.1)  # all margins below 1 at this scale
+    assert low is None and high is None
+
+
+def test_fitted_fraction_reproduces_the_ccd(tmp_path):
+    case = write_study_case(
+        tmp_path / "rve_ccd.toml",
+        0.4,  # full contact: j* = 1.17 mA/cm²
+        '[coupling.vacancy]\nquasi_steady = true\nlifetime = "0.1 s"',
+    )
+    out = tmp_path / "fit"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(SCRIPT),
+            str(case),
+            "--fractions",
+            "0.5,0.9",
+            "--out",
+            str(out),
+            "--reference",
+            "1e-3",
+            "--check",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr[-2000:] + done.stdout[-2000:]
+    report = (out / "fit.md").read_text()
+    assert "Check run" in report and (out / "fraction.png").exists()
+    fitted = float(report.split("**f = ")[1].split("**")[0])
+    assert 0.5 < fitted < 0.9
+    check = json.loads((out / "check" / "run.json").read_text())["summary"]
+    assert check["ccd_A_m2"] == pytest.approx(4.0)  # 0.4 mA/cm², the target
