@@ -32,8 +32,9 @@ def petsc_solver_options(case: Case) -> dict[str, Any]:
 
 
 def rigid_body_modes(V: Any) -> Any:
-    """PETSc near-null space of a vector Lagrange space: translations and (in 2D/3D Cartesian
-    coordinates) rotations about the origin, orthonormalised; GAMG coarsens with it."""
+    """PETSc near-null space of a vector Lagrange space: translations and rotations about the
+    origin (in-plane in 2D; for axisymmetric meshes the rotation is no rigid mode, a harmless
+    extra vector), orthonormalised; GAMG coarsens with it."""
     from petsc4py import PETSc
 
     index_map, bs = V.dofmap.index_map, V.dofmap.index_map_bs
