@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/bench_coupled.py [--sizes 8 4 2] [--set KEY=VALUE ...]
     .venv/bin/mpirun -n 2 .venv/bin/python scripts/bench_coupled.py      # rank 0 prints
+    .venv/bin/python scripts/bench_coupled.py --3d [...]   # the 3D benchmark: bench_coupled3d.py
 
 Case: ``cases/verification/coupled_debond.toml`` (2D Li | LLZO | Li RVE, 1 MPa, one seeded debond of
 half-width 10 um open by 0.2 um), with any ``--set`` overrides.
@@ -435,6 +436,12 @@ def run(args: argparse.Namespace, comm: Any) -> None:
 
 
 def main() -> None:
+    if "--3d" in sys.argv[1:]:  # the coupled 3D benchmark (issue 14): its own options
+        sys.path.insert(0, str(ROOT / "scripts"))
+        from bench_coupled3d import main as main3d
+
+        main3d([a for a in sys.argv[1:] if a != "--3d"])
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=float, nargs="+", default=[8.0, 4.0, 2.0],
                         help="interface mesh sizes, um (geometry.mesh.interface)")

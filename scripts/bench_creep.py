@@ -73,9 +73,10 @@ FAMILIES = {
 }
 
 
-def bare_solve(V: object, comm: object, repeats: int = 3) -> float:
+def bare_solve(V: object, comm: object, repeats: int = 3, iterative: bool = False) -> float:
     """Seconds (best of ``repeats``) of a bare DOLFINx linear-elasticity solve on ``V``: assemble
-    A and b (P2, bottom clamped, unit body force), MUMPS LU, solve."""
+    A and b (bottom clamped, unit body force), MUMPS LU (``iterative``: the mechanics tangent's
+    CG + GAMG of ``numerics.linear_solver = "iterative"``), solve."""
     import dolfinx
     import dolfinx.fem.petsc
     import numpy as np
@@ -111,11 +112,16 @@ def bare_solve(V: object, comm: object, repeats: int = 3) -> float:
         dolfinx.fem.petsc.apply_lifting(b, [a], bcs=[[bc]])
         b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
         dolfinx.fem.petsc.set_bc(b, [bc])
-        ksp = PETSc.KSP().create(comm)
+        if iterative:
+            from ssbstack.numerics.mechanics import tangent_ksp
+
+            ksp = tangent_ksp(comm, A, True, True, V)
+        else:
+            ksp = PETSc.KSP().create(comm)
+            ksp.setType("preonly")
+            ksp.getPC().setType("lu")
+            ksp.getPC().setFactorSolverType("mumps")
         ksp.setOperators(A)
-        ksp.setType("preonly")
-        ksp.getPC().setType("lu")
-        ksp.getPC().setFactorSolverType("mumps")
         x = A.createVecRight()
         ksp.solve(b, x)
         best = min(best, comm.allreduce(time.perf_counter() - start, op=MPI.MAX))

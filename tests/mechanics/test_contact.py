@@ -186,3 +186,18 @@ def test_contact_stiffness_is_the_derivative_of_the_pair_forces():
         # stiffness is d(residual)/d(u_upper − u_lower) = −d(force)/d(relative)
         np.testing.assert_allclose(-derivative, stiffness[:, :, j], rtol=1e-6,
                                    atol=1e-9 * kn * area.max())
+
+
+def test_split_node_copies_pair_up_across_a_rounding_boundary():
+    """The two copies of a split node may differ in their last bits; when they round to
+    neighbouring keys they still pair (3D refined meshes hit this)."""
+    from ssbstack.numerics.contact import _pair_up
+
+    unit = 2.0**-40  # the pairing key's resolution, relative to the largest coordinate
+    rows = []
+    for x, y, side, dof in ((0.5 + 0.45 * unit, 0.25, 0, 0), (0.5 + 0.55 * unit, 0.25, 1, 1),
+                            (1.0, 1.0, 0, 2), (1.0, 1.0, 1, 3)):
+        # x, y, z, side, dof, void, interface, fixed (3), weight, direction (3)
+        rows.append([x, y, 0.0, side, dof, 0, 0, 0, 0, 0, 1.0, 0.0, 0.0, 1.0])
+    pairs = _pair_up(np.array(rows), 3, 2.0, 1, None)
+    assert sorted(zip(pairs["lower"], pairs["upper"], strict=True)) == [(0, 1), (2, 3)]

@@ -182,7 +182,10 @@ class Numerics(Section):
     """Discretisation and solver settings."""
 
     element_degree: int = Field(1, ge=1, le=3)
-    linear_solver: Literal["direct", "iterative"] = "direct"
+    linear_solver: Literal["direct", "iterative"] = Field(
+        "direct", description="direct: MUMPS LU (electrochemistry) and LDLᵀ/LU (mechanics "
+        "tangent); iterative: GMRES + GAMG (electrochemistry) and CG + GAMG with rigid-body "
+        "near-null space (mechanics; PETSc options prefix mechanics_), for large 3D meshes")
     newton_rtol: float = Field(1e-10, gt=0.0, lt=1.0)
     newton_atol: float = Field(1e-12, gt=0.0)
     newton_max_iterations: int = Field(30, ge=1)

@@ -23,6 +23,7 @@ when off-process).
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -222,6 +223,7 @@ def _pair_up(table: np.ndarray, gdim: int, area: float, count: int, comm: Any) -
     table = table[first]
     side = table[:, 3].astype(int)
     key = np.round(table[:, :3] / max(np.abs(table[:, :3]).max(initial=0.0), 1e-300) * 2**40)
+    _snap(key, side)
     order = np.lexsort((side, *key.T[::-1]))
     table, key = table[order], key[order]
     if table.shape[0] % 2 or not np.all(key[0::2] == key[1::2]) or np.any(table[0::2, 3] != 0) \
@@ -239,3 +241,19 @@ def _pair_up(table: np.ndarray, gdim: int, area: float, count: int, comm: Any) -
         "area": diag * area / diag.sum() if diag.sum() > 0 else diag, "normal": normal,
         "x": upper[:, :3],
     }
+
+
+def _snap(key: np.ndarray, side: np.ndarray) -> None:
+    """Give an upper node whose rounded coordinates (``key``, integers) miss every lower node's
+    the key of a lower node one unit away in each coordinate (in place): the two copies of a
+    split node can differ in the last bits and round to neighbouring integers."""
+    lower = {tuple(k) for k in key[side == 0]}
+    for index in np.flatnonzero(side == 1):
+        own = tuple(key[index])
+        if own in lower:
+            continue
+        for shift in itertools.product((0.0, -1.0, 1.0), repeat=key.shape[1]):
+            near = tuple(k + d for k, d in zip(own, shift, strict=True))
+            if near in lower:
+                key[index] = near
+                break

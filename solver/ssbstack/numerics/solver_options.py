@@ -1,8 +1,12 @@
-"""PETSc options of the electrochemistry solves (shared by the model, its layers and benchmarks)."""
+"""PETSc options of the electrochemistry solves (shared by the model, its layers and benchmarks)
+and the near-null space of the mechanics tangent's GAMG."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
+
+import numpy as np
 
 from ssbstack.config.schema import Case
 
@@ -25,3 +29,33 @@ def petsc_solver_options(case: Case) -> dict[str, Any]:
     else:
         options |= {"ksp_type": "gmres", "ksp_rtol": 1e-10, "pc_type": "gamg"}
     return options
+
+
+def rigid_body_modes(V: Any) -> Any:
+    """PETSc near-null space of a vector Lagrange space: translations and rotations about the
+    origin (in-plane in 2D; for axisymmetric meshes the rotation is no rigid mode, a harmless
+    extra vector), orthonormalised; GAMG coarsens with it."""
+    from petsc4py import PETSc
+
+    index_map, bs = V.dofmap.index_map, V.dofmap.index_map_bs
+    owned = index_map.size_local
+    x = V.tabulate_dof_coordinates()[:owned]
+    modes = [np.zeros((owned, bs)) for _ in range(3 if bs == 2 else 6)]
+    for axis in range(bs):
+        modes[axis][:, axis] = 1.0
+    pairs = [(0, 1)] if bs == 2 else [(0, 1), (1, 2), (2, 0)]
+    for mode, (i, j) in zip(modes[bs:], pairs, strict=True):
+        mode[:, i], mode[:, j] = -x[:, j], x[:, i]
+    comm, basis = V.mesh.comm, []
+    for mode in modes:  # modified Gram-Schmidt, global dot products
+        flat = mode.ravel()
+        for other in basis:
+            flat -= comm.allreduce(float(flat @ other)) * other
+        flat /= math.sqrt(comm.allreduce(float(flat @ flat)))
+        basis.append(flat)
+    vectors = []
+    for flat in basis:
+        vector = PETSc.Vec().createMPI((owned * bs, PETSc.DETERMINE), bsize=bs, comm=comm)
+        vector.array[:] = flat
+        vectors.append(vector)
+    return PETSc.NullSpace().create(vectors=vectors, comm=comm)
