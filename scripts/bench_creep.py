@@ -113,7 +113,7 @@ def bare_solve(V: object, comm: object, repeats: int = 3, iterative: bool = Fals
         b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
         dolfinx.fem.petsc.set_bc(b, [bc])
         if iterative:
-            from ssbstack.numerics.mechanics import tangent_ksp
+            from ssbstack.numerics.solver_options import tangent_ksp
 
             ksp = tangent_ksp(comm, A, True, True, V)
         else:

@@ -27,7 +27,6 @@ and ``fraction.png``; ``--check`` reruns the case at the fitted f and reports th
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 from pathlib import Path
@@ -35,7 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 import itertools
 
-from ccd_table import Job, run_all
+from ccd_table import Job, mode, run_all, summary
 from fit_vacancy_lifetime import finished_rows, level_margins, ramp_override
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,10 +43,13 @@ PROG = "fit_contact_fraction"
 
 def crossing(fractions: list[float], values: list[float]) -> float | None:
     """The f where ``values`` (falling with f) crosses 1, by linear interpolation of log(value)
-    in f between the samples; None if the samples do not bracket 1."""
+    in f between the samples; None if the samples do not bracket 1 or the bracketing pair holds
+    an infinite value (a reference run that failed by another mechanism)."""
     pairs = sorted(zip(fractions, values, strict=True))
     for (f0, v0), (f1, v1) in itertools.pairwise(pairs):
         if (v0 - 1.0) * (v1 - 1.0) <= 0.0 and v0 != v1:
+            if math.isinf(v0) or math.isinf(v1):
+                return None  # a run that failed before the rule could act: no value to interpolate
             l0, l1 = math.log(v0), math.log(v1)
             return f0 + (f1 - f0) * (0.0 - l0) / (l1 - l0)
     return None
@@ -91,9 +93,10 @@ def plot(
     fractions = sorted(maxima)
     fig, ax = plt.subplots(figsize=(4.5, 3.2))
     for index, level in enumerate(levels):
+        finite = [f for f in fractions if math.isfinite(maxima[f][index])]
         ax.semilogy(
-            fractions,
-            [scale * maxima[f][index] for f in fractions],
+            finite,
+            [scale * maxima[f][index] for f in finite],
             "o-",
             label=f"largest margin up to {level:g} mA/cm²",
         )
@@ -156,11 +159,20 @@ def main() -> None:
     }
     run_all(list(jobs.values()), argparse.Namespace(jobs=args.jobs, ranks=1, fresh=False))
     maxima: dict[float, tuple[float, float]] = {}
+    early: dict[float, str] = {}  # f whose reference run failed by another mechanism: how
     for f, job in jobs.items():
         try:
             margins = level_margins(finished_rows(job.outdir, PROG))
         except ValueError as error:
             sys.exit(f"{PROG}: f = {f:g}: {error}")
+        failed = summary(job.outdir)
+        if failed.get("status") != "completed":
+            # it failed with no void (contact lost, cut-off): at this f and every τ_v the levels
+            # from the one it failed in on fail too (an infinite margin)
+            level = failed.get("failed_level_A_m2")
+            early[f] = f"{mode(failed)} at {level / 10 if level else float('nan'):g} mA/cm² without a void"
+            first = next((k for k, value in enumerate(levels) if level and value >= level * (1 - 1e-9)), 0)
+            margins |= {k: math.inf for k in range(first, len(levels))}
         if completed + 1 not in margins:
             sys.exit(f"{PROG}: f = {f:g}: the reference run has no level {completed + 1}")
         before = max(margins[k] for k in range(completed + 1))
@@ -185,14 +197,19 @@ def main() -> None:
             if survive >= 1.0
             else f"> {ccd:g}"
         )
+        verdict += f" ({early[f]})" if f in early else ""
         lines.append(f"| {f:g} | {survive:.4g} | {fail:.4g} | {verdict} |")
     fitted = None
     if low is None or high is None or not low < high:
-        lines += [
-            "",
-            f"**The fractions run do not bracket the interval** (low {low}, high "
-            f"{high}): add fractions on the side where the CCD level is wrong.",
-        ]
+        verdicts = {f: (scale * maxima[f][0] >= 1.0, scale * maxima[f][1] < 1.0) for f in fractions}
+        hint = (
+            "add smaller fractions (every sample's CCD is too high)"
+            if all(high_ccd for _, high_ccd in verdicts.values())
+            else "add larger fractions (every sample's CCD is too low)"
+            if all(low_ccd for low_ccd, _ in verdicts.values())
+            else "add fractions between the samples where the CCD level changes"
+        )
+        lines += ["", f"**The fractions run do not bracket the fitted interval**: {hint}."]
     else:
         fitted = 0.5 * (low + high)
         lines += [
@@ -210,8 +227,7 @@ def main() -> None:
             argparse.Namespace(jobs=1, ranks=1, fresh=False),
         )
         rows = finished_rows(check, PROG)
-        summary = json.loads((check / "run.json").read_text()).get("summary", {})
-        value = summary.get("ccd_A_m2")
+        value = summary(check).get("ccd_A_m2")
         lines += [
             "",
             f"Check run at f = {fitted:.4g}: CCD "

@@ -4,6 +4,7 @@ cheap study RVE (fit f to a chosen CCD at the case's τ_v, then rerun at the fit
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -29,6 +30,8 @@ def test_interval_interpolates_log_margins(fit):
     assert low == pytest.approx(0.4)  # log 4 -> log 0.25 crosses 0 half way
     assert high == pytest.approx(0.2 + 0.4 * 3 / 4)  # log 8 -> log 0.5: 3/4 of the way
     assert fit.crossing([0.2, 0.6], [2.0, 1.5]) is None  # never below 1
+    # a run that failed without a void (contact lost) at f = 0.2: the crossing is not interpolated
+    assert fit.crossing([0.2, 0.6], [math.inf, 0.5]) is None
     low, high = fit.fraction_interval(maxima, 0.1)  # all margins below 1 at this scale
     assert low is None and high is None
 
@@ -36,8 +39,8 @@ def test_interval_interpolates_log_margins(fit):
 def test_fitted_fraction_reproduces_the_ccd(tmp_path):
     case = write_study_case(
         tmp_path / "rve_ccd.toml",
-        0.4,  # full contact: j* = 1.17 mA/cm²
-        '[coupling.vacancy]\nquasi_steady = true\nlifetime = "0.1 s"',
+        0.4,  # full contact: j* = 0.83 mA/cm² at τ_v = 0.2 s
+        '[coupling.vacancy]\nquasi_steady = true\nlifetime = "0.2 s"',
     )
     out = tmp_path / "fit"
     done = subprocess.run(
@@ -46,7 +49,7 @@ def test_fitted_fraction_reproduces_the_ccd(tmp_path):
             str(SCRIPT),
             str(case),
             "--fractions",
-            "0.5,0.9",
+            "0.3,0.5,0.7,0.9",
             "--out",
             str(out),
             "--reference",
@@ -61,6 +64,8 @@ def test_fitted_fraction_reproduces_the_ccd(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:] + done.stdout[-2000:]
     report = (out / "fit.md").read_text()
     assert "Check run" in report and (out / "fraction.png").exists()
+    # f = 0.3's reference run loses its contact at 0.4 mA/cm² before any void: reported, not fitted
+    assert "| 0.3 | inf | inf | < 0.4 (stripping: contact lost at 0.4 mA/cm² without a void) |" in report
     fitted = float(report.split("**f = ")[1].split("**")[0])
     assert 0.5 < fitted < 0.9
     check = json.loads((out / "check" / "run.json").read_text())["summary"]
