@@ -179,6 +179,16 @@ def main() -> None:
         maxima[f] = (before, max(before, margins[completed + 1]))
     low, high = fraction_interval(maxima, scale)
     ccd, failing = levels[completed] / 10, levels[-1] / 10
+    # an interval end not bracketed by the samples: the outermost sample that reproduces the CCD
+    # bounds it (the interval may reach beyond it)
+    reproducing = [f for f in fractions if scale * maxima[f][0] < 1.0 <= scale * maxima[f][1]]
+    open_ends = []
+    if low is None and reproducing and reproducing[0] == fractions[0]:
+        low = reproducing[0]
+        open_ends.append(f"below {low:g}")
+    if high is None and reproducing and reproducing[-1] == fractions[-1]:
+        high = reproducing[-1]
+        open_ends.append(f"above {high:g}")
     lines = [
         f"# Contact fraction fitted to {case.name}'s CCD {target.value:g} mA/cm² (measured)",
         "",
@@ -218,6 +228,11 @@ def main() -> None:
             f"{failing:g} mA/cm² level (CCD {ccd:g} mA/cm²), interpolated between the "
             f"samples; fitted (middle): **f = {fitted:.4g}**.",
         ]
+        if open_ends:
+            lines.append(
+                f"The interval may extend {' and '.join(open_ends)} (no sample beyond it fails "
+                "the other way): its end there is the last sample that reproduces the CCD."
+            )
     out.mkdir(parents=True, exist_ok=True)
     plot(maxima, scale, (ccd, failing), fitted, out / "fraction.png")
     if fitted is not None and args.check:
