@@ -57,13 +57,23 @@ def crossing(fractions: list[float], values: list[float]) -> float | None:
 
 def fraction_interval(
     maxima: dict[float, tuple[float, float]], scale: float
-) -> tuple[float | None, float | None]:
-    """(low, high) of f that reproduce the CCD from {f: (max margin to c, max margin to c+1)} at
-    the reference lifetime: above ``low`` level c survives, up to ``high`` level c+1 fails."""
+) -> tuple[float | None, float | None, list[str]]:
+    """(low, high, open ends) of f that reproduce the CCD from {f: (max margin to c, max margin to
+    c+1)} at the reference lifetime: above ``low`` level c survives, up to ``high`` level c+1
+    fails. An end the samples do not bracket is the outermost sample that reproduces the CCD, if
+    that sample is the outermost of all (the interval may reach beyond it: named in open ends)."""
     fractions = sorted(maxima)
     low = crossing(fractions, [scale * maxima[f][0] for f in fractions])
     high = crossing(fractions, [scale * maxima[f][1] for f in fractions])
-    return low, high
+    reproducing = [f for f in fractions if scale * maxima[f][0] < 1.0 <= scale * maxima[f][1]]
+    open_ends = []
+    if low is None and reproducing and reproducing[0] == fractions[0]:
+        low = reproducing[0]
+        open_ends.append(f"below {low:g}")
+    if high is None and reproducing and reproducing[-1] == fractions[-1]:
+        high = reproducing[-1]
+        open_ends.append(f"above {high:g}")
+    return low, high, open_ends
 
 
 def fraction_overrides(case_file: Path, fraction: float, extra: list[str]) -> list[str]:
@@ -177,18 +187,8 @@ def main() -> None:
             sys.exit(f"{PROG}: f = {f:g}: the reference run has no level {completed + 1}")
         before = max(margins[k] for k in range(completed + 1))
         maxima[f] = (before, max(before, margins[completed + 1]))
-    low, high = fraction_interval(maxima, scale)
+    low, high, open_ends = fraction_interval(maxima, scale)
     ccd, failing = levels[completed] / 10, levels[-1] / 10
-    # an interval end not bracketed by the samples: the outermost sample that reproduces the CCD
-    # bounds it (the interval may reach beyond it)
-    reproducing = [f for f in fractions if scale * maxima[f][0] < 1.0 <= scale * maxima[f][1]]
-    open_ends = []
-    if low is None and reproducing and reproducing[0] == fractions[0]:
-        low = reproducing[0]
-        open_ends.append(f"below {low:g}")
-    if high is None and reproducing and reproducing[-1] == fractions[-1]:
-        high = reproducing[-1]
-        open_ends.append(f"above {high:g}")
     lines = [
         f"# Contact fraction fitted to {case.name}'s CCD {target.value:g} mA/cm² (measured)",
         "",

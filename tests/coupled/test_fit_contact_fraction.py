@@ -26,14 +26,19 @@ def test_interval_interpolates_log_margins(fit):
     """Margins falling with f: each crossing of 1 is found by log-linear interpolation; the
     interval lies between the survive-level and the fail-level crossings."""
     maxima = {0.2: (4.0, 8.0), 0.6: (0.25, 0.5)}
-    low, high = fit.fraction_interval(maxima, 1.0)
+    low, high, open_ends = fit.fraction_interval(maxima, 1.0)
     assert low == pytest.approx(0.4)  # log 4 -> log 0.25 crosses 0 half way
     assert high == pytest.approx(0.2 + 0.4 * 3 / 4)  # log 8 -> log 0.5: 3/4 of the way
     assert fit.crossing([0.2, 0.6], [2.0, 1.5]) is None  # never below 1
     # a run that failed without a void (contact lost) at f = 0.2: the crossing is not interpolated
     assert fit.crossing([0.2, 0.6], [math.inf, 0.5]) is None
-    low, high = fit.fraction_interval(maxima, 0.1)  # all margins below 1 at this scale
-    assert low is None and high is None
+    assert open_ends == []
+    low, high, open_ends = fit.fraction_interval(maxima, 0.1)  # all margins below 1 at this scale
+    assert low is None and high is None and open_ends == []
+    # the lowest sample already reproduces the CCD (0.9 < 1 <= 1.4): it bounds the interval
+    low, high, open_ends = fit.fraction_interval({0.1: (0.9, 1.4), 0.3: (0.5, 0.8)}, 1.0)
+    assert low == 0.1 and open_ends == ["below 0.1"]
+    assert high == pytest.approx(0.1 + 0.2 * math.log(1.4) / math.log(1.4 / 0.8))
 
 
 def test_fitted_fraction_reproduces_the_ccd(tmp_path):
