@@ -134,6 +134,8 @@ def mode(result: dict) -> str:
         return "plating: flaw crack"
     if "plating_current" in status:
         return "plating: local current"
+    if status == "running":
+        return "not finished"
     return status or "not run"
 
 
@@ -208,6 +210,9 @@ def chart(rows: list[dict], out: Path, source: str) -> None:
         if row["role"] == "calibration point":
             ax.annotate("calibrated", (k - 0.2, predicted[k]), ha="center", va="bottom",
                         fontsize=7)
+        if row["predicted"] is None:  # a run not finished, or one that never failed
+            label = f"> {row['above']:g}" if row["above"] is not None else f"no CCD ({row['mode']})"
+            ax.annotate(label, (k - 0.2, 0.0), ha="center", va="bottom", fontsize=7, rotation=90)
         if row["measured"] is None:
             ax.annotate("not measured", (k + 0.2, 0.0), ha="center", va="bottom", fontsize=7,
                         rotation=90)

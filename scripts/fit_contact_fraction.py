@@ -114,7 +114,8 @@ def plot(
     if fitted is not None:
         ax.axvline(fitted, color="k", ls=":", lw=0.8, label=f"fitted f = {fitted:.3g}")
     ax.set_xlabel("contact fraction f")
-    ax.set_ylabel("R T c_v / (p_c + σ_nuc) at the case's τ_v")
+    ax.set_ylabel("margin R T c_v / (p_c + σ_nuc)")
+    ax.set_title("largest vacancy margin at the case's τ_v", fontsize=9)
     ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(out, dpi=130)
