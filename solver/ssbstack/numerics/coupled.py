@@ -298,11 +298,13 @@ class CoupledModel:
         before = self.vacancy.osmotic_pressure(temperature)
         current = self._applied_current()
         stripping = self.contact.electrode == (0 if current > 0 else -1)
+        can_nucleate = stripping & (current != 0.0)
         self.vacancy.advance(h, np.where(self.coupled_pairs, self.pair_current, 0.0), holding,
-                             temperature, stripping & (current != 0.0))
+                             temperature, can_nucleate)
         ratio = self.vacancy.osmotic_pressure(temperature) / holding
-        for which, name in ELECTRODES:  # the step's largest: ≥ 1 where a void nucleates
-            mine = (self.contact.electrode == which) & self.coupled_pairs
+        for which, name in ELECTRODES:  # the step's largest where the rule acts: ≥ 1 ⇔ a void
+            # (a film can strip Li locally from the plating electrode; the rule ignores it there)
+            mine = (self.contact.electrode == which) & self.coupled_pairs & can_nucleate
             self.margin[name] = max(self.margin[name], float(ratio[mine].max(initial=0.0)))
         if self.config.vacancy.quasi_steady:
             return  # no time scale of its own: the sub-step is set by creep and contact
