@@ -140,11 +140,12 @@ def mode(result: dict) -> str:
 
 
 def ccd_text(row: dict) -> str:
-    """The CCD of a row (``predicted``, ``above``, ``failed`` in mA/cm² or None) for a table:
-    the CCD, '> last level' (no failure), '< first level' (failed at once) or —."""
-    return (f"{row['predicted']:.2g}" if row["predicted"] is not None else
-            f"> {row['above']:.2g}" if row["above"] is not None else
-            f"< {row['failed']:.2g}" if row["failed"] is not None else "—")
+    """The CCD of a row (``predicted``, ``above``, ``failed`` in mA/cm² or None) for a table, to
+    3 digits (ramps in 0.05 mA/cm² steps): the CCD, '> last level' (no failure), '< first level'
+    (failed at once) or —."""
+    return (f"{row['predicted']:.3g}" if row["predicted"] is not None else
+            f"> {row['above']:.3g}" if row["above"] is not None else
+            f"< {row['failed']:.3g}" if row["failed"] is not None else "—")
 
 
 def outcome(result: dict) -> dict:
@@ -181,7 +182,7 @@ def table(files: list[Path], out: Path, source: str) -> list[dict]:
              "| measured (mA/cm²) | role | miss |", "|---|---|---|---|---|---|---|---|"]
     for row in rows:
         predicted = ccd_text(row)
-        failed = f"{row['failed']:.2g}" if row["failed"] is not None else "—"
+        failed = f"{row['failed']:.3g}" if row["failed"] is not None else "—"
         measured = f"{row['measured']:g}" if row["measured"] is not None else "—"
         miss = "—"
         if row["predicted"] is not None and row["measured"]:

@@ -27,3 +27,13 @@ def test_runs_a_ccd_case_to_failure_and_writes_the_table(tmp_path):
     assert row[8].strip() == "-33 %" and (out / "A" / "ccd.png").exists()
     again = subprocess.run(args, capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert again.returncode == 0 and "done before (kept)" in again.stdout
+
+
+def test_ccd_text_keeps_half_steps():
+    """A 0.05 mA/cm² ramp level (source C: 2.15) is printed as it is, not rounded to 2.1."""
+    sys.path.insert(0, str(SCRIPT.parent))
+    from ccd_table import ccd_text, outcome
+
+    row = outcome({"ccd_A_m2": 21.5, "failed_level_A_m2": 22.0})
+    assert ccd_text(row) == "2.15"
+    assert ccd_text(outcome({"ccd_A_m2": 2.0, "failed_level_A_m2": 3.0})) == "0.2"
