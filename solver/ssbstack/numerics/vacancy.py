@@ -113,3 +113,12 @@ def surface_concentration_exact(current: float, diffusivity: float, lifetime: fl
     """c(0, t) = (j/F) √(τ/D) erf(√(t/τ)) (mol/m³) at constant ``current`` (A/m²) from c = 0."""
     return current / FARADAY * math.sqrt(lifetime / diffusivity) * math.erf(
         math.sqrt(time / lifetime))
+
+
+def full_contact_critical_current(config: Vacancy, contact_pressure: float,
+                                  temperature: float) -> float:
+    """j* = F (p_c + σ_nuc) / (R T) · √(D_v/τ_v) (A/m²): the steady stripping current above which
+    the rule nucleates a void on a uniformly loaded interface (full contact: p_c = the stack
+    pressure, Pa; ``temperature`` in K)."""
+    return (FARADAY * (contact_pressure + config.nucleation_stress)
+            / (GAS_CONSTANT * temperature) * math.sqrt(config.diffusivity / config.lifetime))
