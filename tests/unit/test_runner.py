@@ -118,3 +118,24 @@ def test_a_failed_initial_state_blames_the_case_not_the_time_step():
     assert message.endswith("check the case (conductivities, kinetics, mesh), not the time step")
     assert "smaller current step" not in message
     assert not rows
+
+
+def _log_lines(heartbeat: float) -> list[str]:
+    case = load_case(DEMO, ['protocol.steps=["Strip at 1 A/m2 for 100 s"]',
+                            "numerics.max_time_step=20 s"])
+    lines: list[str] = []
+    runner = ProtocolRunner(case, [FakeModel()], [].append, lines.append, lambda t: None)
+    runner.heartbeat = heartbeat
+    runner.run()
+    return lines
+
+
+def test_a_long_step_reports_progress_between_its_log_lines():
+    """With the heartbeat at 0 s every accepted time step inside a transient step logs how far
+    into the step it is; with the default (60 s of wall time) a fast step logs only its end line."""
+    every = _log_lines(0.0)
+    assert len(every) == 6 and every[0].strip().startswith(
+        "… step 1: 20 s of 100 s (20.0 %), dt = 20 s, 1 time steps so far"), every
+    assert every[-1].startswith("[1/1]")
+    quiet = _log_lines(60.0)
+    assert len(quiet) == 1 and quiet[0].startswith("[1/1]")

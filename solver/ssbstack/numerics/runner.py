@@ -27,6 +27,7 @@ from ssbstack.numerics.model import Control, Model, StepResult
 BASE_COLUMNS = ["time_s", "step", "level", "current_density_A_m2", "voltage_V"]
 GROWTH = 1.5  # dt growth after an easy step
 EASY_ITERATIONS = 4  # Newton iterations below which a step counts as easy
+HEARTBEAT = 60.0  # s of wall time without a log line after which a long step reports progress
 
 
 @dataclass
@@ -74,6 +75,8 @@ class ProtocolRunner:
         self.time_dependent = any(model.time_dependent for model in self.models)
         self.position = Position()
         self._last_voltage = 0.0  # V of the last accepted state, for 'until <voltage>' events
+        self.heartbeat = HEARTBEAT  # s of wall time between progress lines inside a long step
+        self._last_line = clock.perf_counter()  # wall time of the last log line
 
     def columns(self) -> list[str]:
         """All CSV columns: the base ones, then each model's own."""
@@ -135,7 +138,7 @@ class ProtocolRunner:
                                      voltage=self._last_voltage)
             if (index + 1) % self.case.outputs.field_every == 0 or failure:
                 self.write_fields(time)
-            self.log(_log_line(index, len(steps), time, step, state))
+            self._say(_log_line(index, len(steps), time, step, state))
             if failure:
                 mode = state.failure_mode if state.failure else "voltage_limit"
                 summary.status, summary.message = f"failed_{mode}", failure
@@ -152,6 +155,11 @@ class ProtocolRunner:
         if levels:
             summary.ccd_above_A_m2 = max(levels.values())
         return summary
+
+    def _say(self, line: str) -> None:
+        """Log a line (rank 0 prints; no collective) and restart the heartbeat clock."""
+        self.log(line)
+        self._last_line = clock.perf_counter()
 
     def _save(self, position: Position) -> None:
         if self.checkpoint is not None:
@@ -204,6 +212,7 @@ class ProtocolRunner:
         dt = self.position.dt if resumed and self.position.dt else min(dt_max, limit)
         state = StepResult(True)
         tolerance = 1e-9 * max(1.0, limit) if math.isfinite(limit) else 0.0
+        accepted = 0
         while time < start + limit - tolerance:
             dt = min(dt, start + limit - time)
             for cutback in range(numerics.max_cutbacks + 1):
@@ -218,9 +227,12 @@ class ProtocolRunner:
                     )
                 dt *= 0.5
             time += dt
+            accepted += 1
             ends, failure = self._record(time, index, step, state)
             if ends:
                 return time, state, failure
+            if clock.perf_counter() - self._last_line > self.heartbeat:
+                self._say(_progress_line(index, time - start, limit, dt, accepted))
             if state.iterations <= EASY_ITERATIONS:
                 dt = min(dt * GROWTH, dt_max)
             self.position = Position(index, time, start, dt, True, self._last_voltage)
@@ -288,6 +300,13 @@ def _log_line(index: int, count: int, time: float, step: Step, state: StepResult
         parts.append(f"P = {values['stack_pressure_Pa'] / 1e6:.4f} MPa")
     parts.append(f"newton = {state.iterations}")
     return "  ".join(parts)
+
+
+def _progress_line(index: int, elapsed: float, limit: float, dt: float, accepted: int) -> str:
+    """A heartbeat inside a long transient step: how far into it, the time step, steps taken."""
+    share = f" of {limit:.6g} s ({100.0 * elapsed / limit:.1f} %)" if math.isfinite(limit) else ""
+    return (f"      … step {index + 1}: {elapsed:.6g} s{share}, dt = {dt:.3g} s, "
+            f"{accepted} time steps so far")
 
 
 def timed(function: Callable[[], Any]) -> tuple[Any, float]:
