@@ -65,9 +65,9 @@ class CoupledModel:
         self.case, self.comm, self.config = case, comm, case.coupling
         self.outdir = Path(outdir) if outdir is not None else None
         self.echem = ElectrochemistryModel(case, stack_mesh, comm, outdir)
-        if self.echem.alloys or self.echem.cathode is not None:
-            raise CaseError("coupling with a volume interlayer or a cathode is not implemented "
-                            "yet", key="coupling.enabled")
+        if self.echem.alloys:
+            raise CaseError("coupling with a volume interlayer is not implemented yet",
+                            key="coupling.enabled")
         self.mechanics = MechanicsModel(case, stack_mesh, comm, outdir)
         sides = contact_sides(case)
         self.contact = self.mechanics.contact
@@ -280,7 +280,7 @@ class CoupledModel:
                     self.map.set_indicator(self.indicator(self.mechanics.pair_gaps()))
                     self.echem.solve(self.lost_at, h, control)
                 break
-            self.echem.advance_films()  # the next sub-step starts from this one's film Li
+            self.echem.advance_substep()  # the next sub-step starts from this one's Li contents
         self.next_substep = h
         return self._result(substeps, iterations, mechanics)
 

@@ -737,14 +737,16 @@ class ElectrochemistryModel:
         self._accepted = [u.x.array.copy() for u in self.unknowns]
         for layer in [*self.alloys.values(), *([self.cathode] if self.cathode else [])]:
             layer.accept()
-        self.advance_films()
+        self.advance_substep()
         self._accepted_films = [film.previous.x.array.copy() for film in self.films.values()]
 
-    def advance_films(self) -> None:
-        """The films' Li content of the last solve becomes the start of the next time step
-        (a coupled sub-step; ``reject`` still returns to the last ``accept``)."""
+    def advance_substep(self) -> None:
+        """The films' and the cathode's Li content of the last solve becomes the start of the
+        next time step (a coupled sub-step; ``reject`` still returns to the last ``accept``)."""
         for film in self.films.values():
             film.previous.x.array[:] = film.deviation.x.array
+        if self.cathode is not None:
+            self.cathode.advance()
 
     def reject(self) -> None:
         """Return to the last accepted state."""

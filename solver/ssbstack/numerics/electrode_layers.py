@@ -212,6 +212,7 @@ class Cathode:
         self.previous = dolfinx.fem.Function(self.space)
         for function in (self.concentration, self.previous):
             function.x.array[:] = material.initial_concentration
+        self.accepted = self.previous.x.array.copy()  # c of the last accepted state
         self.dt = dolfinx.fem.Constant(mesh, dolfinx.default_scalar_type(0.0))
         self._cell_dofs = self.space.dofmap.list[cells[is_cathode], 0]
 
@@ -260,9 +261,16 @@ class Cathode:
 
     def accept(self) -> None:
         self.previous.x.array[:] = self.concentration.x.array
+        self.accepted = self.previous.x.array.copy()
+
+    def advance(self) -> None:
+        """The last solve's c becomes c_old of the next coupled sub-step (``reject`` still
+        returns to the last ``accept``)."""
+        self.previous.x.array[:] = self.concentration.x.array
 
     def reject(self) -> None:
-        self.concentration.x.array[:] = self.previous.x.array
+        self.previous.x.array[:] = self.accepted
+        self.concentration.x.array[:] = self.accepted
 
 
 def _match_points(comm: Any, points: np.ndarray, candidates: np.ndarray, labels: np.ndarray,

@@ -407,13 +407,13 @@ def verify_alloy_voltage(comm: Any) -> tuple[float, float, float, float]:
 
 
 # -- homogenised cathode ----------------------------------------------------------------------------
-def cathode_results(comm: Any) -> tuple[tuple[float, float], tuple[float, float]]:
+def cathode_expected(case: Any, model: Any, current: float, duration: float,
+                     values: dict[str, float]) -> tuple[tuple[float, float], tuple[float, float]]:
     """(reference, computed) cell voltage (V) and Li gained by the cathode (mol; per unit depth in
-    planar 2D) after the protocol step of ``echem_cathode.toml`` (cached)."""
-    key = comm.py2f()
-    if key in _CATHODE_CACHE:
-        return _CATHODE_CACHE[key]
-    case, model, current, duration, values = _run_first_step(comm, "echem_cathode.toml")
+    planar 2D) of a flat Li | SE | cathode cell with linear kinetics and a flat U(x) after
+    ``duration`` s at ``current`` A/m² (positive: discharge), from the electrochemistry ``model``
+    and the run's last output ``values``: Newman's porous-electrode voltage with an equipotential
+    solid phase, ν² = a L_c² / (κ_c R_ct,particle), and the charge passed / F."""
     cathode = case.material("cathode")
     length = case.layer("cathode").thickness
     kappa = cathode.ionic_conductivity_at(case.conditions.temperature)
@@ -426,7 +426,14 @@ def cathode_results(comm: Any) -> tuple[tuple[float, float], tuple[float, float]
     volume = model.nominal_area * length
     gained = (values["cathode_lithiation"] - x0) * cathode.max_concentration * volume
     passed = current * model.nominal_area * duration / FARADAY
-    _CATHODE_CACHE[key] = ((voltage, values["voltage_V"]), (passed, gained))
+    return (voltage, values["voltage_V"]), (passed, gained)
+
+
+def cathode_results(comm: Any) -> tuple[tuple[float, float], tuple[float, float]]:
+    """:func:`cathode_expected` after the protocol step of ``echem_cathode.toml`` (cached)."""
+    key = comm.py2f()
+    if key not in _CATHODE_CACHE:
+        _CATHODE_CACHE[key] = cathode_expected(*_run_first_step(comm, "echem_cathode.toml"))
     return _CATHODE_CACHE[key]
 
 
