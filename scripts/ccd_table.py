@@ -184,13 +184,30 @@ def table(files: list[Path], out: Path, source: str) -> list[dict]:
         predicted = ccd_text(row)
         failed = f"{row['failed']:.3g}" if row["failed"] is not None else "—"
         measured = f"{row['measured']:g}" if row["measured"] is not None else "—"
-        miss = "—"
-        if row["predicted"] is not None and row["measured"]:
-            miss = f"{(row['predicted'] - row['measured']) / row['measured'] * 100:+.0f} %"
+        miss = miss_text(row)
         lines.append(f"| {row['stack']} | `{row['case']}` | {predicted} | {row['mode']} | "
                      f"{failed} | {measured} | {row['role']} | {miss} |")
     (out / "summary.md").write_text("\n".join(lines) + "\n")
     return rows
+
+
+def miss_text(row: dict) -> str:
+    """(predicted − measured)/measured of a row, '> +x %' when the run never failed up to a level
+    above the measured CCD (a lower bound), or —."""
+    measured = row["measured"]
+    if not measured:
+        return "—"
+    if row["predicted"] is not None:
+        return f"{(row['predicted'] - measured) / measured * 100:+.0f} %"
+    if row["above"] is not None and row["above"] >= measured:
+        return f"> {(row['above'] - measured) / measured * 100:+.0f} %"
+    return "—"
+
+
+def reproduced(row: dict) -> bool:
+    """Does a calibration point's run give its measured CCD (to round-off)?"""
+    return (row["predicted"] is not None and row["measured"] is not None
+            and abs(row["predicted"] - row["measured"]) <= 1e-9 * row["measured"])
 
 
 def chart(rows: list[dict], out: Path, source: str) -> None:
@@ -202,14 +219,20 @@ def chart(rows: list[dict], out: Path, source: str) -> None:
     import numpy as np
 
     x = np.arange(len(rows))
-    fig, ax = plt.subplots(figsize=(1.2 * len(rows) + 2.5, 3.2))
+    fig, ax = plt.subplots(figsize=(1.2 * len(rows) + 2.5, 3.2 + (0.8 if len(rows) > 5 else 0.0)))
     predicted = [r["predicted"] if r["predicted"] is not None else 0.0 for r in rows]
+    above = [r["above"] if r["predicted"] is None and r["above"] is not None else 0.0
+             for r in rows]
     measured = [r["measured"] if r["measured"] is not None else 0.0 for r in rows]
     ax.bar(x - 0.2, predicted, 0.4, label="predicted (model)", color="tab:blue")
+    if any(above):  # never failed: the CCD is above the last level
+        ax.bar(x - 0.2, above, 0.4, label="predicted: above the ramp's last level",
+               color="white", edgecolor="tab:blue", hatch="//")
     ax.bar(x + 0.2, measured, 0.4, label="measured (source)", color="tab:gray")
     for k, row in enumerate(rows):
         if row["role"] == "calibration point":
-            ax.annotate("calibrated", (k - 0.2, predicted[k]), ha="center", va="bottom",
+            text = "calibrated" if reproduced(row) else "calibration point,\nnot reproduced"
+            ax.annotate(text, (k - 0.2, max(predicted[k], above[k])), ha="center", va="bottom",
                         fontsize=7)
         if row["predicted"] is None:  # a run not finished, or one that never failed
             label = f"> {row['above']:g}" if row["above"] is not None else f"no CCD ({row['mode']})"
@@ -217,7 +240,8 @@ def chart(rows: list[dict], out: Path, source: str) -> None:
         if row["measured"] is None:
             ax.annotate("not measured", (k + 0.2, 0.0), ha="center", va="bottom", fontsize=7,
                         rotation=90)
-    ax.set_xticks(x, [r["stack"] for r in rows])
+    ax.set_xticks(x, [r["stack"] for r in rows], rotation=25 if len(rows) > 5 else 0,
+                  ha="right" if len(rows) > 5 else "center", fontsize=8 if len(rows) > 5 else 10)
     ax.set_ylabel("CCD (mA/cm²)")
     ax.set_title(f"Source {source}: CCD predicted vs measured")
     ax.legend(fontsize=8)

@@ -37,3 +37,16 @@ def test_ccd_text_keeps_half_steps():
     row = outcome({"ccd_A_m2": 21.5, "failed_level_A_m2": 22.0})
     assert ccd_text(row) == "2.15"
     assert ccd_text(outcome({"ccd_A_m2": 2.0, "failed_level_A_m2": 3.0})) == "0.2"
+
+
+def test_miss_of_a_run_that_never_failed_is_a_lower_bound():
+    """No failure up to 1.0 against a measured 0.4: the miss is at least +150 %."""
+    sys.path.insert(0, str(SCRIPT.parent))
+    from ccd_table import miss_text, reproduced
+
+    never = {"predicted": None, "above": 1.0, "measured": 0.4}
+    assert miss_text(never) == "> +150 %"
+    assert miss_text({"predicted": 0.7, "above": None, "measured": 0.3}) == "+133 %"
+    assert miss_text({"predicted": 0.7, "above": None, "measured": None}) == "—"
+    assert not reproduced({"predicted": 0.7, "measured": 0.3})
+    assert reproduced({"predicted": 2.15, "measured": 2.15})
