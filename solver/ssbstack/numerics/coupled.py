@@ -31,7 +31,6 @@ check; the state is added to its message).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -102,8 +101,6 @@ class CoupledModel:
         self.lost_at: float | None = None  # when the stripping contact fell below the minimum
         self.control: Control | None = None  # what the protocol asks of the step being solved
         self.snapshots = 0  # interface pictures written so far
-        # the runner's heartbeat: called with a description after every accepted sub-step
-        self.progress: Callable[[str], None] | None = None
         self.writer = None
         if self.outdir is not None and case.outputs.fields:
             from ssbstack.compat import load_dolfinx
@@ -284,9 +281,6 @@ class CoupledModel:
                     self.echem.solve(self.lost_at, h, control)
                 break
             self.echem.advance_substep()  # the next sub-step starts from this one's Li contents
-            if self.progress is not None:
-                self.progress(f"      … coupled sub-steps: {elapsed:.4g} s of this {dt:.4g} s "
-                              f"time step, next h = {h:.3g} s, {substeps} so far")
         self.next_substep = h
         return self._result(substeps, iterations, mechanics)
 

@@ -77,9 +77,6 @@ class ProtocolRunner:
         self._last_voltage = 0.0  # V of the last accepted state, for 'until <voltage>' events
         self.heartbeat = HEARTBEAT  # s of wall time between progress lines inside a long step
         self._last_line = clock.perf_counter()  # wall time of the last log line
-        for model in self.models:  # models with inner iterations (coupled sub-steps) report too
-            if hasattr(model, "progress"):
-                model.progress = self.pulse
 
     def columns(self) -> list[str]:
         """All CSV columns: the base ones, then each model's own."""
@@ -159,12 +156,6 @@ class ProtocolRunner:
             summary.ccd_above_A_m2 = max(levels.values())
         return summary
 
-    def pulse(self, line: str) -> None:
-        """Log ``line`` if no line was logged for ``heartbeat`` s of wall time (no collective:
-        rank 0 prints, and no rank waits for another)."""
-        if clock.perf_counter() - self._last_line > self.heartbeat:
-            self._say(line)
-
     def _say(self, line: str) -> None:
         """Log a line (rank 0 prints; no collective) and restart the heartbeat clock."""
         self.log(line)
@@ -240,7 +231,8 @@ class ProtocolRunner:
             ends, failure = self._record(time, index, step, state)
             if ends:
                 return time, state, failure
-            self.pulse(_progress_line(index, time - start, limit, dt, accepted))
+            if clock.perf_counter() - self._last_line > self.heartbeat:
+                self._say(_progress_line(index, time - start, limit, dt, accepted))
             if state.iterations <= EASY_ITERATIONS:
                 dt = min(dt * GROWTH, dt_max)
             self.position = Position(index, time, start, dt, True, self._last_voltage)
