@@ -78,15 +78,11 @@ def critical_level(case_file: Path, pressure: float, args: argparse.Namespace
 def estimate(case_file: Path, pressure: float) -> float:
     """j* = F (P + σ_nuc) / (R T √(τ_v/D_v)) in mA/cm² (uniform current, full contact)."""
     from ssbstack.config.loader import load_case
-    from ssbstack.config.materials import GAS_CONSTANT
-    from ssbstack.units import FARADAY
+    from ssbstack.numerics.vacancy import full_contact_critical_current
 
     case = load_case(case_file)
-    vacancy = case.coupling.vacancy
-    temperature = case.conditions.temperature
-    holding = pressure * 1e6 + vacancy.nucleation_stress
-    return FARADAY * holding / (GAS_CONSTANT * temperature
-                                * math.sqrt(vacancy.lifetime / vacancy.diffusivity)) / 10.0
+    return full_contact_critical_current(case.coupling.vacancy, pressure * 1e6,
+                                         case.conditions.temperature) / 10.0
 
 
 def plot(rows: list[dict], path: Path) -> None:

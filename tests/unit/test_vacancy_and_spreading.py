@@ -8,7 +8,7 @@ import pytest
 from ssbstack.config.coupling import Vacancy
 from ssbstack.config.materials import GAS_CONSTANT
 from ssbstack.numerics.spreading import ContactLevelling, PlatingSpread
-from ssbstack.numerics.vacancy import VacancyField
+from ssbstack.numerics.vacancy import VacancyField, full_contact_critical_current
 from ssbstack.units import FARADAY
 
 T = 298.15
@@ -29,6 +29,20 @@ def test_quasi_steady_surface_pressure_is_the_transient_limit():
     exact = GAS_CONSTANT * T * np.maximum(current, 0.0) / FARADAY * math.sqrt(1.0 / 8e-15)
     assert steady.osmotic_pressure(T) == pytest.approx(exact, rel=1e-12)
     assert transient.osmotic_pressure(T)[:2] == pytest.approx(exact[:2], rel=2e-2)
+
+
+def test_full_contact_critical_current_is_where_the_rule_nucleates():
+    """j* of the closed form is the rule's threshold: at 5 MPa a uniform current 0.1 % below it
+    nucleates nothing, 0.1 % above it nucleates every pair."""
+    field = _field(True)
+    pressure = 5e6
+    critical = full_contact_critical_current(field.config, pressure, T)
+    exact = FARADAY * (pressure + 1e6) / (GAS_CONSTANT * T) * math.sqrt(8e-15 / 1.0)
+    assert critical == pytest.approx(exact, rel=1e-12)
+    holding = np.full(3, pressure + field.config.nucleation_stress)
+    for factor, nucleated in ((0.999, False), (1.001, True)):
+        field.advance(1.0, np.full(3, factor * critical), holding, T, np.ones(3, dtype=bool))
+        assert field.nucleated.tolist() == [nucleated] * 3
 
 
 def test_quasi_steady_void_stays_while_its_electrode_strips_and_heals_when_it_plates():

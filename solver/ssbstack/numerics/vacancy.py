@@ -31,6 +31,7 @@ the contact are global) and compute the same numbers.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -71,8 +72,8 @@ class VacancyField:
         if config.quasi_steady:
             decay = np.exp(-np.arange(len(self.volume)) * self.spacing
                            / math.sqrt(config.diffusivity * config.lifetime))
-            surface = np.maximum(np.asarray(current, dtype=float), 0.0) / FARADAY * math.sqrt(
-                config.lifetime / config.diffusivity)
+            surface = steady_surface_concentration(config, np.maximum(
+                np.asarray(current, dtype=float), 0.0))
             self.concentration = decay[:, None] * surface[None, :]
             keep = np.ones(self.count, dtype=bool) if stripping is None else stripping
             self.nucleated = (self.osmotic_pressure(temperature) >= holding) | (
@@ -115,10 +116,17 @@ def surface_concentration_exact(current: float, diffusivity: float, lifetime: fl
         math.sqrt(time / lifetime))
 
 
+def steady_surface_concentration(config: Vacancy, current: Any) -> Any:
+    """c(0) = (j/F) √(τ_v/D_v) (mol/m³): the steady vacancy concentration at the surface under a
+    stripping ``current`` (A/m², a number or an array), the quasi-steady rule's profile."""
+    return current / FARADAY * math.sqrt(config.lifetime / config.diffusivity)
+
+
 def full_contact_critical_current(config: Vacancy, contact_pressure: float,
                                   temperature: float) -> float:
-    """j* = F (p_c + σ_nuc) / (R T) · √(D_v/τ_v) (A/m²): the steady stripping current above which
-    the rule nucleates a void on a uniformly loaded interface (full contact: p_c = the stack
-    pressure, Pa; ``temperature`` in K)."""
-    return (FARADAY * (contact_pressure + config.nucleation_stress)
-            / (GAS_CONSTANT * temperature) * math.sqrt(config.diffusivity / config.lifetime))
+    """j* (A/m²): the steady stripping current whose surface vacancy pressure
+    R T c(0) (:func:`steady_surface_concentration`) equals what holds a uniformly loaded
+    interface, the contact pressure (full contact: the stack pressure, Pa) + σ_nuc
+    (``temperature`` in K); above it the rule nucleates a void."""
+    holding = contact_pressure + config.nucleation_stress
+    return holding / (GAS_CONSTANT * temperature * steady_surface_concentration(config, 1.0))
