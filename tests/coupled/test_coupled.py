@@ -24,26 +24,30 @@ COLUMNS = ["voltage_V", "stack_pressure_Pa", "contact_fraction_bottom", "max_gap
 
 @pytest.mark.parametrize("name", ["full_contact", "full_contact_ccd_model", "li_balance",
                                   "contact_indicator", "vacancy_build_up", "full_cell_voltage",
-                                  "full_cell_cathode_li_balance"])
+                                  "full_cell_cathode_li_balance", "full_cell_full_contact",
+                                  "full_cell_full_contact_mechanics"])
 def test_verification_check_passes(name):
     reference, computed, error, tolerance = getattr(checks, f"verify_{name}")(MPI.COMM_WORLD)
     assert error <= tolerance, (reference, computed)
 
 
 def test_full_cell_checks_pass_on_two_ranks():
-    """The coupled full cell (a cathode on top) on 2 ranks: the same voltage and cathode Li."""
+    """The coupled full cell (a cathode on top) on 2 ranks: the same voltage, cathode Li and
+    stack as on one."""
     code = ("import json; from mpi4py import MPI; from ssbstack.verification import coupled;"
-            "v, li, n = coupled.full_cell_results(MPI.COMM_WORLD);"
-            "MPI.COMM_WORLD.rank == 0 and print('OUT' + json.dumps([*v, *li, n]))")
+            "r = coupled.full_cell_results(MPI.COMM_WORLD);"
+            "MPI.COMM_WORLD.rank == 0 and print('OUT' + json.dumps([*r['voltage'], "
+            "*r['lithium'], r['substeps'], r['coupled']['plate_displacement_m']]))")
     done = run_mpi(["-c", code], ranks=2, timeout=400)
     assert done.returncode == 0, done.stderr[-2000:]
-    voltage, voltage_2, passed, gained, substeps = json.loads(
+    voltage, voltage_2, passed, gained, substeps, plate = json.loads(
         done.stdout.split("OUT", 1)[1].splitlines()[0])
     assert substeps >= 2
     assert abs(voltage_2 - voltage) / voltage < 1e-5
     assert abs(gained - passed) / passed < 1e-10
     serial = checks.full_cell_results(MPI.COMM_WORLD)
-    assert voltage_2 == pytest.approx(serial[0][1], rel=1e-9)
+    assert voltage_2 == pytest.approx(serial["voltage"][1], rel=1e-9)
+    assert plate == pytest.approx(serial["coupled"]["plate_displacement_m"], rel=1e-6)
 
 
 def test_a_coupled_volume_interlayer_is_refused():

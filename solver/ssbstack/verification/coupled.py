@@ -80,16 +80,17 @@ def verify_full_contact_ccd_model(comm: Any) -> tuple[float, float, float, float
     return _worst_difference(*_coupled_and_uncoupled(comm, "coupled_flat", overrides=CCD_MODEL))
 
 
-def _worst_difference(coupled: dict[str, float], uncoupled: dict[str, float]
-                      ) -> tuple[float, float, float, float]:
-    """(uncoupled, coupled, relative difference, 1e-9) of the voltage or stack pressure, the
-    worse of the two."""
+def _worst_difference(coupled: dict[str, float], uncoupled: dict[str, float],
+                      columns: tuple[str, ...] = ("voltage_V", "stack_pressure_Pa"),
+                      tolerance: float = 1e-9) -> tuple[float, float, float, float]:
+    """(uncoupled, coupled, relative difference, ``tolerance``) of the column of ``columns``
+    (default: voltage and stack pressure) that differs most."""
     worst = (0.0, 0.0, -1.0)
-    for column in ("voltage_V", "stack_pressure_Pa"):
+    for column in columns:
         error = abs(coupled[column] - uncoupled[column]) / abs(uncoupled[column])
         if error > worst[2]:
             worst = (uncoupled[column], coupled[column], error)
-    return (*worst, 1e-9)
+    return (*worst, tolerance)
 
 
 def verify_film_full_contact(comm: Any) -> tuple[float, float, float, float]:
@@ -125,13 +126,15 @@ def verify_li_balance(comm: Any) -> tuple[float, float, float, float]:
     return reference, computed, abs(computed - reference) / reference, 1e-12
 
 
-_FULL_CELL_CACHE: dict[int, tuple[tuple[float, float], tuple[float, float], float]] = {}
+_FULL_CELL_CACHE: dict[int, dict[str, Any]] = {}
 
 
-def full_cell_results(comm: Any) -> tuple[tuple[float, float], tuple[float, float], float]:
-    """(reference, computed) voltage (V) and cathode Li gained (mol) of coupled_full_cell.toml
-    after 10 min of discharge in steps of 1 min, and the most coupled sub-steps a step took
-    (cached)."""
+def full_cell_results(comm: Any) -> dict[str, Any]:
+    """coupled_full_cell.toml discharged for 10 min in steps of 1 min, coupled and with
+    ``coupling.enabled = false`` (cached): ``voltage`` and ``lithium`` as (reference, computed)
+    pairs of the coupled run (Newman's voltage, V; the charge passed / F against the cathode's Li
+    gained, mol), ``substeps`` the most coupled sub-steps a step took, ``coupled`` and
+    ``uncoupled`` the last rows (collective)."""
     from ssbstack.verification.electrochemistry import cathode_expected
 
     key = comm.py2f()
@@ -143,25 +146,47 @@ def full_cell_results(comm: Any) -> tuple[tuple[float, float], tuple[float, floa
         rows = run_models([model], times, step.current_density)
         voltage, lithium = cathode_expected(case, model.echem, step.current_density,
                                             step.duration, rows[-1])
-        substeps = max(row["coupled_substeps"] for row in rows[1:])
-        _FULL_CELL_CACHE[key] = (voltage, lithium, substeps)
+        uncoupled = run_models(build(load_case(case_file("coupled_full_cell"),
+                                               ["coupling.enabled=false"]), comm),
+                               times, step.current_density)[-1]
+        _FULL_CELL_CACHE[key] = {
+            "voltage": voltage, "lithium": lithium, "coupled": rows[-1], "uncoupled": uncoupled,
+            "substeps": max(row["coupled_substeps"] for row in rows[1:])}
     return _FULL_CELL_CACHE[key]
 
 
 def verify_full_cell_voltage(comm: Any) -> tuple[float, float, float, float]:
     """Coupled Li | SE | cathode in full contact (5 MPa, creeping Li): Newman's porous-electrode
     voltage, as uncoupled (echem_cathode; 1e-5)."""
-    (reference, computed), _, _ = full_cell_results(comm)
+    reference, computed = full_cell_results(comm)["voltage"]
     return reference, computed, abs(computed - reference) / abs(reference), 1e-5
 
 
 def verify_full_cell_cathode_li_balance(comm: Any) -> tuple[float, float, float, float]:
     """The Li the cathode gains over the coupled sub-steps (2 per step here) = charge passed / F
     (1e-10): each sub-step starts from the last one's cathode content."""
-    _, (reference, computed), substeps = full_cell_results(comm)
-    if substeps < 2:
+    results = full_cell_results(comm)
+    if results["substeps"] < 2:
         raise RuntimeError("the coupled full cell took no sub-steps: the check would not bite")
+    reference, computed = results["lithium"]
     return reference, computed, abs(computed - reference) / abs(reference), 1e-10
+
+
+def verify_full_cell_full_contact(comm: Any) -> tuple[float, float, float, float]:
+    """Full contact at 5 MPa with a cathode: the coupled run equals the uncoupled one (voltage,
+    stack pressure, cathode lithiation; the worst relative difference, 1e-9)."""
+    results = full_cell_results(comm)
+    return _worst_difference(results["coupled"], results["uncoupled"],
+                             ("voltage_V", "stack_pressure_Pa", "cathode_lithiation"))
+
+
+def verify_full_cell_full_contact_mechanics(comm: Any) -> tuple[float, float, float, float]:
+    """The same for the stack's shape (Li anode thickness, plate travel: stripping, the cathode's
+    lithiation strain, creep): equal to the creep sub-steps' time discretisation (1e-5; 3e-6
+    seen)."""
+    results = full_cell_results(comm)
+    return _worst_difference(results["coupled"], results["uncoupled"],
+                             ("li_thickness_m", "plate_displacement_m"), 1e-5)
 
 
 def verify_hot_spot_measure(comm: Any) -> tuple[float, float, float, float]:
