@@ -4,7 +4,8 @@ Usage: python [-m mpi4py] fault_injection.py MODE ROW RANK -- <ssbstack argument
 
 MODE ``kill`` sends SIGKILL to this process (no clean-up at all), ``term`` sends SIGTERM (a
 scheduler's time limit), ``raise`` raises an exception. The fault fires on rank RANK when it
-has recorded ROW rows. Used by tests only: production code has no fault hooks.
+has recorded ROW rows. ``term-substep`` sends SIGTERM at the start of the ROW-th coupled sub-step
+instead (inside a runner time step). Used by tests only: production code has no fault hooks.
 """
 
 import os
@@ -33,6 +34,19 @@ def main() -> int:
                 raise RuntimeError(f"injected fault on rank {rank}")
 
     results.TimeseriesWriter.write = write
+    if mode == "term-substep":
+        from ssbstack.numerics.coupled import CoupledModel
+
+        substep, calls, at = CoupledModel._substep, [0], row
+
+        def counted(self, *args, **kwargs):
+            calls[0] += 1
+            if calls[0] == at and self.comm.rank == rank:
+                os.kill(os.getpid(), signal.SIGTERM)
+            return substep(self, *args, **kwargs)
+
+        CoupledModel._substep = counted
+        row = -1  # no row-count fault
     return cli.main(arguments)
 
 

@@ -81,13 +81,21 @@ COUPLED = ["run", str(CASES / "verification" / "coupled_debond.toml"),
            "--set", "numerics.max_time_step=10 s", "--set", "outputs.plots=false"]
 
 
-def test_coupled_run_killed_while_its_void_grows_restarts_to_the_same_history(tmp_path):
+@pytest.fixture(scope="module")
+def coupled_straight(tmp_path_factory):
+    """The uninterrupted coupled run: 7, 2, 2, 2 coupled sub-steps in its four runner steps."""
+    straight = tmp_path_factory.mktemp("coupled") / "straight"
+    done = _serial(["-m", "ssbstack.cli", *COUPLED, "-o", str(straight)])
+    assert done.returncode == 0, done.stderr
+    return straight
+
+
+def test_coupled_run_killed_while_its_void_grows_restarts_to_the_same_history(
+        tmp_path, coupled_straight):
     """The debond at 0.1 MPa loses contact at its rims under 3 mA/cm² (contact fraction 0.80 ->
     0.69 in 40 s): SIGKILL at the 20 s row, restart from the last checkpoint, and the history
     equals the uninterrupted run (the Newton guesses differ after a restart: 1e-7)."""
-    straight, out = tmp_path / "straight", tmp_path / "run"
-    done = _serial(["-m", "ssbstack.cli", *COUPLED, "-o", str(straight)])
-    assert done.returncode == 0, done.stderr
+    straight, out = coupled_straight, tmp_path / "run"
     series = read_timeseries(straight / "timeseries.csv")
     fraction = [float(v) for v in series["contact_fraction_bottom"]]
     assert fraction[-1] < fraction[2] < fraction[0] - 0.05  # the void grows across the kill
@@ -98,4 +106,19 @@ def test_coupled_run_killed_while_its_void_grows_restarts_to_the_same_history(tm
     resumed = _serial(["-m", "ssbstack.cli", "run", "--restart", str(out)])
     assert resumed.returncode == 0, resumed.stderr
     assert_same_series(straight / "timeseries.csv", out / "timeseries.csv", rel=1e-7,
+                       skip=("newton_iterations", "substeps", "coupling_iterations"))
+
+
+def test_sigterm_inside_a_coupled_step_stops_at_the_next_substep(tmp_path, coupled_straight):
+    """SIGTERM during the 4th coupled sub-step of the first runner step (which takes 7): the run
+    stops after that sub-step, not at the step's end, with the last accepted state (t = 0)
+    checkpointed and exit 75; the restart redoes the step and equals the uninterrupted run."""
+    out = tmp_path / "run"
+    stopped = _serial([INJECT, "term-substep", "4", "0", "--", *COUPLED, "-o", str(out)])
+    assert stopped.returncode == 75, stopped.stderr
+    assert "stopped at t = 0 s" in stopped.stderr
+    assert len(read_timeseries(out / "timeseries.csv")["time_s"]) == 1  # the initial row only
+    resumed = _serial(["-m", "ssbstack.cli", "run", "--restart", str(out)])
+    assert resumed.returncode == 0, resumed.stderr
+    assert_same_series(coupled_straight / "timeseries.csv", out / "timeseries.csv", rel=1e-7,
                        skip=("newton_iterations", "substeps", "coupling_iterations"))

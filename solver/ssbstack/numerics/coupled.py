@@ -31,6 +31,7 @@ check; the state is added to its message).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,7 @@ class CoupledModel:
         from ssbstack.numerics.mechanics import MechanicsModel, contact_sides
 
         self.case, self.comm, self.config = case, comm, case.coupling
+        self.stop_requested: Callable[[], bool] = lambda: False  # collective; set by the runner
         self.outdir = Path(outdir) if outdir is not None else None
         self.echem = ElectrochemistryModel(case, stack_mesh, comm, outdir)
         if self.echem.alloys:
@@ -251,6 +253,9 @@ class CoupledModel:
         minimum = self.case.mechanics.min_substep
         cut = False
         while elapsed < dt * (1.0 - 1e-12):
+            if substeps and self.stop_requested():  # a stiff step can take minutes: do not
+                # keep a scheduler waiting for its end (the runner saves the last accepted state)
+                return StepResult(False, iterations, message="stop requested", stopped=True)
             remaining = dt - elapsed
             h = remaining if remaining < (1.0 if cut else 1.25) * h else h
             start = self.mechanics.snapshot()

@@ -34,6 +34,7 @@ class StepResult:
     failure: str = ""  # a converged state in which the cell has failed (e.g. contact lost)
     failure_mode: str = "voltage_limit"  # short name of that failure, for the run's status
     note: str = ""  # the state in a few words, added to a failure message (e.g. contact left)
+    stopped: bool = False  # abandoned on a stop request (SIGTERM) inside the step: none accepted
 
 
 class Model(Protocol):

@@ -72,6 +72,9 @@ class ProtocolRunner:
         self.checkpoint = checkpoint
         self.checkpoint_every = checkpoint_every
         self.stop_requested = stop_requested  # collective: every rank gets the same answer
+        for model in self.models:  # models with long inner loops ask it between sub-steps
+            if hasattr(model, "stop_requested"):
+                model.stop_requested = stop_requested
         self.time_dependent = any(model.time_dependent for model in self.models)
         self.position = Position()
         self._last_voltage = 0.0  # V of the last accepted state, for 'until <voltage>' events
@@ -217,6 +220,8 @@ class ProtocolRunner:
             dt = min(dt, start + limit - time)
             for cutback in range(numerics.max_cutbacks + 1):
                 state = self._solve(time + dt, dt, control)
+                if state.stopped:
+                    self._stop()  # at the last accepted state: the step is redone on restart
                 if state.converged:
                     break
                 if cutback == numerics.max_cutbacks:
