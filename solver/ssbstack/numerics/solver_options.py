@@ -67,12 +67,12 @@ def rigid_body_modes(V: Any) -> Any:
 #   on the 3D contact RVE against ~370 with PETSc's default (-1);
 # - unsmoothed aggregation: the smoothed prolongator made the first coarse level dense (operator
 #   complexity 5.8), so each V-cycle cost more than the CG iterations it saved (19.6 → 4.8 s per
-#   coupled step at 21 k cells);
-# - SOR inside the Chebyshev smoother instead of Jacobi: half the CG iterations (4.8 → 3.7 s).
+#   coupled step at 21 k cells, 255 → 84 s at 168 k). SOR smoothing gained no more (Richardson +
+#   SOR 5.0 s) or broke CG on 2 ranks (Chebyshev + SOR: indefinite preconditioner): the
+#   smoother stays PETSc's Chebyshev + Jacobi.
 GAMG_DEFAULTS = {
     "mechanics_pc_gamg_threshold": 0.05,
     "mechanics_pc_gamg_agg_nsmooths": 0,
-    "mechanics_mg_levels_pc_type": "sor",
 }
 
 
