@@ -87,3 +87,22 @@ def test_3c_discharge_starts_at_open_circuit_and_conserves_li(tmp_path):
         * cathode.max_concentration * case.layer("cathode").thickness
     assert gained == pytest.approx(117.8 * end / 96485.33212, rel=1e-8)
     assert math.isfinite(float(rows[-1]["alloy_surface_fraction_bottom"]))
+
+
+def test_source_d_fixed_gap_pressure_follows_the_electrodes_volume_change(tmp_path):
+    """lee2025/pressure_fixed_gap_c3.toml, its C/3 discharge only: the alloy anode shrinks by
+    Ω_a q/F, the cathode swells by Ω_c q/F, and the fixed gap answers ΔP = Δh_free/(A/k + C)
+    (verification.fullcell's closed form, q from the time series): −0.72 MPa."""
+    from ssbstack.config.loader import resolved_json
+    from ssbstack.simulation import run_case
+    from ssbstack.verification.fullcell import pressure_rise_reference
+
+    case = load_case(ROOT / "cases/lee2025/pressure_fixed_gap_c3.toml",
+                     ['protocol.steps=["Discharge at 1.309 mA/cm2 for 20 h or until 3.5 V"]'])
+    run_case(case, resolved_json(case), tmp_path / "run", MPI.COMM_SELF, log=lambda _: None)
+    with (tmp_path / "run" / "timeseries.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    charge = -13.09 * float(rows[-1]["time_s"])  # C/m² (negative: a discharge)
+    change = float(rows[-1]["stack_pressure_Pa"]) - float(rows[0]["stack_pressure_Pa"])
+    assert change == pytest.approx(pressure_rise_reference(case, charge), rel=1e-6)
+    assert -0.8e6 < change < -0.6e6

@@ -15,7 +15,8 @@ COMM = MPI.COMM_WORLD
 
 
 @pytest.mark.parametrize("name", ["fixed_gap_swelling", "rigid_gap_swelling", "springs_swelling",
-                                  "plated_li_per_capacity"])
+                                  "plated_li_per_capacity", "alloy_anode_swelling",
+                                  "alloy_anode_thickening"])
 def test_fullcell_check(name):
     reference, computed, error, tolerance = getattr(checks, f"verify_{name}")(COMM)
     assert error <= tolerance, f"{name}: reference {reference}, computed {computed}, error {error}"
@@ -44,6 +45,17 @@ def test_a_cycle_returns_to_the_initial_pressure():
                                                                rel=1e-10)
 
 
-def test_lithiation_molar_volume_is_for_cathodes_only():
-    with pytest.raises(CaseError, match="lithiation_molar_volume applies to a cathode only"):
+def test_an_alloy_anode_shrinks_as_it_gives_up_li():
+    """Discharge (Li out of the alloy, into the cathode): the alloy anode thins by Ω_a q/F and
+    the frame's pressure falls by the closed form (the sign follows the current)."""
+    discharge = 'protocol.steps=["Discharge at 1 mA/cm2 for 10 s"]'
+    case, charge, rows = checks.charged_run(COMM, [*checks.FRAME, discharge], name="alloy_swelling")
+    assert charge < 0.0
+    fall = rows[-1]["stack_pressure_Pa"] - rows[0]["stack_pressure_Pa"]
+    assert fall < 0.0
+    assert fall == pytest.approx(checks.pressure_rise_reference(case, charge), rel=1e-8)
+
+
+def test_lithiation_molar_volume_is_for_cathodes_and_alloys_only():
+    with pytest.raises(CaseError, match="lithiation_molar_volume applies to a cathode or an alloy"):
         load_case(case_file("fullcell_swelling"), ['materials.Li.lithiation_molar_volume="1 cm3/mol"'])

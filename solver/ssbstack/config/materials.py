@@ -103,9 +103,10 @@ class Material(Section):
         description="U(x) of a volume interlayer or cathode vs Li: [x = c/c_max, U in V] rows, "
         "x increasing (piecewise linear, constant beyond the ends)")
     lithiation_molar_volume: MolarVolume | None = Field(
-        None, gt=0.0, description="m³/mol, cathode (mechanics): thickness change of the composite "
-        "per mole of Li inserted per area, as a stack-direction eigenstrain spread over the layer: "
-        "it thickens by Ω_c/F per C/m² of discharge and shrinks as much on charge")
+        None, gt=0.0, description="m³/mol, cathode or alloy anode (interlayer) at an end of the "
+        "stack (mechanics): thickness change of the layer per mole of Li inserted per area, as a "
+        "stack-direction eigenstrain spread over the layer: a cathode thickens by Ω/F per C/m² "
+        "of discharge and shrinks as much on charge, an alloy anode the other way round")
     youngs_modulus: Pressure | None = Field(None, gt=0.0, description="Pa")
     poisson_ratio: float | None = Field(None, ge=-1.0, lt=0.5)
     creep: CreepLaw | None = None
@@ -115,9 +116,9 @@ class Material(Section):
 
     @model_validator(mode="after")
     def _cathode_only(self) -> Material:
-        if self.lithiation_molar_volume is not None and self.kind != "cathode":
-            raise ValueError("lithiation_molar_volume applies to a cathode only (a metal's "
-                             "plating uses molar_volume)")
+        if self.lithiation_molar_volume is not None and self.kind not in ("cathode", "interlayer"):
+            raise ValueError("lithiation_molar_volume applies to a cathode or an alloy "
+                             "interlayer only (a metal's plating uses molar_volume)")
         return self
 
     def ionic_conductivity_at(self, temperature: float) -> float:

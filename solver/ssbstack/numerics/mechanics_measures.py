@@ -102,7 +102,7 @@ class StackMeasures:
         """Eigenstrain increments for a sub-step ``h`` under ``current_density`` (A/m²).
 
         Positive j takes Li out of the first layer and puts it into the last one. A metal end
-        thins (strips) or thickens (plates) at v = jΩ/F, a cathode end with a
+        thins (strips) or thickens (plates) at v = jΩ/F, a cathode or alloy end with a
         ``lithiation_molar_volume`` Ω_c at jΩ_c/F (:meth:`thickness_rate`); the thickness-direction
         eigenstrain ∓v h / H is spread over the layer (H its mean thickness), so the layer's
         volume changes by exactly v h A. A metal end held by frictionless contact is stripped or
@@ -136,10 +136,10 @@ class StackMeasures:
     def thickness_rate(self, which: int, current_density: float) -> float:
         """Rate (m/s) at which electrode ``which`` thins (first layer) or thickens (last layer)
         under ``current_density`` (A/m², positive moves Li from the first to the last layer):
-        the plating velocity jΩ/F of a metal; j Ω_c/F for a cathode with a
-        ``lithiation_molar_volume`` Ω_c (m³/mol); 0 for any other layer."""
+        the plating velocity jΩ/F of a metal; j Ω_c/F for a cathode or an alloy anode (volume
+        interlayer) with a ``lithiation_molar_volume`` Ω_c (m³/mol); 0 for any other layer."""
         material = self.case.material(self.electrodes[which])
-        if material.kind == "cathode":
+        if material.kind in ("cathode", "interlayer"):
             omega = material.lithiation_molar_volume
             return 0.0 if omega is None else current_density * omega / FARADAY
         return self.plating_velocity(which, current_density)

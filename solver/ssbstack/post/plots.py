@@ -12,7 +12,8 @@ def _floats(values: list[str]) -> list[float]:
 
 
 def plot_voltage_current(csv_path: Path, png_path: Path, title: str = "") -> Path:
-    """Cell voltage and applied current density vs time, two stacked panels."""
+    """Cell voltage and applied current density vs time, stacked panels; a third with the stack
+    pressure when the run has mechanics (a ``stack_pressure_Pa`` column)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -22,15 +23,21 @@ def plot_voltage_current(csv_path: Path, png_path: Path, title: str = "") -> Pat
     hours = [t / 3600.0 for t in _floats(columns["time_s"])]
     voltage_mv = [1e3 * v for v in _floats(columns["voltage_V"])]
     current = [0.1 * i for i in _floats(columns["current_density_A_m2"])]  # A/m² → mA/cm²
-    figure, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(8, 5.5))
+    pressure = columns.get("stack_pressure_Pa")
+    figure, axes = plt.subplots(3 if pressure else 2, 1, sharex=True,
+                                figsize=(8, 7.5 if pressure else 5.5))
+    top, bottom = axes[0], axes[1]
     top.plot(hours, voltage_mv, color="tab:blue", lw=1.2)
     top.set_ylabel("cell voltage (mV)")
     top.axhline(0.0, color="0.6", lw=0.6)
     bottom.plot(hours, current, color="tab:red", lw=1.2)
     bottom.set_ylabel("current density (mA/cm²)\n+ strips bottom Li")
-    bottom.set_xlabel("time (h)")
     bottom.axhline(0.0, color="0.6", lw=0.6)
-    for axis in (top, bottom):
+    if pressure:
+        axes[2].plot(hours, [1e-6 * p for p in _floats(pressure)], color="tab:green", lw=1.2)
+        axes[2].set_ylabel("stack pressure (MPa)")
+    axes[-1].set_xlabel("time (h)")
+    for axis in axes:
         axis.grid(alpha=0.3)
     if title:
         top.set_title(title)
