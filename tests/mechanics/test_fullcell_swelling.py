@@ -59,3 +59,14 @@ def test_an_alloy_anode_shrinks_as_it_gives_up_li():
 def test_lithiation_molar_volume_is_for_cathodes_and_alloys_only():
     with pytest.raises(CaseError, match="lithiation_molar_volume applies to a cathode or an alloy"):
         load_case(case_file("fullcell_swelling"), ['materials.Li.lithiation_molar_volume="1 cm3/mol"'])
+
+
+def test_lithiation_molar_volume_on_an_inner_layer_is_refused():
+    """An alloy interlayer between Li and the electrolyte would change thickness in reality; the
+    mechanics applies the law at the stack's ends only, so the case reader refuses it there."""
+    with pytest.raises(CaseError, match=r"acts on the first or last layer only, not on stack\[1\]"):
+        load_case(case_file("alloy_swelling"), [
+            'stack=[{name="li", material="Li", thickness="20 um"}, '
+            '{name="alloy", material="LiAlTest", thickness="5 um"}, '
+            '{name="se", material="LPSCl", thickness="50 um"}, '
+            '{name="cathode", material="Cathode", thickness="40 um"}]'])

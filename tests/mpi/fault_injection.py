@@ -25,7 +25,7 @@ def main() -> int:
         original(self, values)
         from mpi4py import MPI
 
-        if self.rows == row and MPI.COMM_WORLD.rank == rank:
+        if mode != "term-substep" and self.rows == row and MPI.COMM_WORLD.rank == rank:
             if mode == "kill":
                 os.kill(os.getpid(), signal.SIGKILL)
             elif mode == "term":
@@ -37,16 +37,15 @@ def main() -> int:
     if mode == "term-substep":
         from ssbstack.numerics.coupled import CoupledModel
 
-        substep, calls, at = CoupledModel._substep, [0], row
+        substep, calls = CoupledModel._substep, [0]
 
         def counted(self, *args, **kwargs):
             calls[0] += 1
-            if calls[0] == at and self.comm.rank == rank:
+            if calls[0] == row and self.comm.rank == rank:
                 os.kill(os.getpid(), signal.SIGTERM)
             return substep(self, *args, **kwargs)
 
         CoupledModel._substep = counted
-        row = -1  # no row-count fault
     return cli.main(arguments)
 
 

@@ -292,6 +292,13 @@ class Case(Section):
             if all(material.kind != "metal" for material in ends):
                 raise ValueError("mechanics.interface_contact: frictionless contact needs a metal "
                                  "electrode as first or last layer")
+        if self.mechanics.enabled:
+            for index, layer in enumerate(self.stack[1:-1], start=1):
+                if self.materials[layer.material].lithiation_molar_volume is not None:
+                    raise ValueError(
+                        f"materials.{layer.material}.lithiation_molar_volume: acts on the first "
+                        f"or last layer only, not on stack[{index}] ('{layer.name}'): an inner "
+                        "layer's volume change with its Li content is not modelled")
         if self.mechanics.enabled and self.mechanics.sides == "die":
             geometry = self.geometry
             kind = geometry.file_kind if geometry.kind == "file" else geometry.kind

@@ -67,9 +67,9 @@ def rigid_body_modes(V: Any) -> Any:
 #   on the 3D contact RVE against ~370 with PETSc's default (-1);
 # - unsmoothed aggregation: the smoothed prolongator made the first coarse level dense (operator
 #   complexity 5.8), so each V-cycle cost more than the CG iterations it saved (19.6 → 4.8 s per
-#   coupled step at 21 k cells, 255 → 84 s at 168 k). SOR smoothing gained no more (Richardson +
-#   SOR 5.0 s) or broke CG on 2 ranks (Chebyshev + SOR: indefinite preconditioner): the
-#   smoother stays PETSc's Chebyshev + Jacobi.
+#   coupled step at 21 k cells, 255 → 58 s at 168 k: README, Benchmarks). SOR smoothing gained
+#   no more (Richardson + SOR 5.0 s at 21 k) or broke CG on 2 ranks (Chebyshev + SOR: indefinite
+#   preconditioner): the smoother stays PETSc's Chebyshev + Jacobi.
 GAMG_DEFAULTS = {
     "mechanics_pc_gamg_threshold": 0.05,
     "mechanics_pc_gamg_agg_nsmooths": 0,
