@@ -44,6 +44,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 CASE = ROOT / "cases" / "verification" / "coupled_flat.toml"
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -96,6 +98,44 @@ def instrument(model: Any) -> dict[str, int]:
     return counts
 
 
+def trace_iterations(model: Any, path: Path) -> None:
+    """Log every contact ↔ current iteration to ``path`` (rank 0; the pair arrays are global):
+    pairs conducting partly (0 < χ < 1), the largest χ update, pairs whose χ moves by more than
+    0.01, and the largest pair-current change since the last iteration over the mean current."""
+    update_contact = model._contact_update
+    log = path.open("w") if model.comm.rank == 0 else None
+    last: list[np.ndarray] = []
+
+    def traced(chi: np.ndarray, target: np.ndarray, full: np.ndarray, moved: np.ndarray
+               ) -> np.ndarray:
+        update = update_contact(chi, target, full, moved)
+        if log is not None:
+            pairs = model.coupled_pairs
+            current = np.asarray(model.pair_current)
+            scale = max(float(np.mean(np.abs(current[pairs]))), 1e-12)
+            change = (float(np.max(np.abs(current - last[0]))) / scale
+                      if last and last[0].shape == current.shape else float("nan"))
+            step = np.abs(update - chi)[pairs]
+            partial = int(np.sum((chi[pairs] > 0.0) & (chi[pairs] < 1.0)))
+            log.write(f"{partial} {float(step.max(initial=0.0)):.3e} {int(np.sum(step > 0.01))} "
+                      f"{change:.3e}\n")
+            log.flush()
+        last[:] = [np.array(model.pair_current, copy=True)]
+        return update
+
+    model._contact_update = traced
+    solve = model.solve
+
+    def marked(time: float, *args: Any, **kwargs: Any) -> Any:
+        if log is not None:
+            log.write(f"# step to t = {time:g} s ({int(np.sum(model.coupled_pairs))} pairs); "
+                      "columns: partial, max |dchi|, moved > 0.01, current change / mean\n")
+        last.clear()
+        return solve(time, *args, **kwargs)
+
+    model.solve = marked
+
+
 def worker(args: argparse.Namespace) -> None:
     """One size on this communicator; rank 0 prints ``BENCH3D <json>``."""
     from bench_creep import bare_solve
@@ -123,6 +163,8 @@ def worker(args: argparse.Namespace) -> None:
     record["dofs_e"] = model.echem.space.dofmap.index_map.size_global + 1
     record["dofs_m"] = mech.index_map.size_global * mech.index_map_bs
     counts = instrument(model)
+    if args.trace:
+        trace_iterations(model, Path(args.trace))
     ramp = [10.0 * c for c in args.ramp]  # A/m²
     start = time.perf_counter()
     times = [args.dt * k for k in range(len(ramp) + 1)]
@@ -182,6 +224,8 @@ def forwarded(args: argparse.Namespace) -> list[str]:
     """The driver's options, for its workers."""
     out = ["--size", args.size, "--width", args.width, "--patch", args.patch, "--dt",
            str(args.dt), "--solver", args.solver, "--ramp", *map(str, args.ramp)]
+    if args.trace:
+        out += ["--trace", args.trace]
     for item in args.set:
         out += ["--set", item]
     return out
@@ -248,6 +292,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override a case value (repeatable)")
     parser.add_argument("--timeout", type=float, default=7200.0, help="s per worker")
+    parser.add_argument("--trace", metavar="PATH", help="log every contact ↔ current iteration "
+                        "(pairs conducting partly, largest χ update, current change) to PATH")
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if len(args.ramp) < 2:

@@ -1,14 +1,16 @@
 """Source D's roll-bonding step (cases/lee2025/roll_bonding_*.toml): stresses and Li thinning per pass.
 
 Runs the sandwich case (Cu | Li | Al | LPSCl | cathode) and the bare one (Li | Al on a rigid
-support) under the moving Hertz roll pressure (``mechanics.roller``), and with ``--sweep`` the bare
-case at 30 °C and at 150 N (150 °C and 500 N make the Li flow 4× and 30× faster at the contact
-edges and the runs take too many sub-steps for this script; not run). Per run it records
+support) under the moving Hertz roll pressure (``mechanics.roller``), and with ``--sweep`` the
+source's ranges (30–175 °C, 150–500 N; Li melts at 180.5 °C, so the source's 200 °C is refused):
+the bare case at 30, 150 and 175 °C and at 150 and 500 N, both cases at 150 °C and at 500 N, and
+both at 175 °C and 500 N together (about 25 min on one core). Per run it records
 the peak (over the pass) von Mises stress and pressure in the Li and the Al, the peak largest
 principal stress in the SE and the Cu's peak von Mises (sandwich) while the roll moves (not at the
-elastic set-down, t = 0), and the Li thickness change
-where the roll has passed (x = start + 1.2a … end − 1.2a). Writes
-``results/roll_bonding/summary.md`` and ``roll_bonding.png``.
+elastic set-down, t = 0), and the Li thickness change where the roll has passed
+(x = start + 1.2a … end − 1.2a): its mean and its ripple there (largest departure from the mean),
+which says how far the mean is resolved. Writes ``results/roll_bonding/summary.md`` and
+``roll_bonding.png``.
 
 Usage: ``python scripts/roll_bonding.py [--sweep] [--out results/roll_bonding]``
 (one core: ``OMP_NUM_THREADS=1``).
@@ -40,6 +42,7 @@ class Run:
     load: float  # N
     peaks: dict[str, dict[str, float]] = field(default_factory=dict)
     li_change: float = math.nan
+    li_ripple: float = math.nan  # largest |Δh − mean| in the window, m
     li_thickness: float = math.nan
     profile: tuple[np.ndarray, np.ndarray] | None = None
     wall: float = 0.0
@@ -101,6 +104,9 @@ def run_pass(case_name: str, temperature_c: float | None = None, load_n: float |
     result.li_change = thickness_change(model, "li", window)
     result.li_thickness = case.layer("li").thickness
     result.profile = thickness_profile(model, "li")
+    x, change = result.profile
+    inside = (x >= window[0]) & (x <= window[1])
+    result.li_ripple = float(np.max(np.abs(change[inside] - result.li_change)))
     result.wall = time.perf_counter() - clock
     model.close()
     return result
@@ -129,8 +135,8 @@ def table(runs: list[Run]) -> str:
     """Markdown table of the runs."""
     head = ("| case | T (°C) | F (N) | Li σ_vM peak (MPa) | Li pressure peak (MPa) | "
             "Al σ_vM peak (MPa) | SE peak tension (MPa) | Cu σ_vM peak (MPa) | "
-            "Li thinning per pass (nm; % of 20 µm) | Li law | sub-steps | wall (s) |\n"
-            "|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+            "Li thinning per pass (nm; % of 20 µm) | ripple (nm) | Li law | sub-steps | wall (s) |\n"
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
     rows = []
     for run in runs:
         p = run.peaks
@@ -144,39 +150,41 @@ def table(runs: list[Run]) -> str:
             f"{mpa('li', 'von_mises_Pa')} | {mpa('li', 'pressure_Pa')} | {mpa('al', 'von_mises_Pa')} | "
             f"{mpa('se', 'tensile_Pa')} | {mpa('cu', 'von_mises_Pa')} | "
             f"{thinning * 1e9:.2g} ({100 * thinning / run.li_thickness:.1g} %) | "
-            f"{extrapolation(run)} | {run.substeps} | {run.wall:.0f} |"
+            f"±{run.li_ripple * 1e9:.2g} | {extrapolation(run)} | {run.substeps} | {run.wall:.0f} |"
             + (f" {run.message}" if run.message else ""))
     return head + "\n".join(rows) + "\n"
 
 
 def figure(runs: list[Run], path: Path) -> None:
-    """Li thickness change along x (the first run of each case) and the peak stresses."""
+    """Li thickness change along x, sandwich and bare runs apart (the bare Li's edge ripples
+    reach µm), and the peak stresses of every run."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
-    seen = set()
-    for run in runs:
-        if run.case in seen or run.profile is None:
-            continue
-        seen.add(run.case)
-        x, change = run.profile
-        left.plot(x * 1e3, change * 1e9, label=f"{run.case}, {run.temperature - 273.15:.0f} °C, "
-                  f"{run.load:.0f} N")
-    left.set_xlabel("x (mm, unloaded)")
-    left.set_ylabel("Li thickness change (nm)")
-    left.set_title("after one pass (roll set down at 2a, stops at 5a)")
-    left.legend(fontsize=8)
-    labels = [f"{r.case}\n{r.temperature - 273.15:.0f} °C, {r.load:.0f} N" for r in runs]
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.4), gridspec_kw={"width_ratios": [1, 1, 1.3]})
+    for axis, case in zip(axes[:2], ("sandwich", "bare"), strict=True):
+        for run in runs:
+            if run.case != case or run.profile is None:
+                continue
+            x, change = run.profile
+            axis.plot(x * 1e3, change * 1e9, lw=1.0,
+                      label=f"{run.temperature - 273.15:.0f} °C, {run.load:.0f} N")
+        axis.set_yscale("symlog", linthresh=10.0)
+        axis.set_xlabel("x (mm, unloaded)")
+        axis.set_ylabel("Li thickness change (nm)")
+        axis.set_title(f"{case}: after one pass (set down at 2a, stops at 5a)", fontsize=9)
+        axis.legend(fontsize=7)
+    right = axes[2]
+    labels = [f"{r.case} {r.temperature - 273.15:.0f} °C {r.load:.0f} N" for r in runs]
     positions = np.arange(len(runs))
     for offset, (layer, key, name) in enumerate((("li", "von_mises_Pa", "Li σ_vM"),
                                                   ("al", "von_mises_Pa", "Al σ_vM"),
                                                   ("se", "tensile_Pa", "SE tension"))):
         values = [r.peaks[layer][key] / 1e6 if layer in r.peaks else 0.0 for r in runs]
         right.bar(positions + 0.27 * (offset - 1), values, 0.27, label=name)
-    right.set_xticks(positions, labels, fontsize=7)
+    right.set_xticks(positions, labels, fontsize=7, rotation=45, ha="right")
     right.set_ylabel("peak over the pass (MPa)")
     right.legend(fontsize=8)
     fig.tight_layout()
@@ -186,7 +194,7 @@ def figure(runs: list[Run], path: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sweep", action="store_true",
-                        help="also the bare case at 30 °C and at 150 N (the cheap runs)")
+                        help="also the source's temperature and force ranges (~25 min)")
     parser.add_argument("--only", choices=sorted(CASES), help="run one configuration")
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "roll_bonding")
     args = parser.parse_args(argv)
@@ -194,7 +202,10 @@ def main(argv: list[str] | None = None) -> int:
     names = [args.only] if args.only else list(CASES)
     settings = [(name, None, None) for name in names]
     if args.sweep:
-        settings += [("bare", 30.0, None), ("bare", None, 150.0)]
+        settings += [("bare", 30.0, None), ("bare", None, 150.0), ("bare", 150.0, None),
+                     ("sandwich", 150.0, None), ("bare", 175.0, None), ("bare", None, 500.0),
+                     ("sandwich", None, 500.0), ("bare", 175.0, 500.0),
+                     ("sandwich", 175.0, 500.0)]
     runs = []
     for name, temperature, load in settings:
         run = run_pass(name, temperature, load)
