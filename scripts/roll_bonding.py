@@ -4,7 +4,8 @@ Runs the sandwich case (Cu | Li | Al | LPSCl | cathode) and the bare one (Li | A
 support) under the moving Hertz roll pressure (``mechanics.roller``), and with ``--sweep`` the
 source's ranges (30–175 °C, 150–500 N; Li melts at 180.5 °C, so the source's 200 °C is refused):
 the bare case at 30, 150 and 175 °C and at 150 and 500 N, both cases at 150 °C and at 500 N, and
-both at 175 °C and 500 N together (about 25 min on one core). Per run it records
+both at 175 °C and 500 N together (about 1 h on one core, 40 min of it the bare run at 175 °C
+and 500 N). Per run it records
 the peak (over the pass) von Mises stress and pressure in the Li and the Al, the peak largest
 principal stress in the SE and the Cu's peak von Mises (sandwich) while the roll moves (not at the
 elastic set-down, t = 0), and the Li thickness change where the roll has passed
