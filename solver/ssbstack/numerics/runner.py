@@ -75,8 +75,6 @@ class ProtocolRunner:
         for model in self.models:  # models with long inner loops ask it between sub-steps
             if hasattr(model, "stop_requested"):
                 model.stop_requested = stop_requested
-            if hasattr(model, "progress"):  # ... and report them through the heartbeat
-                model.progress = self.pulse
         self.time_dependent = any(model.time_dependent for model in self.models)
         self.position = Position()
         self._last_voltage = 0.0  # V of the last accepted state, for 'until <voltage>' events
@@ -161,12 +159,6 @@ class ProtocolRunner:
             summary.ccd_above_A_m2 = max(levels.values())
         return summary
 
-    def pulse(self, line: str) -> None:
-        """Log ``line`` if nothing was logged for ``heartbeat`` s of wall time (no collective:
-        rank 0 prints, no rank waits for another)."""
-        if clock.perf_counter() - self._last_line > self.heartbeat:
-            self._say(line)
-
     def _say(self, line: str) -> None:
         """Log a line (rank 0 prints; no collective) and restart the heartbeat clock."""
         self.log(line)
@@ -244,7 +236,8 @@ class ProtocolRunner:
             ends, failure = self._record(time, index, step, state)
             if ends:
                 return time, state, failure
-            self.pulse(_progress_line(index, time - start, limit, dt, accepted))
+            if clock.perf_counter() - self._last_line > self.heartbeat:
+                self._say(_progress_line(index, time - start, limit, dt, accepted))
             if state.iterations <= EASY_ITERATIONS:
                 dt = min(dt * GROWTH, dt_max)
             self.position = Position(index, time, start, dt, True, self._last_voltage)
