@@ -195,7 +195,7 @@ def figure(runs: list[Run], path: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sweep", action="store_true",
-                        help="also the source's temperature and force ranges (~25 min)")
+                        help="also the source's temperature and force ranges (~1 h)")
     parser.add_argument("--only", choices=sorted(CASES), help="run one configuration")
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "roll_bonding")
     args = parser.parse_args(argv)
