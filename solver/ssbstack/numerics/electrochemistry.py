@@ -261,7 +261,7 @@ class ElectrochemistryModel:
             side = _Side(interface, kinetics, reaction, area, self._dofs_on(reaction),
                          contact_tag=contact_tag, void_tag=void_tag)
             sheet = None
-            contact = self._contact(kinetics, temperature)
+            contact = ContactKinetics.at(kinetics, temperature)
             indicator: Any = 1.0
             if coupled:  # set by the coupling from the contact state; closed until then
                 side.indicator = dolfinx.fem.Function(self.vertex_space,
@@ -515,14 +515,6 @@ class ElectrochemistryModel:
         one = dolfinx.fem.Constant(stack_mesh.mesh, dolfinx.default_scalar_type(1.0))
         return self._integral(one * self._weight(stack_mesh.mesh) * ds(BOTTOM))
 
-    def _contact(self, kinetics: Kinetics, temperature: float) -> ContactKinetics:
-        return ContactKinetics(
-            kinetics.exchange_current(temperature),
-            kinetics.alpha_anodic,
-            kinetics.alpha_cathodic,
-            kinetics.form == "linear",
-        )
-
     def _facets(self, tags: tuple[int, ...]) -> np.ndarray:
         return np.unique(np.concatenate([self.facet_tags.find(t) for t in tags])).astype(np.int32)
 
@@ -686,7 +678,7 @@ class ElectrochemistryModel:
         """Owned nodes (coordinates, m) and anodic current density into the electrolyte there
         (A/m²) on one interface; bare interfaces also list their void nodes (j = 0)."""
         index = self.sides.index(side)
-        kinetics = self._contact(side.kinetics, self.case.conditions.temperature)
+        kinetics = ContactKinetics.at(side.kinetics, self.case.conditions.temperature)
         owned = self.space.dofmap.index_map.size_local
         coordinates = self.space.tabulate_dof_coordinates()
         if side.volumetric:
@@ -722,7 +714,7 @@ class ElectrochemistryModel:
                        electrode: np.ndarray | None = None) -> np.ndarray:
         """Anodic current density (A/m²) of a bare side at local φ ``dofs``."""
         electrode = self._electrode_nodal(index) if electrode is None else electrode
-        kinetics = self._contact(self.sides[index].kinetics, self.case.conditions.temperature)
+        kinetics = ContactKinetics.at(self.sides[index].kinetics, self.case.conditions.temperature)
         return butler_volmer(electrode[dofs] - self.phi.x.array[dofs], kinetics, self.f, np.exp)
 
     def _nodal_shift(self, index: int) -> np.ndarray:

@@ -21,6 +21,7 @@ from ssbstack.meshing.tags import Interface
 from ssbstack.numerics.solver_options import petsc_solver_options
 from ssbstack.physics.electrochemistry import (
     FARADAY,
+    ContactKinetics,
     Electrode,
     alloy_diffusion_residual,
     piecewise_linear,
@@ -196,7 +197,7 @@ class Cathode:
         self.table = np.array(material.open_circuit_potential, dtype=float)
         if np.any(np.diff(self.table[:, 0]) <= 0.0):
             raise CaseError("x must increase down the table", key=f"{key}.open_circuit_potential")
-        self.material, self.model = material, model
+        self.material, self.comm = material, model.comm  # no back-reference: no cycle
         self.kappa = material.ionic_conductivity_at(case.conditions.temperature)
         tdim = mesh.topology.dim
         local = mesh.topology.index_map(tdim).size_local + mesh.topology.index_map(tdim).num_ghosts
@@ -231,7 +232,7 @@ class Cathode:
 
     def electrode(self, potential: Any, kinetics: Kinetics, temperature: float) -> Electrode:
         """The cathode as a volumetric electrode (exchange current a i₀, A/m³)."""
-        contact = self.model._contact(kinetics, temperature)
+        contact = ContactKinetics.at(kinetics, temperature)
         contact.exchange_current *= self.material.specific_area
         return Electrode(potential, contact, self.dx, None,
                          kinetics.open_circuit_potential + self.open_circuit_potential())
@@ -255,8 +256,8 @@ class Cathode:
         from mpi4py import MPI
 
         values = self.concentration.x.array[:len(self.volume)]
-        total = self.model.comm.allreduce(float(self.volume @ values), op=MPI.SUM)
-        volume = self.model.comm.allreduce(float(self.volume.sum()), op=MPI.SUM)
+        total = self.comm.allreduce(float(self.volume @ values), op=MPI.SUM)
+        volume = self.comm.allreduce(float(self.volume.sum()), op=MPI.SUM)
         return total / volume / self.material.max_concentration
 
     def accept(self) -> None:

@@ -69,6 +69,12 @@ class ContactKinetics:
     alpha_cathodic: float
     linear: bool  # j = η f i₀ instead of Butler–Volmer (f = F/RT)
 
+    @classmethod
+    def at(cls, kinetics: Any, temperature: float) -> ContactKinetics:
+        """A case's ``Kinetics`` at ``temperature`` (K)."""
+        return cls(kinetics.exchange_current(temperature), kinetics.alpha_anodic,
+                   kinetics.alpha_cathodic, kinetics.form == "linear")
+
 
 def butler_volmer(eta: Any, kinetics: ContactKinetics, f: Any, exp: Callable = ufl.exp) -> Any:
     """Anodic current density (A/m²) at overpotential ``eta`` (V); ``f`` = F/(RT) in 1/V.
