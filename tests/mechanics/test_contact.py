@@ -201,3 +201,18 @@ def test_split_node_copies_pair_up_across_a_rounding_boundary():
         rows.append([x, y, 0.0, side, dof, 0, 0, 0, 0, 0, 1.0, 0.0, 0.0, 1.0])
     pairs = _pair_up(np.array(rows), 3, 2.0, 1, None)
     assert sorted(zip(pairs["lower"], pairs["upper"], strict=True)) == [(0, 1), (2, 3)]
+
+
+def test_contact_blocks_are_preallocated_in_the_tangent():
+    """The lower ↔ upper blocks of every contact pair are in the Newton matrix's preallocation:
+    assembling the initial state and a step mallocs nothing (296 mallocs here, thousands at 21 k
+    cells, when the blocks were inserted into the form's sparsity alone)."""
+    from ssbstack.verification import coupled
+
+    case = load_case(checks.case_file("coupled_debond"), [
+        "coupling.enabled=false", 'geometry.mesh.interface="8 um"'])
+    models = coupled.build(case, COMM)
+    coupled.run_models(models, [1.0], 0.0)
+    (mechanics,) = [model for model in models if getattr(model, "contact", None) is not None]
+    assert len(mechanics.contact.local_pair_nodes()) > 0
+    assert mechanics.A.getInfo()["mallocs"] == 0

@@ -128,6 +128,26 @@ class NodeContact:
         self.lower_at, self.upper_at = (sorter[np.searchsorted(order, nodes, sorter=sorter)]
                                         for nodes in (self.lower, self.upper))
 
+    def local_pair_nodes(self) -> np.ndarray:
+        """(k, 2) local node indices (owned or ghost) of the lower and upper node of each pair
+        this rank assembles whose two nodes are both on this rank: the blocks to preallocate in
+        the Newton matrix (a pair with a node elsewhere is left to PETSc's insertion)."""
+        imap = self.V.dofmap.index_map
+        mine = np.flatnonzero(self.owner)
+        nodes = np.column_stack([imap.global_to_local(self.lower[mine].astype(np.int64)),
+                                 imap.global_to_local(self.upper[mine].astype(np.int64))])
+        return nodes[(nodes >= 0).all(axis=1)].astype(np.int32)
+
+    def reserve(self, A: Any) -> None:
+        """Write explicit zeros into the pairs' blocks of ``A`` (not assembled: a final assembly
+        drops preallocated entries that hold no value, so every block must be set before the
+        first one to stay in the sparsity)."""
+        from petsc4py import PETSc
+
+        _, dofs, _, layout = self._layout()
+        A.setValuesIJV(*layout, np.zeros(layout[1].size), addv=PETSc.InsertMode.ADD_VALUES,
+                       rowmap=dofs.ravel())
+
     # --- per Newton iteration ---------------------------------------------------------------
 
     def relative_displacement(self, displacement: np.ndarray) -> np.ndarray:
