@@ -226,3 +226,14 @@ def test_vacancy_runaway_is_the_same_on_two_ranks(tmp_path):
         assert status == "failed_contact_loss"
     assert_same_series(tmp_path / "one" / "timeseries.csv", tmp_path / "two" / "timeseries.csv",
                        rel=1e-7, skip=("newton_iterations", "substeps", "coupling_iterations"))
+
+
+def test_the_coupled_step_reports_its_sub_steps():
+    """Every accepted coupled sub-step goes to ``progress`` (the runner logs it once a minute)."""
+    case = load_case(case_file("coupled_debond"))
+    (model,) = checks.build(case, MPI.COMM_WORLD)
+    lines: list[str] = []
+    model.progress = lines.append
+    rows = checks.run_models([model], [20.0])
+    assert len(lines) == rows[-1]["coupled_substeps"] >= 1
+    assert "coupled sub-steps: " in lines[-1] and "of this 20 s time step" in lines[-1], lines

@@ -19,6 +19,14 @@ PETSc = pytest.importorskip("petsc4py.PETSc")
 PETSC_HOLDERS = (dolfinx_petsc.NonlinearProblem, dolfinx_petsc.LinearProblem, PETSc.Object)
 
 
+def _undestroyed(holder) -> bool:
+    """Alive and holding PETSc memory (a destroyed petsc4py wrapper has a null handle: the one
+    DOLFINx 0.11's ``cpp.la.petsc.create_matrix`` leaks is destroyed by the model instead)."""
+    if holder is None:
+        return False
+    return not isinstance(holder, PETSc.Object) or holder.handle != 0
+
+
 @pytest.mark.parametrize("name", ["coupled_full_cell", "coupled_film_debond", "echem_alloy",
                                   "roller_uniform", "die_confined", "creep_anand"])
 def test_dropping_the_models_destroys_their_petsc_objects(name):
@@ -32,7 +40,7 @@ def test_dropping_the_models_destroys_their_petsc_objects(name):
                 if isinstance(o, PETSC_HOLDERS) and id(o) not in before]
         assert held, "the check would not bite: no PETSc object found"
         del models
-        alive = sorted(type(ref()).__name__ for ref in held if ref() is not None)
+        alive = sorted(type(ref()).__name__ for ref in held if _undestroyed(ref()))
         assert not alive, f"{name}: kept alive by a reference cycle: {alive}"
     finally:
         gc.enable()

@@ -139,3 +139,49 @@ def test_a_long_step_reports_progress_between_its_log_lines():
     assert every[-1].startswith("[1/1]")
     quiet = _log_lines(60.0)
     assert len(quiet) == 1 and quiet[0].startswith("[1/1]")
+
+
+class ChattyModel(FakeModel):
+    """A fake model with inner iterations that reports them through the runner's heartbeat."""
+
+    def __init__(self):
+        super().__init__()
+        self.progress = None
+
+    def solve(self, time, dt, control):
+        if dt > 0.0:
+            for inner in range(3):
+                self.progress(f"inner {inner} at t = {time:g} s")
+        return super().solve(time, dt, control)
+
+
+def test_a_model_with_inner_iterations_reports_through_the_heartbeat():
+    """The runner hands models that have a ``progress`` attribute its heartbeat: at 0 s every
+    inner report is logged, at the default none within a fast step."""
+    for heartbeat, expected in ((0.0, 15), (60.0, 0)):
+        case = load_case(DEMO, ['protocol.steps=["Strip at 1 A/m2 for 100 s"]',
+                                "numerics.max_time_step=20 s"])
+        lines: list[str] = []
+        model = ChattyModel()
+        runner = ProtocolRunner(case, [model], [].append, lines.append, lambda t: None)
+        runner.heartbeat = heartbeat
+        runner.run()
+        assert sum("inner" in line for line in lines) == expected, lines
+
+
+def test_the_runner_and_its_models_hold_no_reference_cycle():
+    """The heartbeat handed to a model does not keep the runner alive: dropping the runner frees
+    it at once (a cycle would leave collective PETSc destruction to the cyclic collector)."""
+    import gc
+    import weakref
+
+    gc.disable()
+    try:
+        model = ChattyModel()
+        runner = ProtocolRunner(load_case(DEMO), [model], [].append, [].append, lambda t: None)
+        alive = weakref.ref(runner)
+        del runner
+        assert alive() is None
+        model.progress("after the runner: ignored")
+    finally:
+        gc.enable()

@@ -65,6 +65,8 @@ class CoupledModel:
 
         self.case, self.comm, self.config = case, comm, case.coupling
         self.stop_requested: Callable[[], bool] = lambda: False  # collective; set by the runner
+        # the runner's heartbeat (set by it): told after every accepted sub-step
+        self.progress: Callable[[str], None] = lambda line: None
         self.outdir = Path(outdir) if outdir is not None else None
         self.echem = ElectrochemistryModel(case, stack_mesh, comm, outdir)
         if self.echem.alloys:
@@ -286,6 +288,8 @@ class CoupledModel:
                     self.echem.solve(self.lost_at, h, control)
                 break
             self.echem.advance_substep()  # the next sub-step starts from this one's Li contents
+            self.progress(f"      … coupled sub-steps: {elapsed:.4g} s of this {dt:.4g} s time "
+                          f"step, next h = {h:.3g} s, {substeps} so far")
         self.next_substep = h
         return self._result(substeps, iterations, mechanics)
 

@@ -43,7 +43,8 @@ contact law (:mod:`ssbstack.numerics.wall`, 2D only).
 
 Layout. The sub-step Newton is :mod:`ssbstack.numerics.mechanics_newton`, the stack measures
 (thicknesses, volumes, mesh quality) :mod:`ssbstack.numerics.mechanics_measures`, the state and its
-checkpoint rows :mod:`ssbstack.numerics.mechanics_state` (mixins of :class:`MechanicsModel`).
+checkpoint rows :mod:`ssbstack.numerics.mechanics_state`, the output row and field files
+:mod:`ssbstack.numerics.mechanics_outputs` (mixins of :class:`MechanicsModel`).
 """
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ from ssbstack.meshing.stack import StackMesh, build_mesh
 from ssbstack.meshing.tags import BOTTOM, TOP
 from ssbstack.numerics.contact import ContactSide, NodeContact, contact_sides, split_interfaces
 from ssbstack.numerics.mechanics_measures import StackMeasures
-from ssbstack.numerics.mechanics_newton import SubstepNewton, mpi
+from ssbstack.numerics.mechanics_newton import SubstepNewton, mpi, tangent_matrix
+from ssbstack.numerics.mechanics_outputs import MechanicsOutputs
 from ssbstack.numerics.mechanics_state import Checkpointing, MechanicsState
 from ssbstack.numerics.model import Control, StepResult
 from ssbstack.numerics.roller import COLUMNS as ROLLER_COLUMNS
@@ -95,7 +97,7 @@ def kinematics_of(case: Case, gdim: int) -> phys.Kinematics:
     return "axisymmetric" if kind == "axisymmetric" else "plane_strain"
 
 
-class MechanicsModel(SubstepNewton, StackMeasures, Checkpointing):
+class MechanicsModel(SubstepNewton, StackMeasures, MechanicsOutputs, Checkpointing):
     """Creep + elasticity of the whole stack under a pressure fixture (collective methods)."""
 
     time_dependent = True
@@ -187,7 +189,7 @@ class MechanicsModel(SubstepNewton, StackMeasures, Checkpointing):
         self._set_boundary_conditions(stack_mesh)
         self.contact = self._contact(stack_mesh, sides, weight) if sides else None
         self.wall = self._die_wall(stack_mesh, weight) if config.sides == "die" else None
-        self.A = self._tangent_matrix()
+        self.A = tangent_matrix(self.jacobian, self.contact, comm)
         self.roller = (RollerLoad(V, stack_mesh.facet_tags, config.roller, self.vert, comm)
                        if config.roller is not None else None)
         self.step_end = 0.0  # s, end time of the runner step being solved (the roll's clock)
@@ -268,29 +270,6 @@ class MechanicsModel(SubstepNewton, StackMeasures, Checkpointing):
                            self.fixed_dofs, config.contact_penalty * young / size,
                            config.tangential_stiffness, config.void_gap)
 
-    def _tangent_matrix(self) -> Any:
-        """The Newton matrix: the form's sparsity plus the lower ↔ upper node blocks of every
-        contact pair, preallocated and reserved (inserted at the first assembly instead, they made
-        PETSc reallocate the matrix row by row: 499 of 626 s of the first two steps of a 168 k-cell
-        RVE on one rank, and a 1.3 M-cell one did not finish its initial state in 90 min). The die
-        wall adds to diagonal blocks only. A pair whose nodes are on two ranks is left to PETSc's
-        insertion."""
-        dolfinx = self.dolfinx
-        pattern = dolfinx.fem.create_sparsity_pattern(self.jacobian)
-        if self.contact is not None:
-            for pair in self.contact.local_pair_nodes():
-                pattern.insert(pair, pair)
-        pattern.finalize()
-        A = dolfinx.cpp.la.petsc.create_matrix(self.comm, pattern, None)
-        A.setOption(self.PETSc.Mat.Option.NEW_NONZERO_ALLOCATION_ERR, False)
-        # every entry set once before the first (compressing) final assembly, then zeroed
-        dolfinx.fem.petsc.assemble_matrix(A, self.jacobian)
-        if self.contact is not None:
-            self.contact.reserve(A)
-        A.assemble()
-        A.zeroEntries()
-        return A
-
     def _die_wall(self, stack_mesh: StackMesh, weight: Any) -> DieWall:
         """The rigid die wall at the outermost lateral extent + ``die_clearance`` (2D)."""
         young = max(self.case.material(layer).youngs_modulus for layer in self.tags.layers)
@@ -331,19 +310,6 @@ class MechanicsModel(SubstepNewton, StackMeasures, Checkpointing):
         self.bcs_hom, self.bcs_unit = found.homogeneous, found.unit_plate
         self.plate_field.x.array[:] = 0.0
         self.plate_field.x.array[found.top_vertical] = 1.0
-
-    def _open_writers(self, outdir: Path) -> None:
-        dolfinx = self.dolfinx
-        W0 = dolfinx.fem.functionspace(self.mesh, ("Discontinuous Lagrange", 0))
-        self.von_mises_field = dolfinx.fem.Function(W0, name="von_mises")
-        self.creep_field = dolfinx.fem.Function(W0, name="equivalent_creep_strain")
-        folder = outdir / "fields"
-        folder.mkdir(parents=True, exist_ok=True)
-        self.writers = [
-            dolfinx.io.VTXWriter(self.comm, str(folder / "displacement.bp"), [self.u_total]),
-            dolfinx.io.VTXWriter(self.comm, str(folder / "creep.bp"),
-                                 [self.von_mises_field, self.creep_field]),
-        ]
 
     # --- small helpers ------------------------------------------------------------------------
 
@@ -532,40 +498,6 @@ class MechanicsModel(SubstepNewton, StackMeasures, Checkpointing):
         after = self.wall.mean_pressure(self.u_total.x.array + self.du.x.array)
         return max(change, abs(after - before) / max(abs(previous), abs(pressure), 1e3))
 
-    def _values(self) -> dict[str, float]:
-        """One row of outputs for the current (just solved) state."""
-        pressure = self.current.pressure
-        owned = self.nowned * self.nqp
-        vm = phys.von_mises(self.current.stress[:owned], self.kin)
-        self._set_q(self.rate_q, self.last_rate)
-        volume = self._sum(self.interface_volume)
-        rate = self._sum(self.interface_rate) / volume if volume > 0 else math.nan
-        return {
-            "stack_pressure_Pa": pressure,
-            "li_thickness_m": self.li_thickness(),
-            "plate_displacement_m": self.current.plate,
-            "max_von_mises_Pa": self.comm.allreduce(float(vm.max()) if vm.size else 0.0,
-                                                    op=mpi().MAX),
-            "creep_strain_rate_interface_1_s": rate,
-            **self.contact_summary(),
-            **(self.wall.summary(self.u_total.x.array) if self.wall else {}),
-            **(self.roller.summary() if self.roller else {}),
-        }
-
-    def contact_summary(self) -> dict[str, float]:
-        """Contact fraction, largest gap and overlap (m) of the current state (collective)."""
-        contact = self.contact
-        if contact is None:
-            return {}
-        relative = contact.relative_displacement(self.u_total.x.array)
-        return contact.summary(relative, self.current.offset, self.current.bonded)
-
-    def pair_gaps(self) -> np.ndarray:
-        """Gap g (m) of every contact pair in the current state (global, every rank; collective)."""
-        contact = self.contact
-        relative = contact.relative_displacement(self.u_total.x.array)
-        return contact.gaps(relative, self.current.offset)
-
     def accept(self) -> None:
         """Make the last solved state the history (collective)."""
         if not self.loaded:
@@ -576,27 +508,10 @@ class MechanicsModel(SubstepNewton, StackMeasures, Checkpointing):
         """Return to the last accepted state (collective)."""
         self._restore(self.accepted)
 
-    @property
-    def stripped_volume(self) -> float:
-        """Li volume stripped from the first layer since the start (accepted + current)."""
-        return self.current.stripped
-
-    def write_fields(self, time: float) -> None:
-        """Write u, von Mises and equivalent creep strain (VTX, collective)."""
-        if not self.writers:
-            return
-        vm = phys.von_mises(self.current.stress, self.kin).reshape(self.ncells, self.nqp)
-        creep = self.current.creep.reshape(self.ncells, self.nqp)
-        dofmap = self.von_mises_field.function_space.dofmap.list.ravel()
-        self.von_mises_field.x.array[dofmap] = vm @ self.qweights
-        self.creep_field.x.array[dofmap] = creep @ self.qweights
-        for writer in self.writers:
-            writer.write(time)
-
-    def close(self) -> None:
-        """Close writers (collective)."""
-        for writer in self.writers:
-            writer.close()
-        self.writers = []
-
-
+    def __del__(self) -> None:
+        """Destroy the Newton matrix (see ``tangent_matrix``: nothing else frees it). Runs when
+        the last reference goes, at the same statement on every rank, as models hold no
+        reference cycles (tests/coupled/test_model_lifetimes.py)."""
+        matrix = getattr(self, "A", None)
+        if matrix is not None:
+            matrix.destroy()

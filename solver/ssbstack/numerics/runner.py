@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import time as clock
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -60,6 +61,20 @@ class RunSummary:
     footprint: str = ""  # peak memory and bytes per dof, for the last log line
 
 
+def _weakly(method: Callable[[str], None]) -> Callable[[str], None]:
+    """``method`` called through a weak reference to its object: a model holding it does not
+    keep the runner alive, so runner and models hold no reference cycle (a cycle defers the
+    models' collective PETSc destruction to the cyclic collector, whose moment differs between
+    ranks)."""
+    reference = weakref.WeakMethod(method)
+
+    def call(line: str) -> None:
+        bound = reference()
+        if bound is not None:
+            bound(line)
+    return call
+
+
 class ProtocolRunner:
     """Drives models through a case's protocol and hands each output row to ``record``."""
 
@@ -75,6 +90,8 @@ class ProtocolRunner:
         for model in self.models:  # models with long inner loops ask it between sub-steps
             if hasattr(model, "stop_requested"):
                 model.stop_requested = stop_requested
+            if hasattr(model, "progress"):  # ... and report them through the heartbeat
+                model.progress = _weakly(self.pulse)
         self.time_dependent = any(model.time_dependent for model in self.models)
         self.position = Position()
         self._last_voltage = 0.0  # V of the last accepted state, for 'until <voltage>' events
@@ -159,6 +176,12 @@ class ProtocolRunner:
             summary.ccd_above_A_m2 = max(levels.values())
         return summary
 
+    def pulse(self, line: str) -> None:
+        """Log ``line`` if nothing was logged for ``heartbeat`` s of wall time (no collective:
+        rank 0 prints, no rank waits for another)."""
+        if clock.perf_counter() - self._last_line > self.heartbeat:
+            self._say(line)
+
     def _say(self, line: str) -> None:
         """Log a line (rank 0 prints; no collective) and restart the heartbeat clock."""
         self.log(line)
@@ -236,8 +259,7 @@ class ProtocolRunner:
             ends, failure = self._record(time, index, step, state)
             if ends:
                 return time, state, failure
-            if clock.perf_counter() - self._last_line > self.heartbeat:
-                self._say(_progress_line(index, time - start, limit, dt, accepted))
+            self.pulse(_progress_line(index, time - start, limit, dt, accepted))
             if state.iterations <= EASY_ITERATIONS:
                 dt = min(dt * GROWTH, dt_max)
             self.position = Position(index, time, start, dt, True, self._last_voltage)
