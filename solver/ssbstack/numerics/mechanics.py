@@ -44,7 +44,8 @@ contact law (:mod:`ssbstack.numerics.wall`, 2D only).
 Layout. The sub-step Newton is :mod:`ssbstack.numerics.mechanics_newton`, the stack measures
 (thicknesses, volumes, mesh quality) :mod:`ssbstack.numerics.mechanics_measures`, the state and its
 checkpoint rows :mod:`ssbstack.numerics.mechanics_state`, the output row and field files
-:mod:`ssbstack.numerics.mechanics_outputs` (mixins of :class:`MechanicsModel`).
+:mod:`ssbstack.numerics.mechanics_outputs`, the contact and die-wall set-up with the pairs' bonds
+and Li offsets :mod:`ssbstack.numerics.mechanics_contact` (mixins of :class:`MechanicsModel`).
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ from ssbstack.errors import CaseError
 from ssbstack.io.checkpoint import original_cell_keys
 from ssbstack.meshing.stack import StackMesh, build_mesh
 from ssbstack.meshing.tags import BOTTOM, TOP
-from ssbstack.numerics.contact import ContactSide, NodeContact, contact_sides, split_interfaces
+from ssbstack.numerics.contact import contact_sides, split_interfaces
+from ssbstack.numerics.mechanics_contact import MechanicsContact
 from ssbstack.numerics.mechanics_measures import StackMeasures
 from ssbstack.numerics.mechanics_newton import SubstepNewton, mpi, tangent_matrix
 from ssbstack.numerics.mechanics_outputs import MechanicsOutputs
@@ -69,7 +71,6 @@ from ssbstack.numerics.model import Control, StepResult
 from ssbstack.numerics.roller import COLUMNS as ROLLER_COLUMNS
 from ssbstack.numerics.roller import RollerLoad
 from ssbstack.numerics.solver_options import tangent_ksp
-from ssbstack.numerics.wall import DieWall
 from ssbstack.physics import mechanics as phys
 
 __all__ = ["COLUMNS", "MechanicsModel", "contact_sides", "kinematics_of", "split_interfaces"]
@@ -97,7 +98,8 @@ def kinematics_of(case: Case, gdim: int) -> phys.Kinematics:
     return "axisymmetric" if kind == "axisymmetric" else "plane_strain"
 
 
-class MechanicsModel(SubstepNewton, StackMeasures, MechanicsOutputs, Checkpointing):
+class MechanicsModel(SubstepNewton, StackMeasures, MechanicsContact, MechanicsOutputs,
+                     Checkpointing):
     """Creep + elasticity of the whole stack under a pressure fixture (collective methods)."""
 
     time_dependent = True
@@ -255,50 +257,6 @@ class MechanicsModel(SubstepNewton, StackMeasures, MechanicsOutputs, Checkpointi
         self.molar_volume = {name: case.material(name).molar_volume
                              for name in (first.name, last.name)}
         self.electrodes = (first.name, last.name)
-
-    def _contact(self, stack_mesh: StackMesh, sides: list[ContactSide], weight: Any) -> NodeContact:
-        """Node-to-node contact of the split interfaces; k_n = penalty × E_max / h_min."""
-        dolfinx = self.dolfinx
-        fdim = self.mesh.topology.dim - 1
-        facets = np.concatenate([stack_mesh.facet_tags.find(s.interface.contact_tag) for s in sides])
-        sizes = dolfinx.cpp.mesh.h(self.mesh._cpp_object, fdim, facets.astype(np.int32))
-        size = self.comm.allreduce(float(sizes.min()) if sizes.size else math.inf, op=mpi().MIN)
-        self.contact_size = size  # smallest interface facet, m
-        young = max(self.case.material(layer).youngs_modulus for layer in self.tags.layers)
-        config = self.config
-        return NodeContact(self.V, stack_mesh.facet_tags, sides, self.comm, weight,
-                           self.fixed_dofs, config.contact_penalty * young / size,
-                           config.tangential_stiffness, config.void_gap)
-
-    def _die_wall(self, stack_mesh: StackMesh, weight: Any) -> DieWall:
-        """The rigid die wall at the outermost lateral extent + ``die_clearance`` (2D)."""
-        young = max(self.case.material(layer).youngs_modulus for layer in self.tags.layers)
-        return DieWall(self.V, stack_mesh.facet_tags, self.comm, weight, self.fixed_dofs,
-                       self.vert, self.kin == "axisymmetric", self.config.die_clearance,
-                       self.config.contact_penalty, young)
-
-    def _initial_bonds(self) -> np.ndarray:
-        """With an adhesion strength: every pair that starts closed (not a seeded void)."""
-        if self.contact is None or self.config.adhesion_strength == 0.0:
-            return np.zeros(self.contact.count if self.contact else 0, dtype=bool)
-        return ~self.contact.pairs["void"].astype(bool)
-
-    def _released(self, offset: np.ndarray) -> np.ndarray:
-        """Bonded pairs whose tension at the Newton answer now in Δu exceeds σ_ad (collective)."""
-        relative = self.contact.relative_displacement(self.u_total.x.array + self.du.x.array)
-        return phys.adhesion_release(self.contact.gaps(relative, offset), self.current.bonded,
-                                     self.contact.normal_stiffness, self.config.adhesion_strength)
-
-    def _offset_increment(self, h: float, current_density: float) -> np.ndarray:
-        """Li thickness removed at each contact pair in ``h`` s: v h on the stripped electrode's
-        pairs, −v h (plating) on the other's (v = jΩ/F, positive j strips the bottom)."""
-        contact = self.contact
-        if self.pair_velocity is not None:
-            return self.pair_velocity * h
-        if contact is None or current_density == 0.0 or h == 0.0:
-            return np.zeros(contact.count if contact else 0)
-        speed = {which: self.plating_velocity(which, current_density) for which in (0, -1)}
-        return np.where(contact.electrode == 0, speed[0] * h, -speed[-1] * h)
 
     def _set_boundary_conditions(self, stack_mesh: StackMesh) -> None:
         """Collector and plate constraints, lateral rollers, rigid-mode pins."""
