@@ -469,7 +469,8 @@ class MechanicsModel(SubstepNewton, StackMeasures, MechanicsContact, MechanicsOu
     def __del__(self) -> None:
         """Destroy the Newton matrix (see ``tangent_matrix``: nothing else frees it). Runs when
         the last reference goes, at the same statement on every rank, as models hold no
-        reference cycles (tests/coupled/test_model_lifetimes.py)."""
+        reference cycles (tests/coupled/test_model_lifetimes.py). A model still alive at
+        interpreter exit, after PETSc is finalized, has nothing left to destroy."""
         matrix = getattr(self, "A", None)
-        if matrix is not None:
+        if matrix is not None and not self.PETSc.Sys.isFinalized():
             matrix.destroy()
