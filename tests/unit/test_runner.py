@@ -75,6 +75,38 @@ def test_a_solve_that_never_converges_stops_with_a_clear_message_and_a_checkpoin
     assert saved and saved[-1].time == pytest.approx(30.0) and saved[-1].in_step
 
 
+class StallingModel(FakeModel):
+    """Past t = 30 s every solve needs a smaller dt than the last accepted one: accepted steps
+    shrink geometrically and no single step runs out of cut-backs."""
+
+    def __init__(self):
+        super().__init__()
+        self.last_dt = float("inf")
+
+    def solve(self, time, dt, control):
+        self.attempts.append(dt)
+        self.trial_time, self.trial_dt = time, dt
+        if self.accepted_time >= 30.0 and dt >= 0.75 * self.last_dt:
+            return StepResult(False, 30, message="mechanics block: Newton diverged")
+        return StepResult(True, 30, {"voltage_V": 0.0, "model_time_s": time})
+
+    def accept(self):
+        super().accept()
+        if self.accepted_time > 30.0:
+            self.last_dt = self.trial_dt
+
+
+def test_a_stalling_solve_stops_at_the_time_step_floor_with_the_last_good_state_saved():
+    model = StallingModel()
+    runner, rows, saved = _runner(model, '["Strip at 1 A/m2 for 100 s"]',
+                                  overrides=["numerics.max_time_step=10 s"])
+    with pytest.raises(SolverError, match=r"below numerics.min_time_step = 1e-08 s .*stalling"):
+        runner.run()
+    assert min(dt for dt in model.attempts if dt > 0.0) >= 0.5e-8  # 1e-9 of the 10 s largest step
+    assert rows[-1]["time_s"] == pytest.approx(saved[-1].time) and saved[-1].in_step
+    assert 40.0 < rows[-1]["time_s"] < 50.0  # dt halves from 10 s at t = 40 s: 5, 2.5, …
+
+
 def test_voltage_event_ends_a_step_early():
     model = FakeModel()
     runner, rows, _ = _runner(model, '["Charge at 1 A/m2 for 100 s or until -0.0005 V"]',

@@ -207,6 +207,12 @@ class Mechanics(Section):
     min_mesh_quality: float = Field(
         0.1, gt=0.0, lt=1.0, description="fail when a cell's quality falls below this × initial"
     )
+    smoothing_quality: float = Field(
+        0.25, ge=0.0, lt=1.0, description="with large_deformation: when a cell's quality falls "
+        "below this × initial, the nodes off the tagged facets (boundary, interfaces) move to "
+        "the harmonic extension of the tagged nodes' displacement over the unloaded mesh and "
+        "the quadrature history is carried over (numerics/mesh_smoothing.py); 0: never"
+    )
 
     @model_validator(mode="after")
     def _fixture_complete(self) -> Mechanics:

@@ -195,6 +195,10 @@ class Numerics(Section):
         "are symmetric); the same answer for ~0.6× the factorisation work. false: LU")
     max_time_step: Time | None = Field(None, gt=0.0, description="s")
     max_cutbacks: int = Field(6, ge=0, le=30)
+    min_time_step: Time | None = Field(
+        None, gt=0.0, description="s; a run whose time step would be cut below it stops (with "
+        "the last good state saved) instead of creeping on in ever smaller steps. Default: 1e-9 "
+        "of the protocol step's largest time step")
     alloy_ocp: Literal["nodal", "interface_mean"] = Field(
         "nodal", description="U(c) of a volume interlayer seen by the electrolyte: at each "
         "interface node, or U of the interface-mean surface content (exact only for a laterally "

@@ -23,7 +23,9 @@ decades of Li creep rate between 0.1 and 5 MPa whatever ``dt`` the runner asks f
 
 Kinematics. Plane strain (planar2d), axisymmetric (x = r) or 3D from the mesh; with
 ``large_deformation`` the mesh follows each converged increment (updated Lagrangian) and a sub-step
-fails when a cell's shape quality drops below ``min_mesh_quality`` × its initial value.
+is smoothed when a cell's shape quality drops below ``smoothing_quality`` × its initial value
+(:mod:`ssbstack.numerics.mesh_smoothing`: interior nodes move, the history is carried over); it
+fails when the quality still drops below ``min_mesh_quality`` × the initial value.
 
 Interfaces. One continuous displacement field bonds every layer | layer interface. With
 ``interface_contact = "frictionless"`` the interfaces of the metal electrodes are split (their two
@@ -67,6 +69,7 @@ from ssbstack.numerics.mechanics_measures import StackMeasures
 from ssbstack.numerics.mechanics_newton import SubstepNewton, mpi, tangent_matrix
 from ssbstack.numerics.mechanics_outputs import MechanicsOutputs
 from ssbstack.numerics.mechanics_state import Checkpointing, MechanicsState
+from ssbstack.numerics.mesh_smoothing import MeshSmoother
 from ssbstack.numerics.model import Control, StepResult
 from ssbstack.numerics.roller import COLUMNS as ROLLER_COLUMNS
 from ssbstack.numerics.roller import RollerLoad
@@ -211,6 +214,8 @@ class MechanicsModel(SubstepNewton, StackMeasures, MechanicsContact, MechanicsOu
                             bonded=self._initial_bonds())
         self.accepted = self.current.copy()
         self.initial_quality = self._quality()
+        self.smoother = (MeshSmoother(mesh, stack_mesh.facet_tags, comm, points)
+                         if config.large_deformation and config.smoothing_quality > 0.0 else None)
         self.loaded = False  # P0 applied yet?
         self.plate_reference = 0.0  # δ₀
         self.kappa = config.stiffness_per_area()
@@ -305,16 +310,34 @@ class MechanicsModel(SubstepNewton, StackMeasures, MechanicsContact, MechanicsOu
             moved = self.du.x.array.reshape(-1, gdim)[cell_dofs]
             nodes = geo.dofmaps[0].ravel()
             geo.x[nodes, :gdim] = geo.x[nodes, :gdim] + moved
+        worst = self._worst_quality()
+        if self.smoother is not None and worst < self.config.smoothing_quality:
+            worst = self._smooth()
         state.geometry = self.mesh.geometry.x.copy()
         state.displacement = self.u_total.x.array.copy()
-        quality = self._quality() / self.initial_quality
-        return self.comm.allreduce(float(quality.min()) if quality.size else 1.0, op=mpi().MIN)
+        return worst
+
+    def _smooth(self) -> float:
+        """Move the untagged nodes to the harmonic extension of the tagged nodes' motion and
+        carry the quadrature history over (:mod:`ssbstack.numerics.mesh_smoothing`); returns the
+        new worst quality (collective)."""
+        old = self.mesh.geometry.x.copy()
+        new = self.smoother.relocated()
+        source = self.smoother.sources(old, new)
+        state = self.current
+        state.stress, state.creep = state.stress[source], state.creep[source]
+        state.resistance = state.resistance[source]
+        self.last_rate = self.last_rate[source]
+        self.u_total.x.array[:] += self.smoother.shift(old, new, self.V)
+        self.smoother.count += 1
+        return self._worst_quality()
 
     # --- the runner interface -----------------------------------------------------------------
 
     def columns(self) -> list[str]:
         """CSV columns of this model."""
-        return (COLUMNS + (CONTACT_COLUMNS if self.contact else [])
+        return (COLUMNS + (["mesh_smoothings"] if self.smoother else [])
+                + (CONTACT_COLUMNS if self.contact else [])
                 + (DIE_COLUMNS if self.wall else []) + (ROLLER_COLUMNS if self.roller else []))
 
     def solve(self, time: float, dt: float, control: Control) -> StepResult:
@@ -404,7 +427,8 @@ class MechanicsModel(SubstepNewton, StackMeasures, MechanicsContact, MechanicsOu
             if quality < config.min_mesh_quality:
                 return StepResult(False, total_iterations, message=(
                     f"mesh quality fell to {quality:.3g} of its initial value (limit "
-                    f"{config.min_mesh_quality}); remeshing is not implemented"))
+                    f"{config.min_mesh_quality}) after mesh smoothing, which moves no boundary or "
+                    "interface node; remeshing is not implemented"))
             growth = 3.0 if indicator <= 0.0 else min(3.0, 0.7 / indicator)
             if its > 8:
                 growth = min(growth, 0.5)
@@ -421,6 +445,8 @@ class MechanicsModel(SubstepNewton, StackMeasures, MechanicsContact, MechanicsOu
         values["newton_iterations"] = float(total_iterations)
         values["substeps"] = float(substeps)
         values["min_mesh_quality"] = quality
+        if self.smoother is not None:
+            values["mesh_smoothings"] = float(self.smoother.count)
         return StepResult(True, hardest, values)  # the runner judges ease by one solve's count
 
     def increment_guess(self, h: float) -> tuple[np.ndarray, float]:

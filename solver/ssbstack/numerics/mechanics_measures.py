@@ -49,6 +49,13 @@ class StackMeasures:
         return (form(ufl.avg(weight) * dS(first.contact_tag)),
                 form(ufl.avg(lift) * ufl.avg(weight) * dS(first.contact_tag)))
 
+    def _worst_quality(self) -> float:
+        """Smallest cell quality relative to the cell's initial one, over all ranks."""
+        from mpi4py import MPI
+
+        quality = self._quality() / self.initial_quality
+        return self.comm.allreduce(float(quality.min()) if quality.size else 1.0, op=MPI.MIN)
+
     def _quality(self) -> np.ndarray:
         """Shape quality of owned cells (1 = equilateral; negative = inverted)."""
         geo = self.mesh.geometry

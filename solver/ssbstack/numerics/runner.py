@@ -3,8 +3,9 @@
 Static models (no history) are solved once per protocol step and recorded at the step's start
 and end. Time-dependent models are stepped with an adaptive dt: it grows after easy steps, is
 halved after a failed solve (the model is reset to its last accepted state), and after
-``numerics.max_cutbacks`` halvings the run stops with a :class:`SolverError`; everything up to the
-last accepted step is already on disk.
+``numerics.max_cutbacks`` halvings in a row, or when a halving would take dt below
+``numerics.min_time_step`` (a stall: failures between tiny accepted steps), the run stops with a
+:class:`SolverError`; everything up to the last accepted step is already on disk.
 
 The runner's place in the protocol is a :class:`Position`. After every ``checkpoint_every``
 protocol steps, when a stop is requested (SIGTERM from a scheduler) and when a solve fails for
@@ -232,6 +233,7 @@ class ProtocolRunner:
         numerics = self.case.numerics
         limit = duration if duration is not None else math.inf
         dt_max = numerics.max_time_step or (limit / 20.0 if math.isfinite(limit) else 60.0)
+        dt_min = numerics.min_time_step or 1e-9 * dt_max
         resumed = self.position.in_step and self.position.step == index
         start = self.position.step_start if resumed else self.position.time
         time = self.position.time
@@ -252,6 +254,13 @@ class ProtocolRunner:
                         f"step {index} ('{step.label}') at t = {time:.6g} s: {state.message}; "
                         f"gave up after {numerics.max_cutbacks} time-step cut-backs "
                         f"(last dt = {dt:.3g} s). Try a smaller numerics.max_time_step."
+                    )
+                if 0.5 * dt < dt_min:
+                    raise SolverError(
+                        f"step {index} ('{step.label}') at t = {time:.6g} s: {state.message}; "
+                        f"the time step would fall below numerics.min_time_step = {dt_min:.3g} s "
+                        f"(last dt = {dt:.3g} s after {accepted} accepted steps): the solve is "
+                        "stalling here, not converging with a smaller step."
                     )
                 dt *= 0.5
             time += dt

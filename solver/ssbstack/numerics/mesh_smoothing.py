@@ -1,0 +1,149 @@
+"""Mesh smoothing for an updated-Lagrangian mechanics mesh (the mesh is an ALE mesh after it).
+
+A creeping Li foil shears at its corners, and a mesh that follows the material there loses its
+shape. When the worst cell's quality falls below ``mechanics.smoothing_quality`` × its initial
+value, :class:`MeshSmoother` moves the mesh nodes back to a good position and carries the
+quadrature history over:
+
+- **Where the nodes go.** Every node on a tagged facet (outer boundary, layer interfaces, split
+  contact sides, die wall side) keeps its place, so contact pairs, the wall and the layer volumes
+  are untouched. Every other node goes to X + d, with X its position in the unloaded mesh and d
+  the harmonic extension of the boundary nodes' displacement over the unloaded mesh
+  (−Δd = 0 per component, P1, the Laplacian assembled once at set-up). An affine deformation is
+  reproduced exactly, so smoothing a homogeneous state changes nothing.
+- **What the nodes carry.** The displacement field is then the mesh's (node position − X), the
+  same as before at every tagged facet; the contact, wall and interface measures read only those.
+- **History transfer.** Each quadrature point of the moved mesh takes the history (stress, creep
+  strain, Anand resistance, creep rate) of the nearest quadrature point of the old-mesh cell that
+  contains it (first order, like the time stepping). A point that no local old cell contains (a
+  ghost cell's point past the rank's halo) keeps its own values.
+
+Collective: the harmonic solve is a distributed linear solve; the transfer is rank-local.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+class MeshSmoother:
+    """Harmonic relocation of the unconstrained nodes of a 2D/3D P1-geometry mesh (collective)."""
+
+    def __init__(self, mesh: Any, facet_tags: Any, comm: Any, quadrature_points: np.ndarray):
+        """``quadrature_points``: reference coordinates of the history's quadrature points."""
+        from ssbstack.compat import load_dolfinx
+
+        load_dolfinx()
+        import dolfinx
+        import dolfinx.fem.petsc
+        import ufl
+        from petsc4py import PETSc
+
+        self.dolfinx, self.comm, self.mesh = dolfinx, comm, mesh
+        tdim = mesh.topology.dim
+        self.W = W = dolfinx.fem.functionspace(mesh, ("Lagrange", 1))
+        geo = mesh.geometry
+        if geo.dofmaps[0].shape[1] != tdim + 1:
+            raise ValueError("mesh smoothing needs a straight-sided (P1) simplex geometry")
+        self.node_of_dof = np.empty(W.dofmap.index_map.size_local + W.dofmap.index_map.num_ghosts,
+                                    dtype=np.int64)
+        self.node_of_dof[W.dofmap.list.ravel()] = geo.dofmaps[0].ravel()
+        self.reference = geo.x[self.node_of_dof, : geo.dim].copy()  # X of each P1 dof, m
+
+        mesh.topology.create_connectivity(tdim - 1, tdim)
+        tagged = np.union1d(facet_tags.indices, dolfinx.mesh.exterior_facet_indices(mesh.topology))
+        fixed = dolfinx.fem.locate_dofs_topological(W, tdim - 1, tagged)
+        self.bc = dolfinx.fem.dirichletbc(dolfinx.fem.Function(W), fixed)
+        self.fixed = fixed
+        u, v = ufl.TrialFunction(W), ufl.TestFunction(W)
+        laplacian = dolfinx.fem.form(ufl.inner(ufl.grad(u), ufl.grad(v)) * ufl.dx)
+        self.K = dolfinx.fem.petsc.assemble_matrix(laplacian)  # on the unloaded mesh, now
+        self.K.assemble()
+        self.A = dolfinx.fem.petsc.assemble_matrix(laplacian, bcs=[self.bc])
+        self.A.assemble()
+        self.ksp = PETSc.KSP().create(comm)
+        self.ksp.setOperators(self.A)
+        self.ksp.setType("preonly")
+        self.ksp.getPC().setType("lu")
+        self.ksp.getPC().setFactorSolverType("mumps")
+        self.g, self.b = self.A.createVecRight(), self.A.createVecRight()
+        self.d = dolfinx.fem.Function(W)
+        self.move = dolfinx.fem.Function(
+            dolfinx.fem.functionspace(mesh, ("Lagrange", 1, (geo.dim,))))
+        self.points = quadrature_points
+        self.count = 0  # smoothings so far
+
+    def relocated(self) -> np.ndarray:
+        """New coordinates of every local geometry node (collective): tagged nodes stay, the
+        others follow the harmonic extension of the tagged nodes' displacement."""
+        geo = self.mesh.geometry
+        gdim = geo.dim
+        now = geo.x[self.node_of_dof, :gdim]
+        owned = self.W.dofmap.index_map.size_local
+        new = geo.x.copy()
+        for axis in range(gdim):
+            self.g.zeroEntries()
+            boundary = self.fixed[self.fixed < owned]
+            self.g.array[boundary] = (now - self.reference)[boundary, axis]
+            self.K.mult(self.g, self.b)
+            self.b.scale(-1.0)
+            self.b.array[boundary] = self.g.array[boundary]
+            self.ksp.solve(self.b, self.d.x.petsc_vec)
+            self.d.x.scatter_forward()
+            new[self.node_of_dof, axis] = self.reference[:, axis] + self.d.x.array
+        new[self.node_of_dof[self.fixed], :gdim] = now[self.fixed]  # exactly where they were
+        return new
+
+    def shift(self, old: np.ndarray, new: np.ndarray, V: Any) -> np.ndarray:
+        """The nodes' move new − old interpolated into the vector space ``V`` (its dof array)."""
+        gdim = self.mesh.geometry.dim
+        self.move.x.array.reshape(-1, gdim)[:] = (new - old)[self.node_of_dof, :gdim]
+        moved = self.dolfinx.fem.Function(V)
+        moved.interpolate(self.move)
+        return moved.x.array
+
+    def quadrature_coordinates(self, x: np.ndarray) -> np.ndarray:
+        """Physical coordinates (cells × points, gdim) of the quadrature points for nodes ``x``."""
+        geo = self.mesh.geometry
+        corners = x[geo.dofmaps[0], : geo.dim]  # (cells, tdim + 1, gdim)
+        edges = corners[:, 1:] - corners[:, :1]  # (cells, tdim, gdim)
+        return corners[:, None, 0, :] + np.einsum("pk,ckg->cpg", self.points, edges)
+
+    def sources(self, old: np.ndarray, new: np.ndarray) -> np.ndarray:
+        """For every quadrature point of the mesh with nodes ``new`` (flattened cell-major), the
+        index of the nearest quadrature point of the old-mesh (nodes ``old``) cell containing it;
+        its own index where no local old cell contains it. Leaves the geometry at ``new``."""
+        dolfinx = self.dolfinx
+        geo = self.mesh.geometry
+        targets = self.quadrature_coordinates(new).reshape(-1, geo.dim)
+        before = self.quadrature_coordinates(old)
+        nqp = self.points.shape[0]
+        source = np.arange(targets.shape[0])
+        cells = source // nqp
+        inside = _contains(old[geo.dofmaps[0], : geo.dim][cells], targets)
+        search = np.flatnonzero(~inside)
+        if search.size:
+            geo.x[:] = old
+            tree = dolfinx.geometry.bb_tree(self.mesh, self.mesh.topology.dim)
+            padded = np.zeros((search.size, 3))
+            padded[:, : geo.dim] = targets[search]
+            candidates = dolfinx.geometry.compute_collisions_points(tree, padded)
+            found = dolfinx.geometry.compute_colliding_cells(self.mesh, candidates, padded)
+            for k, point in enumerate(search):
+                hits = found.links(k)
+                if hits.size:
+                    cells[point] = hits[0]
+            geo.x[:] = new
+        distance = np.linalg.norm(before[cells] - targets[:, None, :], axis=2)
+        moved = cells != source // nqp
+        nearest = cells * nqp + np.argmin(distance, axis=1)
+        return np.where(moved | inside, nearest, source)
+
+
+def _contains(corners: np.ndarray, points: np.ndarray, tolerance: float = 1e-10) -> np.ndarray:
+    """Is each point inside (or on) its simplex? corners (n, tdim + 1, gdim), points (n, gdim)."""
+    edges = np.swapaxes(corners[:, 1:] - corners[:, :1], 1, 2)  # (n, gdim, tdim)
+    local = np.linalg.solve(edges, (points - corners[:, 0])[..., None])[..., 0]
+    return (local.min(axis=1) >= -tolerance) & (local.sum(axis=1) <= 1.0 + tolerance)
