@@ -115,7 +115,7 @@ def test_smoothing_at_every_substep_keeps_the_creep_history():
         case = load_case(checks.case_file("creep_convergence"),
                          ["mechanics.large_deformation=true",
                           f"mechanics.smoothing_quality={threshold}"])
-        model, history = checks.run_history(case, COMM, [150.0, 300.0, 600.0])
+        _, history = checks.run_history(case, COMM, [150.0, 300.0, 600.0])
         rows[threshold] = history
         smoothings = history[-1].get("mesh_smoothings", 0.0)
         assert (smoothings > 3) == (threshold > 0.0), smoothings
