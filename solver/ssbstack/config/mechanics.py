@@ -194,6 +194,12 @@ class Mechanics(Section):
         "instead of the top plate; the top surface is otherwise free")
     large_deformation: bool = Field(True, description="updated Lagrangian: the mesh follows Δu")
     displacement_degree: int = Field(2, ge=1, le=2, description="Lagrange degree of u")
+    geometry_degree: int = Field(
+        1, ge=1, le=2, description="degree of the mesh geometry: 2 (curved, 6-node triangles) "
+        "lets a large-deformation mesh follow the P2 displacement exactly, so Li volume is kept "
+        "where the flow curves cell edges (a squeezed rim); 1 moves only the vertices and loses "
+        "that volume. 2 needs displacement_degree = 2, large_deformation, a 2D mesh from the "
+        "case's geometry (not refined) and mechanics alone (electrochemistry disabled)")
     strain_increment_tolerance: float = Field(
         2e-3, gt=0.0, description="max equivalent creep strain increment per sub-step"
     )

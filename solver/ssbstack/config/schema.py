@@ -312,11 +312,26 @@ class Case(Section):
                                  + (" (periodic)" if geometry.periodic else ""))
         if self.mechanics.enabled and self.mechanics.roller is not None:
             self._check_roller()
+        if self.mechanics.enabled and self.mechanics.geometry_degree == 2:
+            self._check_curved_geometry()
         if self.coupling.enabled:
             self._check_coupling()
         elif self.coupling.plating is not None:
             raise ValueError("coupling.plating: plating criteria need coupling.enabled = true")
         return self
+
+    def _check_curved_geometry(self) -> None:
+        """mechanics.geometry_degree = 2: a 2D gmsh mesh of the case's own, mechanics alone."""
+        mechanics, geometry = self.mechanics, self.geometry
+        why = ("needs mechanics.displacement_degree = 2" if mechanics.displacement_degree != 2
+               else "needs mechanics.large_deformation = true" if not mechanics.large_deformation
+               else "needs electrochemistry.enabled = false (mechanics alone)"
+               if self.electrochemistry.enabled
+               else f"needs a planar2d or axisymmetric geometry, not '{geometry.kind}'"
+               if geometry.kind not in ("planar2d", "axisymmetric")
+               else "does not work with geometry.mesh.refine" if geometry.mesh.refine else "")
+        if why:
+            raise ValueError(f"mechanics.geometry_degree: 2 {why}")
 
     def _check_roller(self) -> None:
         geometry = self.geometry

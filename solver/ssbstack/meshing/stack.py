@@ -496,6 +496,8 @@ def build_mesh(case: Case, comm: Any, *, keep_msh: bool = False,
             else:
                 _generate(model, case)
             _split(model, case, result["dim"], split)
+            if case.mechanics.enabled and case.mechanics.geometry_degree == 2:
+                model.mesh.setOrder(2)  # after the split: each side gets its own edge nodes
             result["gmsh_seconds"] = round(time.perf_counter() - start, 3)
             if keep_msh:
                 msh = _msh_bytes(result["unit"])

@@ -59,9 +59,9 @@ class StackMeasures:
     def _quality(self) -> np.ndarray:
         """Shape quality of owned cells (1 = equilateral; negative = inverted)."""
         geo = self.mesh.geometry
-        x = geo.x[geo.dofmaps[0][: self.nowned], : geo.dim]
-        edges = x[:, 1:] - x[:, :1]
         tdim = self.mesh.topology.dim
+        x = geo.x[geo.dofmaps[0][: self.nowned, : tdim + 1], : geo.dim]  # the vertices
+        edges = x[:, 1:] - x[:, :1]
         if tdim == 2:
             size = 0.5 * (edges[:, 0, 0] * edges[:, 1, 1] - edges[:, 0, 1] * edges[:, 1, 0])
             lengths = sum(np.sum((x[:, i] - x[:, j]) ** 2, axis=1)

@@ -9,8 +9,10 @@ quadrature history over:
   contact sides, die wall side) keeps its place, so contact pairs, the wall and the layer volumes
   are untouched. Every other node goes to X + d, with X its position in the unloaded mesh and d
   the harmonic extension of the boundary nodes' displacement over the unloaded mesh
-  (−Δd = 0 per component, P1, the Laplacian assembled once at set-up). An affine deformation is
-  reproduced exactly, so smoothing a homogeneous state changes nothing.
+  (−Δd = 0 per component in the geometry's Lagrange space, P1 or P2, the Laplacian assembled
+  once at set-up). An affine deformation is reproduced exactly, so smoothing a homogeneous state
+  changes nothing. Quadrature points are located through the cells' vertices (straight cells),
+  which on a curved (P2) geometry is an approximation for the transfer only.
 - **What the nodes carry.** The displacement field is then the mesh's (node position − X), the
   same as before at every tagged facet; the contact, wall and interface measures read only those.
 - **History transfer.** Each quadrature point of the moved mesh takes the history (stress, creep
@@ -29,7 +31,7 @@ import numpy as np
 
 
 class MeshSmoother:
-    """Harmonic relocation of the unconstrained nodes of a 2D/3D P1-geometry mesh (collective)."""
+    """Harmonic relocation of the unconstrained nodes of a 2D/3D simplex mesh (collective)."""
 
     def __init__(self, mesh: Any, facet_tags: Any, comm: Any, quadrature_points: np.ndarray):
         """``quadrature_points``: reference coordinates of the history's quadrature points."""
@@ -43,10 +45,10 @@ class MeshSmoother:
 
         self.dolfinx, self.comm, self.mesh = dolfinx, comm, mesh
         tdim = mesh.topology.dim
-        self.W = W = dolfinx.fem.functionspace(mesh, ("Lagrange", 1))
         geo = mesh.geometry
-        if geo.dofmaps[0].shape[1] != tdim + 1:
-            raise ValueError("mesh smoothing needs a straight-sided (P1) simplex geometry")
+        self.degree = degree = geo.cmaps[0].degree  # the nodes are the dofs of this Lagrange space
+        self.W = W = dolfinx.fem.functionspace(mesh, ("Lagrange", degree))
+        self.vertices = tdim + 1  # a cell's geometry nodes list its vertices first
         self.node_of_dof = np.empty(W.dofmap.index_map.size_local + W.dofmap.index_map.num_ghosts,
                                     dtype=np.int64)
         self.node_of_dof[W.dofmap.list.ravel()] = geo.dofmaps[0].ravel()
@@ -71,7 +73,7 @@ class MeshSmoother:
         self.g, self.b = self.A.createVecRight(), self.A.createVecRight()
         self.d = dolfinx.fem.Function(W)
         self.move = dolfinx.fem.Function(
-            dolfinx.fem.functionspace(mesh, ("Lagrange", 1, (geo.dim,))))
+            dolfinx.fem.functionspace(mesh, ("Lagrange", degree, (geo.dim,))))
         self.points = quadrature_points
         self.count = 0  # smoothings so far
 
@@ -107,7 +109,7 @@ class MeshSmoother:
     def quadrature_coordinates(self, x: np.ndarray) -> np.ndarray:
         """Physical coordinates (cells × points, gdim) of the quadrature points for nodes ``x``."""
         geo = self.mesh.geometry
-        corners = x[geo.dofmaps[0], : geo.dim]  # (cells, tdim + 1, gdim)
+        corners = x[geo.dofmaps[0][:, : self.vertices], : geo.dim]  # (cells, tdim + 1, gdim)
         edges = corners[:, 1:] - corners[:, :1]  # (cells, tdim, gdim)
         return corners[:, None, 0, :] + np.einsum("pk,ckg->cpg", self.points, edges)
 
@@ -122,7 +124,7 @@ class MeshSmoother:
         nqp = self.points.shape[0]
         source = np.arange(targets.shape[0])
         cells = source // nqp
-        inside = _contains(old[geo.dofmaps[0], : geo.dim][cells], targets)
+        inside = _contains(old[geo.dofmaps[0][:, : self.vertices], : geo.dim][cells], targets)
         search = np.flatnonzero(~inside)
         if search.size:
             geo.x[:] = old
