@@ -101,9 +101,10 @@ def _collect_garbage():
     gc.collect()
 
 
-def two_rank_history(case_name: str, times: list[float], current_density: float = 0.0
-                     ) -> tuple[list[dict], list[dict]]:
-    """(serial rows, 2-rank rows) of ``verification.mechanics.run_history`` on a verification case."""
+def two_rank_history(case_name: str, times: list[float], current_density: float = 0.0,
+                     overrides: list[str] | None = None) -> tuple[list[dict], list[dict]]:
+    """(serial rows, 2-rank rows) of ``verification.mechanics.run_history`` on a verification case
+    (or a case file path ending in .toml) with ``overrides``."""
     import json
 
     from mpi4py import MPI
@@ -111,15 +112,17 @@ def two_rank_history(case_name: str, times: list[float], current_density: float 
     from ssbstack.config.loader import load_case
     from ssbstack.verification import mechanics as checks
 
+    overrides = list(overrides or [])
+    path = case_name if case_name.endswith(".toml") else str(checks.case_file(case_name))
     code = ("import json; from mpi4py import MPI; from ssbstack.verification import mechanics as m;"
             "from ssbstack.config.loader import load_case;"
-            f"c = load_case(m.case_file({case_name!r}));"
+            f"c = load_case({path!r}, {overrides!r});"
             f"_, rows = m.run_history(c, MPI.COMM_WORLD, {times!r}, {current_density!r});"
             "MPI.COMM_WORLD.rank == 0 and print('ROWS' + json.dumps(rows))")
     done = run_mpi(["-c", code], ranks=2, timeout=180)
     assert done.returncode == 0, done.stderr[-2000:]
     parallel = json.loads(done.stdout.split("ROWS", 1)[1].splitlines()[0])
-    _, serial = checks.run_history(load_case(checks.case_file(case_name)), MPI.COMM_WORLD,
+    _, serial = checks.run_history(load_case(path, overrides), MPI.COMM_WORLD,
                                    times, current_density)
     return serial, parallel
 

@@ -137,7 +137,7 @@ class MeshSmoother:
                 hits = found.links(k)
                 if hits.size:
                     cells[point] = hits[0]
-            geo.x[:] = new
+        geo.x[:] = new
         distance = np.linalg.norm(before[cells] - targets[:, None, :], axis=2)
         moved = cells != source // nqp
         nearest = cells * nqp + np.argmin(distance, axis=1)
