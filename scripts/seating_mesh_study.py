@@ -3,6 +3,7 @@ stack pressure").
 
     python scripts/seating_mesh_study.py [--case TOML] [--factors 2 1 0.5] [--large-deformation]
                                          [--quick] [--out DIR] [--overwrite]
+                                         [--plot PNG] [--measured-drop MPA]
 
 Runs the hold (default ``cases/ham2024/seating_hold_25MPa_fitted_foil.toml``, the calibration
 case) with ``ssbstack run`` once per mesh, each with the case's element sizes
@@ -17,7 +18,10 @@ The observed order p and Richardson estimate use the three meshes in order of si
 r = factor_i / factor_(i+1) (constant, 2 by default). ``--quick``: a 30-min hold on meshes × 4,
 × 2, × 1 (a check that the script works, not a result). Writes ``seating_mesh.csv`` / ``.md`` and
 the run folders to ``--out`` (default ``results/seating_mesh_study``; refused if present, unless
-``--overwrite``). Serial, one run after the other.
+``--overwrite``). Serial, one run after the other. ``--plot``: the pressure histories of the three
+meshes (log time) with the measured 30-min point, P₀ minus ``--measured-drop`` (default: the
+case's ``targets.drop_30min_RT``). Without ``--large-deformation`` the runs are small strain on
+straight cells (``geometry_degree = 1``).
 """
 
 from __future__ import annotations
@@ -125,6 +129,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="30-min hold on meshes × 4, 2, 1")
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "seating_mesh_study")
     parser.add_argument("--overwrite", action="store_true")
+    parser.add_argument("--plot", type=Path, default=None, help="write the histories to this PNG")
+    parser.add_argument("--measured-drop", type=float, default=None,
+                        help="measured 30-min drop (MPa) for the plot (default: the case's RT one)")
     args = parser.parse_args()
     from ssbstack.config.loader import load_case
     from ssbstack.io.results import study_folder
@@ -137,15 +144,17 @@ def main() -> None:
     if mesh.interface is None or mesh.bulk is None:
         parser.error(f"{args.case}: geometry.mesh.interface and .bulk must be set")
     study_folder(args.out, args.overwrite)
-    extra = [f"mechanics.large_deformation={'true' if args.large_deformation else 'false'}"]
+    extra = (["mechanics.large_deformation=true"] if args.large_deformation
+             else ["mechanics.large_deformation=false", "mechanics.geometry_degree=1"])
     if args.quick:
         extra.append('protocol.steps=["Rest for 30 minutes"]')
-    results = []
+    results, histories = [], []
     for factor in factors:
         started = time.time()
         rows, failure = run(args.case, factor, mesh.interface, mesh.bulk,
                             args.out / f"mesh_x{factor:g}", extra)
         results.append(measures(rows))
+        histories.append(rows)
         r = results[-1]
         print(f"mesh × {factor:g}: drop {r['drop30'] / 1e6:.4f} MPa, P24 {r['p24'] / 1e6:.3f} MPa, "
               f"min quality {r['quality']:.3g}, reached {r['reached'] / 3600:.3g} h "
@@ -162,6 +171,42 @@ def main() -> None:
              *table(factors, mesh.interface, results, ratios.pop())]
     (args.out / "seating_mesh.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
+    if args.plot:
+        targets = load_case(args.case).targets
+        drop = args.measured_drop if args.measured_drop is not None else (
+            targets["drop_30min_RT"].value if "drop_30min_RT" in targets else None)
+        plot(args.plot, factors, mesh.interface, histories, drop,
+             f"{args.case.name}, {kind}")
+        print(f"wrote {args.plot}")
+
+
+def plot(path: Path, factors: list[float], interface: float,
+         histories: list[list[dict[str, float]]], measured_drop: float | None, title: str) -> None:
+    """Stack pressure (MPa) against time (h, log) per mesh, with the measured 30-min point."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    for factor, rows in zip(factors, histories, strict=True):
+        points = [(r["time_s"] / 3600.0, r["stack_pressure_Pa"] / 1e6) for r in rows
+                  if r["time_s"] > 0.0]
+        ax.plot(*zip(*points, strict=True), marker=".",
+                label=f"mesh × {factor:g} ({interface * factor * 1e6:.3g} µm at the interface)")
+    if measured_drop is not None:
+        start = histories[0][0]["stack_pressure_Pa"] / 1e6
+        ax.plot([0.5], [start - measured_drop], "k*", markersize=12,
+                label=f"measured at 30 min ({measured_drop:g} MPa drop)")
+    ax.set_xscale("log")
+    ax.set_xlabel("time (h)")
+    ax.set_ylabel("stack pressure (MPa)")
+    ax.set_title(title, fontsize=9)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
 
 
 if __name__ == "__main__":

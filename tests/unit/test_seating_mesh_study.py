@@ -58,3 +58,11 @@ def test_measures_and_table(study):
     assert "| 2.00 | 2.133 |" in drop_line
     assert f"{(2.2 - (2.15 - 0.05 / 3)) / (2.15 - 0.05 / 3):+.1%}" in drop_line
     assert "| × 0.5 | 25 | 23.000 | 2.150 | 15.00 | 7.00 | 0.8 | 24 |" in lines
+
+
+def test_plot_writes_the_histories_with_the_measured_point(study, tmp_path):
+    rows = [[{"time_s": t, "stack_pressure_Pa": 25e6 - 1e5 * k * math.log1p(t)} for t in
+             (0.0, 60.0, 1800.0, 86400.0)] for k in (1.0, 1.1, 1.2)]
+    path = tmp_path / "histories.png"
+    study.plot(path, [2.0, 1.0, 0.5], 50e-6, rows, 2.2, "made up")
+    assert path.stat().st_size > 10_000 and path.read_bytes()[:4] == b"\x89PNG"
