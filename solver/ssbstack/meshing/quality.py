@@ -11,21 +11,26 @@ import numpy as np
 from ssbstack.meshing.tags import AXIS
 
 
-def simplex_quality(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def simplex_quality(points: np.ndarray, signed: bool = False
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Mean-ratio quality (1 = equilateral, → 0 degenerate), measure (m² or m³) and edge lengths
-    (m) of simplices given as ``points[cell, vertex, xyz]`` (triangles or tetrahedra)."""
+    (m) of simplices given as ``points[cell, vertex, coordinate]``: triangles in the xy plane (2
+    or 3 coordinates) or tetrahedra. ``signed``: quality and measure carry the orientation, so a
+    cell that turned inside out has the opposite sign of its initial value."""
     vertices = points.shape[1]
     edges = np.stack([np.linalg.norm(points[:, j] - points[:, i], axis=1)
                       for i, j in itertools.combinations(range(vertices), 2)], axis=1)
     squares = np.sum(edges**2, axis=1)
     spans = points[:, 1:] - points[:, :1]
     if vertices == 3:
-        measure = 0.5 * np.linalg.norm(np.cross(spans[:, 0], spans[:, 1]), axis=1)
-        quality = 4.0 * math.sqrt(3.0) * measure / squares
+        measure = 0.5 * (spans[:, 0, 0] * spans[:, 1, 1] - spans[:, 0, 1] * spans[:, 1, 0])
+        shape = 4.0 * math.sqrt(3.0) * np.abs(measure) / squares
     else:
-        measure = np.abs(np.linalg.det(spans)) / 6.0
-        quality = 12.0 * np.cbrt(3.0 * measure) ** 2 / squares
-    return quality, measure, edges
+        measure = np.linalg.det(spans) / 6.0
+        shape = 12.0 * np.cbrt(3.0 * np.abs(measure)) ** 2 / squares
+    if signed:
+        return np.sign(measure) * shape, measure, edges
+    return shape, np.abs(measure), edges
 
 
 def quality_report(mesh: Any, comm: Any) -> dict[str, Any]:

@@ -324,6 +324,7 @@ class MechanicsModel(SubstepNewton, StackMeasures, MechanicsContact, MechanicsOu
         old = self.mesh.geometry.x.copy()
         new = self.smoother.relocated()
         source = self.smoother.sources(old, new)
+        self.mesh.geometry.x[:] = new
         state = self.current
         state.stress, state.creep = state.stress[source], state.creep[source]
         state.resistance = state.resistance[source]

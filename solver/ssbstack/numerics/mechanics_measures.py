@@ -4,13 +4,13 @@ the Li surface speed of stripping/plating with its eigenstrain."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
 from ssbstack.config.schema import FARADAY
 from ssbstack.errors import CaseError
+from ssbstack.meshing.quality import simplex_quality
 from ssbstack.meshing.stack import StackMesh
 
 
@@ -57,22 +57,12 @@ class StackMeasures:
         return self.comm.allreduce(float(quality.min()) if quality.size else 1.0, op=MPI.MIN)
 
     def _quality(self) -> np.ndarray:
-        """Shape quality of owned cells (1 = equilateral; negative = inverted)."""
+        """Mean-ratio shape quality of the owned cells' vertices (1 = equilateral; the sign of
+        the initial value flips when a cell turns inside out)."""
         geo = self.mesh.geometry
         tdim = self.mesh.topology.dim
-        x = geo.x[geo.dofmaps[0][: self.nowned, : tdim + 1], : geo.dim]  # the vertices
-        edges = x[:, 1:] - x[:, :1]
-        if tdim == 2:
-            size = 0.5 * (edges[:, 0, 0] * edges[:, 1, 1] - edges[:, 0, 1] * edges[:, 1, 0])
-            lengths = sum(np.sum((x[:, i] - x[:, j]) ** 2, axis=1)
-                          for i, j in ((0, 1), (1, 2), (0, 2)))
-            return 4.0 * math.sqrt(3.0) * size / lengths
-        if x.shape[1] != 4:
-            return np.ones(self.nowned)
-        size = np.linalg.det(edges) / 6.0
-        pairs = ((0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3))
-        lrms = np.sqrt(sum(np.sum((x[:, i] - x[:, j]) ** 2, axis=1) for i, j in pairs) / 6.0)
-        return 6.0 * math.sqrt(2.0) * size / lrms**3
+        corners = geo.x[geo.dofmaps[0][: self.nowned, : tdim + 1], : geo.dim]
+        return simplex_quality(corners, signed=True)[0]
 
     def electrode_thickness(self, which: int) -> float:
         """Mean thickness (m) of the first (0) or last (−1) layer: volume / collector area."""

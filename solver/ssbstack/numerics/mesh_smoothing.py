@@ -10,9 +10,10 @@ quadrature history over:
   are untouched. Every other node goes to X + d, with X its position in the unloaded mesh and d
   the harmonic extension of the boundary nodes' displacement over the unloaded mesh
   (−Δd = 0 per component in the geometry's Lagrange space, P1 or P2, the Laplacian assembled
-  once at set-up). An affine deformation is reproduced exactly, so smoothing a homogeneous state
-  changes nothing. Quadrature points are located through the cells' vertices (straight cells),
-  which on a curved (P2) geometry is an approximation for the transfer only.
+  and factorised once, at the first smoothing). An affine deformation is reproduced exactly, so
+  smoothing a homogeneous state changes nothing. Quadrature points are located through the
+  cells' vertices (straight cells), which on a curved (P2) geometry is an approximation for the
+  transfer only.
 - **What the nodes carry.** The displacement field is then the mesh's (node position − X), the
   same as before at every tagged facet; the contact, wall and interface measures read only those.
 - **History transfer.** Each quadrature point of the moved mesh takes the history (stress, creep
@@ -31,18 +32,16 @@ import numpy as np
 
 
 class MeshSmoother:
-    """Harmonic relocation of the unconstrained nodes of a 2D/3D simplex mesh (collective)."""
+    """Harmonic relocation of the unconstrained nodes of a 2D/3D simplex mesh (collective).
+
+    Cheap to build: the Laplacian is assembled and factorised only at the first smoothing, so a
+    run that never smooths pays for nothing but the node bookkeeping."""
 
     def __init__(self, mesh: Any, facet_tags: Any, comm: Any, quadrature_points: np.ndarray):
         """``quadrature_points``: reference coordinates of the history's quadrature points."""
         from ssbstack.compat import load_dolfinx
 
-        load_dolfinx()
-        import dolfinx
-        import dolfinx.fem.petsc
-        import ufl
-        from petsc4py import PETSc
-
+        dolfinx = load_dolfinx()
         self.dolfinx, self.comm, self.mesh = dolfinx, comm, mesh
         tdim = mesh.topology.dim
         geo = mesh.geometry
@@ -52,50 +51,66 @@ class MeshSmoother:
         self.node_of_dof = np.empty(W.dofmap.index_map.size_local + W.dofmap.index_map.num_ghosts,
                                     dtype=np.int64)
         self.node_of_dof[W.dofmap.list.ravel()] = geo.dofmaps[0].ravel()
-        self.reference = geo.x[self.node_of_dof, : geo.dim].copy()  # X of each P1 dof, m
+        self.unloaded = geo.x.copy()  # every geometry node's X, m
+        self.reference = self.unloaded[self.node_of_dof, : geo.dim]  # X of each dof, m
 
         mesh.topology.create_connectivity(tdim - 1, tdim)
         tagged = np.union1d(facet_tags.indices, dolfinx.mesh.exterior_facet_indices(mesh.topology))
-        fixed = dolfinx.fem.locate_dofs_topological(W, tdim - 1, tagged)
-        self.bc = dolfinx.fem.dirichletbc(dolfinx.fem.Function(W), fixed)
-        self.fixed = fixed
-        u, v = ufl.TrialFunction(W), ufl.TestFunction(W)
-        laplacian = dolfinx.fem.form(ufl.inner(ufl.grad(u), ufl.grad(v)) * ufl.dx)
-        self.K = dolfinx.fem.petsc.assemble_matrix(laplacian)  # on the unloaded mesh, now
-        self.K.assemble()
-        self.A = dolfinx.fem.petsc.assemble_matrix(laplacian, bcs=[self.bc])
-        self.A.assemble()
-        self.ksp = PETSc.KSP().create(comm)
-        self.ksp.setOperators(self.A)
-        self.ksp.setType("preonly")
-        self.ksp.getPC().setType("lu")
-        self.ksp.getPC().setFactorSolverType("mumps")
-        self.g, self.b = self.A.createVecRight(), self.A.createVecRight()
+        self.fixed = dolfinx.fem.locate_dofs_topological(W, tdim - 1, tagged)
+        self.boundary_motion = dolfinx.fem.Function(W)  # one component of the tagged nodes' move
+        self.bc = dolfinx.fem.dirichletbc(self.boundary_motion, self.fixed)
         self.d = dolfinx.fem.Function(W)
         self.move = dolfinx.fem.Function(
             dolfinx.fem.functionspace(mesh, ("Lagrange", degree, (geo.dim,))))
         self.points = quadrature_points
+        self.laplacian: Any = None  # form, matrix, solver and right-hand side: at first use
         self.count = 0  # smoothings so far
+
+    def _set_up(self) -> None:
+        """Assemble the Laplacian with the tagged nodes' rows and columns eliminated and factorise
+        it once (collective); the geometry must be the unloaded one."""
+        import dolfinx.fem.petsc
+        import ufl
+        from petsc4py import PETSc
+
+        u, v = ufl.TrialFunction(self.W), ufl.TestFunction(self.W)
+        self.laplacian = self.dolfinx.fem.form(ufl.inner(ufl.grad(u), ufl.grad(v)) * ufl.dx)
+        self.A = dolfinx.fem.petsc.assemble_matrix(self.laplacian, bcs=[self.bc])
+        self.A.assemble()
+        self.ksp = PETSc.KSP().create(self.comm)
+        self.ksp.setOperators(self.A)
+        self.ksp.setType("preonly")
+        self.ksp.getPC().setType("lu")
+        self.ksp.getPC().setFactorSolverType("mumps")
+        self.b = dolfinx.fem.petsc.create_vector(self.W)
 
     def relocated(self) -> np.ndarray:
         """New coordinates of every local geometry node (collective): tagged nodes stay, the
-        others follow the harmonic extension of the tagged nodes' displacement."""
+        others follow the harmonic extension of the tagged nodes' displacement. The geometry is
+        left as it was."""
+        import dolfinx.fem.petsc
+        from petsc4py import PETSc
+
         geo = self.mesh.geometry
         gdim = geo.dim
-        now = geo.x[self.node_of_dof, :gdim]
-        owned = self.W.dofmap.index_map.size_local
-        new = geo.x.copy()
+        now = geo.x.copy()
+        motion = now[self.node_of_dof, :gdim] - self.reference
+        geo.x[:] = self.unloaded  # the Laplacian and its lifting live on the unloaded mesh
+        if self.laplacian is None:
+            self._set_up()
+        new = now.copy()
         for axis in range(gdim):
-            self.g.zeroEntries()
-            boundary = self.fixed[self.fixed < owned]
-            self.g.array[boundary] = (now - self.reference)[boundary, axis]
-            self.K.mult(self.g, self.b)
-            self.b.scale(-1.0)
-            self.b.array[boundary] = self.g.array[boundary]
+            self.boundary_motion.x.array[:] = motion[:, axis]
+            with self.b.localForm() as local:
+                local.set(0.0)
+            dolfinx.fem.petsc.apply_lifting(self.b, [self.laplacian], bcs=[[self.bc]])
+            self.b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+            dolfinx.fem.petsc.set_bc(self.b, [self.bc])
             self.ksp.solve(self.b, self.d.x.petsc_vec)
             self.d.x.scatter_forward()
             new[self.node_of_dof, axis] = self.reference[:, axis] + self.d.x.array
-        new[self.node_of_dof[self.fixed], :gdim] = now[self.fixed]  # exactly where they were
+        geo.x[:] = now
+        new[self.node_of_dof[self.fixed], :gdim] = now[self.node_of_dof[self.fixed], :gdim]
         return new
 
     def shift(self, old: np.ndarray, new: np.ndarray, V: Any) -> np.ndarray:
@@ -116,7 +131,7 @@ class MeshSmoother:
     def sources(self, old: np.ndarray, new: np.ndarray) -> np.ndarray:
         """For every quadrature point of the mesh with nodes ``new`` (flattened cell-major), the
         index of the nearest quadrature point of the old-mesh (nodes ``old``) cell containing it;
-        its own index where no local old cell contains it. Leaves the geometry at ``new``."""
+        its own index where no local old cell contains it. The geometry is left as it was."""
         dolfinx = self.dolfinx
         geo = self.mesh.geometry
         targets = self.quadrature_coordinates(new).reshape(-1, geo.dim)
@@ -127,6 +142,7 @@ class MeshSmoother:
         inside = _contains(old[geo.dofmaps[0][:, : self.vertices], : geo.dim][cells], targets)
         search = np.flatnonzero(~inside)
         if search.size:
+            kept = geo.x.copy()
             geo.x[:] = old
             tree = dolfinx.geometry.bb_tree(self.mesh, self.mesh.topology.dim)
             padded = np.zeros((search.size, 3))
@@ -137,7 +153,7 @@ class MeshSmoother:
                 hits = found.links(k)
                 if hits.size:
                     cells[point] = hits[0]
-        geo.x[:] = new
+            geo.x[:] = kept
         distance = np.linalg.norm(before[cells] - targets[:, None, :], axis=2)
         moved = cells != source // nqp
         nearest = cells * nqp + np.argmin(distance, axis=1)
