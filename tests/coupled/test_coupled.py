@@ -72,6 +72,23 @@ def test_debond_current_crowds_at_rim_and_creep_heals_it():
     assert abs(last["li_balance_error_m"]) < 1e-15
 
 
+def test_the_fixed_point_stop_criterion_controls_the_error():
+    """The contact ↔ current iteration stops when it would move less than ``coupling.tolerance``
+    of the interface current (an area integral): the debond history at the default 1e-3 is
+    within that of the one at 1e-5, and the tighter one iterates more."""
+    loose, tight = (checks.debond_history(MPI.COMM_WORLD, (20.0, 120.0),
+                                          (f"coupling.tolerance={tolerance}",))
+                    for tolerance in (1e-3, 1e-5))
+    assert sum(r["coupling_iterations"] for r in tight) > sum(
+        r["coupling_iterations"] for r in loose)
+    for a, b in zip(loose[1:], tight[1:], strict=True):  # after the initial state
+        assert a["voltage_V"] == pytest.approx(b["voltage_V"], rel=1e-3)
+        assert a["contact_fraction_bottom"] == pytest.approx(b["contact_fraction_bottom"],
+                                                             abs=1e-3)
+        assert a["hot_spot_factor_avg_bottom"] == pytest.approx(
+            b["hot_spot_factor_avg_bottom"], rel=2e-3)
+
+
 def test_two_ranks_reproduce_the_serial_history():
     code = ("import json; from mpi4py import MPI; from ssbstack.verification import coupled;"
             "rows = coupled.debond_history(MPI.COMM_WORLD);"

@@ -130,8 +130,9 @@ class Coupling(Section):
         12, ge=1, description="fixed-point iterations (contact ↔ current) per sub-step"
     )
     tolerance: float = Field(
-        1e-3, gt=0.0, lt=1.0, description="converged when the pair currents change by less than "
-        "this × the mean current between iterations"
+        1e-3, gt=0.0, lt=1.0, description="converged when the contact update, or the change "
+        "since the last iteration, moves less than this fraction of the interface current "
+        "(Σ_p A_p |Δj_p| / Σ_p A_p |j_p| over the coupled pairs)"
     )
     plating_spread_length: Length = Field(
         0.0, ge=0.0, description="m: Li plated where the current enters spreads over the Li "

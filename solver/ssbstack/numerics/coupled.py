@@ -12,8 +12,9 @@ coupled sub-steps h; each one is a fixed-point iteration, implicit in the contac
 3. the facet-averaged current w at each pair moves its Li surface by w Ω/F h (stripping opens the
    gap, plating closes it) in a mechanics sub-step from the sub-step's start (creep, contact,
    fixture);
-4. repeat until the pair currents change by less than ``coupling.tolerance`` × their mean; the
-   update of χ is under-relaxed when the iteration oscillates.
+4. repeat until the contact update or the last iteration moves less than ``coupling.tolerance``
+   of the interface current (Σ_p A_p |Δj_p| over Σ_p A_p |j_p|, mesh-independent); the update of
+   χ is under-relaxed when the iteration oscillates.
 
 Step control on the physics: a sub-step moves no Li surface by more than
 ``coupling.surface_motion_fraction`` of the smallest interface element and is cut when the
@@ -179,13 +180,14 @@ class CoupledModel:
             target = self.indicator(self.mechanics.pair_gaps())
             update = self._contact_update(chi, target, in_contact * self.speed_per_current * h,
                                           velocity * h)
-            scale = max(float(np.mean(np.abs(current[self.coupled_pairs]))), 1e-12)
-            # converged when the contact update would move no pair's current by more than the
-            # tolerance (its current per area in contact × its χ change), or the currents
-            # changed by less than that since the last iteration
-            residual = float(np.max(np.abs(update - chi) * np.abs(in_contact), initial=0.0))
-            change = (math.inf if previous is None
-                      else float(np.max(np.abs(current - previous))))
+            # converged when the contact update would move less than the tolerance of the
+            # interface's current (Σ A_p |Δχ_p| × its current per area in contact), or the pair
+            # currents moved that little since the last iteration: an integral, so a pair that
+            # chatters at the edge of contact (the closed-form and the plain update meet there
+            # with a jump) weighs by its area, not as the worst pair
+            scale = max(self._charge(current), 1e-300)
+            residual = self._charge((update - chi) * in_contact)
+            change = math.inf if previous is None else self._charge(current - previous)
             if min(residual, change) > config.tolerance * scale and self.moved.values[
                     "substeps"] > 1:  # mechanics had to cut h: so do we, before iterating
                 cut = min(0.5, self.mechanics.proposed_substep / h)
@@ -208,6 +210,10 @@ class CoupledModel:
             chi = relax * update + (1.0 - relax) * chi
         return False, 0.5, config.max_iterations, (
             f"contact ↔ current iteration did not converge in {config.max_iterations} iterations")
+
+    def _charge(self, values: np.ndarray) -> float:
+        """Σ A_p |values_p| over the coupled pairs (A, or A/m² × m²: a current)."""
+        return float(np.sum(self.area[self.coupled_pairs] * np.abs(values[self.coupled_pairs])))
 
     def _contact_update(self, chi: np.ndarray, target: np.ndarray, full: np.ndarray,
                         moved: np.ndarray) -> np.ndarray:

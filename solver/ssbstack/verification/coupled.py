@@ -42,9 +42,10 @@ def run_models(models: list[Any], times: list[float], current_density: float = C
     return rows
 
 
-def debond_history(comm: Any, times: tuple[float, ...] = (20.0, 60.0)) -> list[dict[str, float]]:
+def debond_history(comm: Any, times: tuple[float, ...] = (20.0, 60.0),
+                   overrides: tuple[str, ...] = ()) -> list[dict[str, float]]:
     """Rows of the seeded-debond case stripped at 1 mA/cm² to each of ``times`` (s)."""
-    case = load_case(case_file("coupled_debond"))
+    case = load_case(case_file("coupled_debond"), list(overrides))
     return run_models(build(case, comm), list(times))
 
 
