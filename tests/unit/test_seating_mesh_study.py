@@ -66,3 +66,14 @@ def test_plot_writes_the_histories_with_the_measured_point(study, tmp_path):
     path = tmp_path / "histories.png"
     study.plot(path, [2.0, 1.0, 0.5], 50e-6, rows, 2.2, "made up")
     assert path.stat().st_size > 10_000 and path.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_curved_needs_large_deformation(tmp_path):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "seating_mesh_study.py"),
+                           "--curved", "--out", str(tmp_path / "study")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "--curved: needs --large-deformation" in done.stderr
+    assert not (tmp_path / "study").exists()  # nothing written
