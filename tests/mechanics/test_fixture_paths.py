@@ -28,8 +28,7 @@ COMM = MPI.COMM_WORLD
 EXACT = 1e-10  # uniform (or layer-wise uniform) elastic states: round-off of the LU solve and sums
 GEOMETRY = {
     "planar2d": ['geometry.kind="planar2d"'],
-    "axisymmetric": ['geometry.kind="axisymmetric"', 'geometry.electrode_radius="50 um"',
-                     'geometry.electrolyte_radius="50 um"'],
+    "axisymmetric": checks.AXISYMMETRIC_DISC,
     "box3d": ['geometry.kind="box3d"', 'geometry.depth="100 um"'],
 }
 RIGID = 'mechanics.fixture="fixed_gap"'  # no stiffness: κ = ∞

@@ -20,6 +20,11 @@ from ssbstack.verification.convergence import relative as _relative
 CASES = Path(__file__).resolve().parents[3] / "cases" / "verification"
 
 
+# The uniaxial block as an axisymmetric disc of its own width (100 µm across)
+AXISYMMETRIC_DISC = ['geometry.kind="axisymmetric"', 'geometry.electrode_radius="50 um"',
+                     'geometry.electrolyte_radius="50 um"']
+
+
 def case_file(name: str) -> Path:
     """Path of a verification case by its short name (``creep_uniaxial`` …)."""
     return CASES / f"{name}.toml"
@@ -75,9 +80,7 @@ def verify_creep_uniaxial(comm: Any) -> tuple[float, float, float, float]:
 
 def verify_creep_uniaxial_axisymmetric(comm: Any) -> tuple[float, float, float, float]:
     """The same uniaxial check on an axisymmetric disc (hoop strain u_r/r, 2πr weight) (1 %)."""
-    reference, rate = uniaxial_rate(comm, ['geometry.kind="axisymmetric"',
-                                           'geometry.electrode_radius="50 um"',
-                                           'geometry.electrolyte_radius="50 um"'])
+    reference, rate = uniaxial_rate(comm, AXISYMMETRIC_DISC)
     return reference, rate, _relative(reference, rate), 0.01
 
 
@@ -90,8 +93,7 @@ def large_strain_creep(comm: Any, tolerance: float, strain: float = 0.4
     The plate load is P × the current top area, so the stress stays P while the disc thins and
     widens; the exact answer is ln(h₀/h) = A Pⁿ t + P/E (creep plus the elastic strain)."""
     case = load_case(case_file("creep_uniaxial"), [
-        'geometry.kind="axisymmetric"', 'geometry.electrode_radius="50 um"',
-        'geometry.electrolyte_radius="50 um"', 'conditions.stack_pressure="1 MPa"',
+        *AXISYMMETRIC_DISC, 'conditions.stack_pressure="1 MPa"',
         "mechanics.large_deformation=true", "mechanics.geometry_degree=2",
         f"mechanics.strain_increment_tolerance={tolerance}"])
     stress = case.conditions.stack_pressure
