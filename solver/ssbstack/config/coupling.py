@@ -61,6 +61,11 @@ class Vacancy(Section):
     depth: float = Field(
         8.0, gt=1.0, description="grid depth in diffusion lengths √(D_v τ_v)"
     )
+    margin_change_tolerance: float = Field(
+        0.05, gt=0.0, le=1.0, description="quasi-steady: largest relative change of the "
+        "largest nucleation margin Π/(p_c + σ_nuc) in one coupled sub-step (one moving more "
+        "than twice this is redone smaller, down to τ_v): resolves the margin's peak after a "
+        "current change, on which a fitted τ_v rests")
 
 
 class FlawCriterion(Section):

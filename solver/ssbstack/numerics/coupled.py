@@ -93,6 +93,7 @@ class CoupledModel:
             self.vacancy = VacancyField(self.config.vacancy, self.contact.count)
         self.plating = plating_criteria(case, self.contact, self.coupled_pairs)
         self.margin = {name: 0.0 for _, name in ELECTRODES}  # largest Π/holding this step
+        self.last_margin = 0.0  # that of the last accepted sub-step where the rule acts now
         # longest sub-step, s: half the vacancy lifetime to start, then set by their change
         transient = self.vacancy is not None and not self.config.vacancy.quasi_steady
         self.longest = 0.5 * self.config.vacancy.lifetime if transient else math.inf
@@ -197,11 +198,17 @@ class CoupledModel:
                 allowed = config.max_contact_changes
                 if changed > 4 * allowed:  # far too many: redo it smaller
                     return False, 0.5, iteration, f"{changed} contact pairs changed state"
+                moved = self._margin_change(h)  # over its tolerance
+                if moved > 2.0:
+                    return False, max(0.1, 0.7 / moved), iteration, (
+                        "the vacancy nucleation margin moved by "
+                        f"{moved:.3g} × margin_change_tolerance")
                 self.chi_rate = (target - chi_start) / h
+                limit = 0.7 / moved if moved > 0.0 else math.inf
                 if changed > allowed:  # keep it, take the next one smaller
-                    return True, 0.5, iteration, ""
+                    return True, min(0.5, limit), iteration, ""
                 quiet = iteration <= 4 and 2 * changed <= allowed
-                return True, GROWTH if quiet else 1.0, iteration, ""
+                return True, min(GROWTH if quiet else 1.0, limit), iteration, ""
             if previous is not None:
                 if change > 0.9 * last_change:
                     relax = max(0.1, 0.5 * relax)  # oscillating: damp the contact update
@@ -256,6 +263,8 @@ class CoupledModel:
             return result if not result.converged else self._result(0, 0)
         elapsed, substeps, iterations = 0.0, 0, 0
         self.margin = {name: 0.0 for _, name in ELECTRODES}  # largest Π/holding this step
+        if self.vacancy is not None and self.config.vacancy.quasi_steady:
+            self._vacancies_at_start(time - dt, control)
         mechanics = {"newton_iterations": 0.0, "substeps": 0.0, "min_mesh_quality": 1.0}
         h = min(self.next_substep, self.longest, dt)  # (and by the creep controller's proposal)
         minimum = self.case.mechanics.min_substep
@@ -299,24 +308,67 @@ class CoupledModel:
         self.next_substep = h
         return self._result(substeps, iterations, mechanics)
 
+    def _vacancies_at_start(self, time: float, control: Control) -> None:
+        """The quasi-steady rule at the step's start (``time``, s) under the step's current, on
+        the contact as it is (collective). The rule has no time scale, so a current that has
+        just risen acts at once: its largest pair currents are those of the rims before they
+        erode, which a first sub-step of seconds would otherwise step over (CE1 RVE at
+        0.6 mA/cm²: the level's largest margin ranged over 0.064-0.068 with the first sub-step).
+        At an unchanged current this repeats the last sub-step's evaluation."""
+        self.map.set_indicator(self.indicator(self.mechanics.pair_gaps()))
+        if not self.echem.solve(time, 0.0, control).converged:
+            return  # the first sub-step cuts its step and reports it
+        self.pair_current = self.map.pair_current()
+        self._advance_vacancies(0.0)
+
+    def _margin_change(self, h: float) -> float:
+        """Quasi-steady vacancy rule: the relative change of the largest nucleation margin over
+        the sub-step just solved (its pair currents against the last accepted state's), over
+        ``coupling.vacancy.margin_change_tolerance``; 0 without
+        the rule, at rest, for a sub-step of τ_v or less (the rule's own scale) and once the
+        margin reaches 1 (the rule acts: voids nucleate)."""
+        if (self.vacancy is None or not self.config.vacancy.quasi_steady
+                or h <= self.config.vacancy.lifetime or self._applied_current() == 0.0):
+            return 0.0
+        from ssbstack.numerics.vacancy import steady_osmotic_pressure
+
+        ratio = steady_osmotic_pressure(self.config.vacancy, np.where(
+            self.coupled_pairs, self.pair_current, 0.0), self.case.conditions.temperature
+        ) / self._holding()
+        new = float(ratio[self._acting()].max(initial=0.0))
+        old = self.last_margin
+        if new >= 1.0:
+            return 0.0
+        return abs(new - old) / max(new, old, 1e-300) / self.config.vacancy.margin_change_tolerance
+
+    def _holding(self) -> np.ndarray:
+        """What holds each pair shut against vacancy condensation, p_c + σ_nuc (Pa)."""
+        from ssbstack.physics.mechanics import contact_pressure
+
+        pressure = contact_pressure(self.mechanics.pair_gaps(), self.contact.normal_stiffness)
+        return pressure + self.config.vacancy.nucleation_stress
+
+    def _acting(self) -> np.ndarray:
+        """The pairs where the rule acts now: coupled, on the electrode the current strips."""
+        current = self._applied_current()
+        stripping = self.contact.electrode == (0 if current > 0 else -1)
+        return stripping & self.coupled_pairs & (current != 0.0)
+
     def _advance_vacancies(self, h: float) -> None:
         """Vacancy profiles over the sub-step just accepted, under its pair currents; voids
         nucleate where R T c_v passes the contact pressure + σ_nuc (collective: the gaps). The
         next sub-step is at most one in which the vacancy pressure moves by a tenth of what
         holds the interface (τ_v/2 to start, never below τ_v/10)."""
-        from ssbstack.physics.mechanics import contact_pressure
-
         temperature = self.case.conditions.temperature
         lifetime = self.config.vacancy.lifetime
-        pressure = contact_pressure(self.mechanics.pair_gaps(), self.contact.normal_stiffness)
-        holding = pressure + self.config.vacancy.nucleation_stress
+        holding = self._holding()
         before = self.vacancy.osmotic_pressure(temperature)
         current = self._applied_current()
-        stripping = self.contact.electrode == (0 if current > 0 else -1)
-        can_nucleate = stripping & (current != 0.0)
+        can_nucleate = (self.contact.electrode == (0 if current > 0 else -1)) & (current != 0.0)
         self.vacancy.advance(h, np.where(self.coupled_pairs, self.pair_current, 0.0), holding,
                              temperature, can_nucleate)
         ratio = self.vacancy.osmotic_pressure(temperature) / holding
+        self.last_margin = float(ratio[self._acting()].max(initial=0.0))
         for which, name in ELECTRODES:  # the step's largest where the rule acts: ≥ 1 ⇔ a void
             # (a film can strip Li locally from the plating electrode; the rule ignores it there)
             mine = (self.contact.electrode == which) & self.coupled_pairs & can_nucleate

@@ -22,6 +22,15 @@ from ssbstack.physics import mechanics as phys
 # 12-iteration limit, while the runs that converged rose at most 250× after iteration 3).
 DIVERGED_FROM = 4
 DIVERGED_RISE = 1e3
+# Backtracking (``numerics.newton_line_search``): from the third correction on, one that raises
+# the residual (nodal and plate forces) is halved, at most MAX_HALVINGS times, before Newton goes
+# on from there. It stops the semi-smooth Newton cycling between two contact sets at a stripping
+# rim (CE1 RVE at 0.6 mA/cm2: the 1-3 s sub-steps that failed this way at iteration 4-6 all
+# converge). Not earlier: the first corrections change the contact set, and the penalty forces of
+# the pairs they close raise the residual until the next iteration works on the new set (halving
+# them stalls the onset of a die wall).
+LINE_SEARCH_FROM = 3
+MAX_HALVINGS = 4
 
 
 def tangent_matrix(jacobian: Any, contact: Any, comm: Any) -> Any:
@@ -78,7 +87,11 @@ class SubstepNewton:
         round_off = False  # last correction at round-off level
         first = last_norm = 0.0
         best = math.inf  # smallest residual norm since the first correction
-        for iteration in range(numerics.newton_max_iterations + 1):
+        searching = numerics.newton_line_search
+        iteration = halvings = 0
+        reference = math.inf  # the true residual norm where the last correction started
+        last_correction, last_step, fraction = None, 0.0, 1.0
+        while True:
             self.du.x.scatter_forward()
             strain = self.strain_expr.eval(self.mesh, np.arange(self.ncells, dtype=np.int32))
             try:
@@ -124,6 +137,17 @@ class SubstepNewton:
                         1e3 * area, self.roller.peak * self.roller.half_width if self.roller else 0.0)
             balanced = abs(balance) <= rtol * scale
             norm = self.b.norm()
+            merit = math.hypot(norm, balance)  # the nodal forces and the plate's (N)
+            if (searching and iteration >= LINE_SEARCH_FROM and predictor is None
+                    and merit > max(reference, 100.0 * rtol * scale)
+                    and halvings < MAX_HALVINGS):
+                # the correction raised the residual: go back half of what is left of it
+                fraction *= 0.5
+                halvings += 1
+                self.du.x.array[: last_correction.size] -= fraction * last_correction
+                d -= fraction * last_step
+                round_off = False
+                continue
             # at the round-off floor: small and no longer falling (the penalty contact's floor
             # lies near 3e-10 of the force on the 2 um RVE)
             floor = iteration > 0 and 0.25 * last_norm <= norm <= 100.0 * rtol * scale
@@ -133,6 +157,8 @@ class SubstepNewton:
                 return True, iteration, d, (stress, dp), ""
             first = norm if iteration == 0 else first
             last_norm = norm
+            reference = merit if predictor is None else math.inf
+            halvings, fraction = 0, 1.0
             if iteration == numerics.newton_max_iterations or (
                     iteration >= 12 and norm > 1e-4 * first) or (
                     iteration >= DIVERGED_FROM and norm > DIVERGED_RISE * best):
@@ -151,6 +177,7 @@ class SubstepNewton:
                 reason = self.ksp.getConvergedReason()
                 return False, iteration, d, (stress, dp), f"linear solve failed ({reason})"
             correction = self.x0.array_r.copy()
+            step = 0.0
             if not rigid:
                 zero_ghosted(self.b1)
                 fem_petsc.apply_lifting(self.b1, [self.jacobian], bcs=[self.bcs_unit])
@@ -169,6 +196,8 @@ class SubstepNewton:
             change = np.abs(correction).max(initial=0.0)
             round_off = self.comm.allreduce(change, op=mpi().MAX) <= 1e-12 * max(
                 self.comm.allreduce(size, op=mpi().MAX), 1e-300)
+            last_correction, last_step = correction, step
+            iteration += 1
         return False, iteration, d, (stress, dp), (
             f"mechanics Newton did not converge in {iteration} iterations")
 

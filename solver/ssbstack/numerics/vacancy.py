@@ -65,9 +65,7 @@ class VacancyField:
         """Step the profiles by ``h`` s under each pair's ``current`` (A/m², positive strips),
         then nucleate or heal where R T c(0) passes ``holding`` (Pa: contact pressure + σ_nuc)
         at ``temperature`` (K). ``stripping`` (quasi-steady only): does each pair's electrode
-        strip now (a void there stays one while it does)."""
-        if h <= 0.0:
-            return
+        strip now (a void there stays one while it does); quasi-steady, ``h`` may be 0."""
         config = self.config
         if config.quasi_steady:
             decay = np.exp(-np.arange(len(self.volume)) * self.spacing
@@ -78,6 +76,8 @@ class VacancyField:
             keep = np.ones(self.count, dtype=bool) if stripping is None else stripping
             self.nucleated = (self.osmotic_pressure(temperature) >= holding) | (
                 self.nucleated & keep)
+            return
+        if h <= 0.0:
             return
         matrix = self.laplace + np.diag(self.volume * (1.0 / h + 1.0 / config.lifetime))
         rhs = self.concentration * (self.volume / h)[:, None]
@@ -120,6 +120,12 @@ def steady_surface_concentration(config: Vacancy, current: Any) -> Any:
     """c(0) = (j/F) √(τ_v/D_v) (mol/m³): the steady vacancy concentration at the surface under a
     stripping ``current`` (A/m², a number or an array), the quasi-steady rule's profile."""
     return current / FARADAY * math.sqrt(config.lifetime / config.diffusivity)
+
+
+def steady_osmotic_pressure(config: Vacancy, current: Any, temperature: float) -> Any:
+    """Π = R T c(0) (Pa) of the quasi-steady profile under a ``current`` (A/m², plating: 0)."""
+    return GAS_CONSTANT * temperature * steady_surface_concentration(
+        config, np.maximum(current, 0.0))
 
 
 def full_contact_critical_current(config: Vacancy, contact_pressure: float,
