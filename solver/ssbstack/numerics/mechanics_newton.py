@@ -4,7 +4,8 @@ Backward-Euler return map at the quadrature points, the plate's force balance by
 condensation (see the module docstring of :mod:`ssbstack.numerics.mechanics`), and the contact
 terms of the boundary: node-to-node contact of split interfaces
 (:mod:`ssbstack.numerics.contact`) and the rigid die wall (:mod:`ssbstack.numerics.wall`), both
-with the same penalty law whose active set is re-read at every iteration (semi-smooth Newton).
+with the same penalty law whose active set is re-read at every iteration (semi-smooth Newton),
+globalised by backtracking from the third correction on (``numerics.newton_line_search``).
 """
 
 from __future__ import annotations
