@@ -44,9 +44,9 @@ from ssbstack.io.checkpoint import Cellwise, scalar_rows
 from ssbstack.meshing.stack import StackMesh
 from ssbstack.numerics.interface_map import InterfaceMap
 from ssbstack.numerics.model import Control, StepResult
+from ssbstack.numerics.nucleation import ELECTRODES, NucleationRule
 from ssbstack.numerics.plating import plating_criteria
 
-ELECTRODES = ((0, "bottom"), (-1, "top"))
 COLUMNS = ["contact_fraction_bottom", "contact_fraction_top", "max_gap_bottom_m",
            "max_gap_top_m", "li_balance_error_m", "coupled_substeps", "coupling_iterations"]
 VACANCY_COLUMNS = ["nucleated_fraction_bottom", "nucleated_fraction_top",
@@ -88,16 +88,10 @@ class CoupledModel:
         self.spread = self._plating_spread()  # where plated Li goes besides where it enters
         self.vacancy = None  # nucleation rule c: vacancy profiles under the pairs
         if self.config.nucleation == "vacancy":
-            from ssbstack.numerics.vacancy import VacancyField
-
-            self.vacancy = VacancyField(self.config.vacancy, self.contact.count)
+            self.vacancy = NucleationRule(self.config.vacancy, self.contact.electrode,
+                                          self.coupled_pairs, self.contact.normal_stiffness,
+                                          case.conditions.temperature)
         self.plating = plating_criteria(case, self.contact, self.coupled_pairs)
-        self.margin = {name: 0.0 for _, name in ELECTRODES}  # largest Π/holding this step
-        self.last_margin = 0.0  # that of the last accepted sub-step where the rule acts now
-        # longest sub-step, s: half the vacancy lifetime to start, then set by their change
-        transient = self.vacancy is not None and not self.config.vacancy.quasi_steady
-        self.longest = 0.5 * self.config.vacancy.lifetime if transient else math.inf
-        self.accepted_longest = self.longest
         self.next_substep = math.inf
         self.accepted_next = math.inf
         self.chi_rate = np.zeros(self.contact.count)  # dχ/dt of each pair in the last sub-step
@@ -141,7 +135,7 @@ class CoupledModel:
 
     def _alive(self) -> np.ndarray | float:
         """0 on pairs where a vacancy void has nucleated, else 1."""
-        return 1.0 if self.vacancy is None else (~self.vacancy.nucleated).astype(float)
+        return 1.0 if self.vacancy is None else self.vacancy.alive
 
     def _substep(self, time: float, h: float, control: Control, start: Any
                  ) -> tuple[bool, float, int, str]:
@@ -198,7 +192,8 @@ class CoupledModel:
                 allowed = config.max_contact_changes
                 if changed > 4 * allowed:  # far too many: redo it smaller
                     return False, 0.5, iteration, f"{changed} contact pairs changed state"
-                moved = self._margin_change(h)  # over its tolerance
+                moved = 0.0 if self.vacancy is None else self.vacancy.margin_change(
+                    h, current, self.mechanics.pair_gaps(), self._applied_current())
                 if moved > 2.0:
                     return False, max(0.1, 0.7 / moved), iteration, (
                         "the vacancy nucleation margin moved by "
@@ -262,11 +257,12 @@ class CoupledModel:
             self.pair_current = self.map.pair_current()
             return result if not result.converged else self._result(0, 0)
         elapsed, substeps, iterations = 0.0, 0, 0
-        self.margin = {name: 0.0 for _, name in ELECTRODES}  # largest Π/holding this step
-        if self.vacancy is not None and self.config.vacancy.quasi_steady:
-            self._vacancies_at_start(time - dt, control)
+        if self.vacancy is not None:
+            self.vacancy.begin_step()
+            if self.config.vacancy.quasi_steady:
+                self._vacancies_at_start(time - dt, control)
         mechanics = {"newton_iterations": 0.0, "substeps": 0.0, "min_mesh_quality": 1.0}
-        h = min(self.next_substep, self.longest, dt)  # (and by the creep controller's proposal)
+        h = min(self.next_substep, self._longest(), dt)  # (and by the creep controller's proposal)
         minimum = self.case.mechanics.min_substep
         cut = False
         while elapsed < dt * (1.0 - 1e-12):
@@ -287,14 +283,15 @@ class CoupledModel:
                 continue
             cut = False
             if self.vacancy is not None:  # staggered: nucleation acts from the next sub-step
-                self._advance_vacancies(h)
+                self.vacancy.advance(h, self.pair_current, self.mechanics.pair_gaps(),
+                                     self._applied_current())
             elapsed += h
             substeps += 1
             for key in ("newton_iterations", "substeps"):
                 mechanics[key] += self.moved.values[key]
             mechanics["min_mesh_quality"] = min(mechanics["min_mesh_quality"],
                                                 self.moved.values["min_mesh_quality"])
-            h = max(minimum, min(h * factor, self.mechanics.proposed_substep, self.longest))
+            h = max(minimum, min(h * factor, self.mechanics.proposed_substep, self._longest()))
             fraction = self._stripping_fraction()
             if fraction < self.config.min_contact_fraction:
                 self.lost_at = time - dt + elapsed  # the run ends: no point in going on;
@@ -311,73 +308,20 @@ class CoupledModel:
     def _vacancies_at_start(self, time: float, control: Control) -> None:
         """The quasi-steady rule at the step's start (``time``, s) under the step's current, on
         the contact as it is (collective). The rule has no time scale, so a current that has
-        just risen acts at once: its largest pair currents are those of the rims before they
-        erode, which a first sub-step of seconds would otherwise step over (CE1 RVE at
-        0.6 mA/cm²: the level's largest margin ranged over 0.064-0.068 with the first sub-step).
-        At an unchanged current this repeats the last sub-step's evaluation."""
+        just risen acts at once: on a contact that earlier levels eroded, the margin peaks right
+        at the current step (the study RVE's ramp), and the first sub-step's margin change is
+        measured from here. At an unchanged current this repeats the last sub-step's
+        evaluation."""
         self.map.set_indicator(self.indicator(self.mechanics.pair_gaps()))
         if not self.echem.solve(time, 0.0, control).converged:
             return  # the first sub-step cuts its step and reports it
         self.pair_current = self.map.pair_current()
-        self._advance_vacancies(0.0)
+        self.vacancy.advance(0.0, self.pair_current, self.mechanics.pair_gaps(),
+                             self._applied_current())
 
-    def _margin_change(self, h: float) -> float:
-        """Quasi-steady vacancy rule: the relative change of the largest nucleation margin over
-        the sub-step just solved (its pair currents against the last accepted state's), over
-        ``coupling.vacancy.margin_change_tolerance``; 0 without
-        the rule, at rest, for a sub-step of τ_v or less (the rule's own scale) and once the
-        margin reaches 1 (the rule acts: voids nucleate)."""
-        if (self.vacancy is None or not self.config.vacancy.quasi_steady
-                or h <= self.config.vacancy.lifetime or self._applied_current() == 0.0):
-            return 0.0
-        from ssbstack.numerics.vacancy import steady_osmotic_pressure
-
-        ratio = steady_osmotic_pressure(self.config.vacancy, np.where(
-            self.coupled_pairs, self.pair_current, 0.0), self.case.conditions.temperature
-        ) / self._holding()
-        new = float(ratio[self._acting()].max(initial=0.0))
-        old = self.last_margin
-        if new >= 1.0:
-            return 0.0
-        return abs(new - old) / max(new, old, 1e-300) / self.config.vacancy.margin_change_tolerance
-
-    def _holding(self) -> np.ndarray:
-        """What holds each pair shut against vacancy condensation, p_c + σ_nuc (Pa)."""
-        from ssbstack.physics.mechanics import contact_pressure
-
-        pressure = contact_pressure(self.mechanics.pair_gaps(), self.contact.normal_stiffness)
-        return pressure + self.config.vacancy.nucleation_stress
-
-    def _acting(self) -> np.ndarray:
-        """The pairs where the rule acts now: coupled, on the electrode the current strips."""
-        current = self._applied_current()
-        stripping = self.contact.electrode == (0 if current > 0 else -1)
-        return stripping & self.coupled_pairs & (current != 0.0)
-
-    def _advance_vacancies(self, h: float) -> None:
-        """Vacancy profiles over the sub-step just accepted, under its pair currents; voids
-        nucleate where R T c_v passes the contact pressure + σ_nuc (collective: the gaps). The
-        next sub-step is at most one in which the vacancy pressure moves by a tenth of what
-        holds the interface (τ_v/2 to start, never below τ_v/10)."""
-        temperature = self.case.conditions.temperature
-        lifetime = self.config.vacancy.lifetime
-        holding = self._holding()
-        before = self.vacancy.osmotic_pressure(temperature)
-        current = self._applied_current()
-        can_nucleate = (self.contact.electrode == (0 if current > 0 else -1)) & (current != 0.0)
-        self.vacancy.advance(h, np.where(self.coupled_pairs, self.pair_current, 0.0), holding,
-                             temperature, can_nucleate)
-        ratio = self.vacancy.osmotic_pressure(temperature) / holding
-        self.last_margin = float(ratio[self._acting()].max(initial=0.0))
-        for which, name in ELECTRODES:  # the step's largest where the rule acts: ≥ 1 ⇔ a void
-            # (a film can strip Li locally from the plating electrode; the rule ignores it there)
-            mine = (self.contact.electrode == which) & self.coupled_pairs & can_nucleate
-            self.margin[name] = max(self.margin[name], float(ratio[mine].max(initial=0.0)))
-        if self.config.vacancy.quasi_steady:
-            return  # no time scale of its own: the sub-step is set by creep and contact
-        change = float(np.max(np.abs(self.vacancy.osmotic_pressure(temperature) - before)
-                              / holding, initial=0.0))
-        self.longest = max(0.1 * lifetime, h * min(2.0, 0.1 / max(change, 1e-12)))
+    def _longest(self) -> float:
+        """The longest next sub-step the vacancy rule allows, s."""
+        return math.inf if self.vacancy is None else self.vacancy.longest
 
     def _applied_current(self) -> float:
         """The current density the protocol asks for now (A/m², positive strips the bottom),
@@ -412,12 +356,8 @@ class CoupledModel:
             mine = (electrode == which) & self.coupled_pairs
             values[f"contact_fraction_{name}"] = self._area_fraction(which, chi)
             values[f"max_gap_{name}_m"] = float(max(gaps[mine].max(initial=0.0), 0.0))
-            if self.vacancy is not None:
-                values[f"nucleated_fraction_{name}"] = self._area_fraction(
-                    which, self.vacancy.nucleated.astype(float))
-                values[f"max_vacancy_pressure_{name}_Pa"] = float(self.vacancy.osmotic_pressure(
-                    self.case.conditions.temperature)[mine].max(initial=0.0))
-                values[f"vacancy_margin_{name}"] = self.margin[name]
+        if self.vacancy is not None:
+            values |= self.vacancy.values(self._area_fraction)
         collector = self.mechanics.collector_area()
         removed = float(self.area[electrode == 0] @ self.mechanics.current.offset[electrode == 0])
         values["li_balance_error_m"] = (removed - self.mechanics.current.stripped) / collector
@@ -458,7 +398,6 @@ class CoupledModel:
         if self.vacancy is not None:
             self.vacancy.accept()
         self.accepted_next, self.accepted_rate = self.next_substep, self.chi_rate
-        self.accepted_longest = self.longest
 
     def reject(self) -> None:
         """Both models return to the last accepted state."""
@@ -467,12 +406,11 @@ class CoupledModel:
         if self.vacancy is not None:
             self.vacancy.reject()
         self.next_substep, self.chi_rate = self.accepted_next, self.accepted_rate
-        self.longest = self.accepted_longest
 
     def state(self) -> dict[str, Cellwise]:
         """Both models' checkpoint rows, the coupled sub-step size and the χ rates."""
-        scalars = np.concatenate([[self.accepted_next, self.accepted_longest],
-                                  self.accepted_rate])
+        longest = math.inf if self.vacancy is None else self.vacancy.accepted_longest
+        scalars = np.concatenate([[self.accepted_next, longest], self.accepted_rate])
         rows = {"coupling_scalars": scalar_rows(scalars)}
         if self.vacancy is not None:
             rows["coupling_vacancy"] = scalar_rows(self.vacancy.state().ravel())
@@ -484,11 +422,12 @@ class CoupledModel:
         self.mechanics.restore(arrays)
         scalars = arrays["coupling_scalars"][1][0]
         self.accepted_next = self.next_substep = float(scalars[0])
+        longest = None
         if scalars.size == 2 + self.contact.count:  # (older checkpoints: no cap, no rates)
-            self.accepted_longest = self.longest = float(scalars[1])
+            longest = float(scalars[1])
             self.accepted_rate = self.chi_rate = scalars[2:].copy()
         if self.vacancy is not None:
-            self.vacancy.restore(arrays["coupling_vacancy"][1][0])
+            self.vacancy.restore(arrays["coupling_vacancy"][1][0], longest)
         self.map.set_indicator(self.indicator(self.mechanics.pair_gaps()))
 
     def write_fields(self, time: float) -> None:
