@@ -51,3 +51,19 @@ def test_quasi_steady_vacancy_rule_runs_away_without_the_lifetime_sub_steps(tmp_
         record = json.loads((out / "run.json").read_text())["summary"]
         assert record["status"] == "failed_contact_loss"
         assert record["ccd_A_m2"] == pytest.approx(1.0), step  # 0.1 mA/cm²
+
+
+def test_a_current_step_that_nucleates_everywhere_ends_the_run_by_contact_loss(tmp_path):
+    """Full contact at 0.1 MPa with the quasi-steady rule (τ_v = 1 s): j* = F (P + σ_nuc)/(R T)
+    √(D_v/τ_v) = 0.38 mA/cm², so at the 0.4 mA/cm² step's start every pair nucleates at once.
+    The run ends there by contact loss (CCD 0.3), not by a solve on no contact."""
+    out = tmp_path / "full"
+    ramp = ('protocol.steps=[{ramp = "0.1 to 0.5 mA/cm2 by 0.1 mA/cm2", cycles = 1, '
+            'steps = ["Strip for 30 s"]}]')
+    assert main(["run", str(case_file("coupled_full_contact_ccd")), "-o", str(out), "--set", ramp,
+                 "--set", "coupling.vacancy.quasi_steady=true", "--set",
+                 "conditions.stack_pressure=0.1 MPa", "--set", "outputs.plots=false"]) == 0
+    record = json.loads((out / "run.json").read_text())["summary"]
+    assert record["status"] == "failed_contact_loss", record["message"]
+    assert record["ccd_A_m2"] == pytest.approx(3.0)
+    assert "vacancy voids nucleated on 1 of it" in record["message"], record["message"]

@@ -261,6 +261,9 @@ class CoupledModel:
             self.vacancy.begin_step()
             if self.config.vacancy.quasi_steady:
                 self._vacancies_at_start(time - dt, control)
+                if self._stripping_fraction() < self.config.min_contact_fraction:
+                    self.lost_at = time - dt  # voids at the current step took the contact
+                    return self._result(0, 0)
         mechanics = {"newton_iterations": 0.0, "substeps": 0.0, "min_mesh_quality": 1.0}
         h = min(self.next_substep, self._longest(), dt)  # (and by the creep controller's proposal)
         minimum = self.case.mechanics.min_substep

@@ -653,8 +653,8 @@ class ElectrochemistryModel:
                             :self.vertex_space.dofmap.index_map.size_local])
             peak_averaged = self.comm.allreduce(float(np.max(np.abs(averaged), initial=0.0)),
                                                 op=MPI.MAX)
-            mean = abs(integral) / (side.area if side.indicator is None
-                                    else self._active_area(side))
+            area = side.area if side.indicator is None else self._active_area(side)
+            mean = abs(integral) / area if area > 0.0 else math.nan  # (no contact left)
             values[f"mean_current_{name}_A_m2"] = mean
             values[f"max_current_{name}_A_m2"] = peak
             values[f"peak_current_avg_{name}_A_m2"] = (math.nan if side.volumetric
