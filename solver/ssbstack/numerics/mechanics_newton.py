@@ -23,14 +23,14 @@ from ssbstack.physics import mechanics as phys
 # 12-iteration limit, while the runs that converged rose at most 250× after iteration 3).
 DIVERGED_FROM = 4
 DIVERGED_RISE = 1e3
-# Backtracking (``numerics.newton_line_search``): from the third correction on, one that raises
-# the residual (nodal and plate forces) is halved, at most MAX_HALVINGS times, before Newton goes
-# on from there. It stops the semi-smooth Newton cycling between two contact sets at a stripping
-# rim (CE1 RVE at 0.6 mA/cm2: the 1-3 s sub-steps that failed this way at iteration 4-6 all
-# converge). Not earlier: the first corrections change the contact set, and the penalty forces of
-# the pairs they close raise the residual until the next iteration works on the new set (halving
-# them stalls the onset of a die wall).
-LINE_SEARCH_FROM = 3
+# Backtracking (``numerics.newton_line_search``): a correction that raises the residual (nodal
+# and plate forces) while it flips a contact pair back to a state it had in this solve is halved,
+# at most MAX_HALVINGS times, before Newton goes on from there. It stops the semi-smooth Newton
+# cycling between two contact sets at a stripping rim (CE1 RVE at 0.6 mA/cm2: the sub-steps that
+# failed this way at iteration 4-6 converge). Not otherwise: a correction that changes the
+# contact set raises the residual by the penalty forces of the pairs it closes until the next
+# iteration works on the new set; halving those stalls a die wall's onset and, from the third
+# correction on, CE1 after its first plating half cycles (12-iteration failures, h → 1e-7 s).
 MAX_HALVINGS = 4
 
 
@@ -88,7 +88,9 @@ class SubstepNewton:
         round_off = False  # last correction at round-off level
         first = last_norm = 0.0
         best = math.inf  # smallest residual norm since the first correction
-        searching = numerics.newton_line_search
+        searching = numerics.newton_line_search and self.contact is not None
+        flips = np.zeros(self.contact.count if self.contact is not None else 0, dtype=int)
+        contact_set = None  # of the last accepted iterate (no predictor)
         iteration = halvings = 0
         reference = math.inf  # the true residual norm where the last correction started
         last_correction, last_step, fraction = None, 0.0, 1.0
@@ -139,7 +141,12 @@ class SubstepNewton:
             balanced = abs(balance) <= rtol * scale
             norm = self.b.norm()
             merit = math.hypot(norm, balance)  # the nodal forces and the plate's (N)
-            if (searching and iteration >= LINE_SEARCH_FROM and predictor is None
+            cycling = False
+            if searching and predictor is None:
+                held = self.contact.gaps(relative, offset) <= 0.0
+                changed = (held != contact_set) if contact_set is not None else 0
+                cycling = bool(np.any(flips + changed >= 2))  # a pair flipped back
+            if (cycling and predictor is None
                     and merit > max(reference, 100.0 * rtol * scale)
                     and halvings < MAX_HALVINGS):
                 # the correction raised the residual: go back half of what is left of it
@@ -159,6 +166,9 @@ class SubstepNewton:
             first = norm if iteration == 0 else first
             last_norm = norm
             reference = merit if predictor is None else math.inf
+            if searching and predictor is None:
+                flips += changed
+                contact_set = held
             halvings, fraction = 0, 1.0
             if iteration == numerics.newton_max_iterations or (
                     iteration >= 12 and norm > 1e-4 * first) or (
