@@ -190,9 +190,10 @@ class Numerics(Section):
     newton_atol: float = Field(1e-12, gt=0.0)
     newton_max_iterations: int = Field(30, ge=1)
     newton_line_search: bool = Field(
-        True, description="mechanics Newton: halve a correction that raises the residual norm "
-        "(up to 4 times) before going on; keeps the semi-smooth contact Newton from cycling "
-        "through contact sets at a stripping contact rim")
+        True, description="mechanics Newton: halve a correction that raises the residual "
+        "while it flips a contact pair back to a state it had in this solve (up to 4 times) "
+        "before going on; keeps the semi-smooth contact Newton from cycling between two contact "
+        "sets at a stripping contact rim")
     symmetric_tangent: bool = Field(
         True, description="mechanics Newton: factorise the tangent as symmetric LDLᵀ (MUMPS) "
         "instead of LU (the creep tangent, the contact and wall penalties and the constraints "
