@@ -261,8 +261,7 @@ class CoupledModel:
             self.vacancy.begin_step()
             if self.config.vacancy.quasi_steady:
                 self._vacancies_at_start(time - dt, control)
-                if self._stripping_fraction() < self.config.min_contact_fraction:
-                    self.lost_at = time - dt  # voids at the current step took the contact
+                if self._contact_lost(time - dt, 0.0, control):  # voids at the current step
                     return self._result(0, 0)
         mechanics = {"newton_iterations": 0.0, "substeps": 0.0, "min_mesh_quality": 1.0}
         h = min(self.next_substep, self._longest(), dt)  # (and by the creep controller's proposal)
@@ -295,13 +294,8 @@ class CoupledModel:
             mechanics["min_mesh_quality"] = min(mechanics["min_mesh_quality"],
                                                 self.moved.values["min_mesh_quality"])
             h = max(minimum, min(h * factor, self.mechanics.proposed_substep, self._longest()))
-            fraction = self._stripping_fraction()
-            if fraction < self.config.min_contact_fraction:
-                self.lost_at = time - dt + elapsed  # the run ends: no point in going on;
-                if fraction > 0.0:  # the voltage on the contact left (none: the last one)
-                    self.map.set_indicator(self.indicator(self.mechanics.pair_gaps()))
-                    self.echem.solve(self.lost_at, h, control)
-                break
+            if self._contact_lost(time - dt + elapsed, h, control):
+                break  # the run ends: no point in going on
             self.echem.advance_substep()  # the next sub-step starts from this one's Li contents
             self.progress(f"      … coupled sub-steps: {elapsed:.4g} s of this {dt:.4g} s time "
                           f"step, next h = {h:.3g} s, {substeps} so far")
@@ -314,13 +308,27 @@ class CoupledModel:
         just risen acts at once: on a contact that earlier levels eroded, the margin peaks right
         at the current step (the study RVE's ramp), and the first sub-step's margin change is
         measured from here. At an unchanged current this repeats the last sub-step's
-        evaluation."""
+        evaluation. The solve is the electrolyte's steady one (no storage term: a film's Li
+        content does not buffer the step), not its response τ_v after the step."""
         self.map.set_indicator(self.indicator(self.mechanics.pair_gaps()))
         if not self.echem.solve(time, 0.0, control).converged:
             return  # the first sub-step cuts its step and reports it
         self.pair_current = self.map.pair_current()
         self.vacancy.advance(0.0, self.pair_current, self.mechanics.pair_gaps(),
                              self._applied_current())
+
+    def _contact_lost(self, time: float, h: float, control: Control) -> bool:
+        """Has the stripping electrode kept less than ``min_contact_fraction``? If so, the loss
+        is dated ``time`` (s) and the voltage solved on the contact left (none: the last
+        solve's) with a step of ``h`` s (collective)."""
+        fraction = self._stripping_fraction()
+        if fraction >= self.config.min_contact_fraction:
+            return False
+        self.lost_at = time
+        if fraction > 0.0:
+            self.map.set_indicator(self.indicator(self.mechanics.pair_gaps()))
+            self.echem.solve(time, h, control)
+        return True
 
     def _longest(self) -> float:
         """The longest next sub-step the vacancy rule allows, s."""

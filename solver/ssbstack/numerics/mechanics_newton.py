@@ -5,7 +5,8 @@ condensation (see the module docstring of :mod:`ssbstack.numerics.mechanics`), a
 terms of the boundary: node-to-node contact of split interfaces
 (:mod:`ssbstack.numerics.contact`) and the rigid die wall (:mod:`ssbstack.numerics.wall`), both
 with the same penalty law whose active set is re-read at every iteration (semi-smooth Newton),
-globalised by backtracking from the third correction on (``numerics.newton_line_search``).
+globalised by backtracking where a correction flips a contact pair back
+(``numerics.newton_line_search``).
 """
 
 from __future__ import annotations
@@ -146,8 +147,7 @@ class SubstepNewton:
                 held = self.contact.gaps(relative, offset) <= 0.0
                 changed = (held != contact_set) if contact_set is not None else 0
                 cycling = bool(np.any(flips + changed >= 2))  # a pair flipped back
-            if (cycling and predictor is None
-                    and merit > max(reference, 100.0 * rtol * scale)
+            if (cycling and merit > max(reference, 100.0 * rtol * scale)
                     and halvings < MAX_HALVINGS):
                 # the correction raised the residual: go back half of what is left of it
                 fraction *= 0.5

@@ -17,7 +17,7 @@ smaller, down to τ_v: the margin's peak after a current change is what a fitted
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Callable
 
 import numpy as np
 
@@ -53,11 +53,14 @@ class NucleationRule:
         pair ``gaps`` (m)."""
         return contact_pressure(gaps, self.normal_stiffness) + self.config.nucleation_stress
 
+    def stripping(self, current: float) -> np.ndarray:
+        """The pairs of the electrode the applied ``current`` strips (A/m², positive strips the
+        bottom; at rest none)."""
+        return (self.electrode == (0 if current > 0 else -1)) & (current != 0.0)
+
     def acting(self, current: float) -> np.ndarray:
-        """The pairs where the rule acts under the applied ``current`` (A/m², positive strips
-        the bottom): coupled, on the electrode it strips."""
-        stripping = self.electrode == (0 if current > 0 else -1)
-        return stripping & self.coupled & (current != 0.0)
+        """The pairs where the rule acts under the applied ``current``: coupled, stripping."""
+        return self.stripping(current) & self.coupled
 
     def begin_step(self) -> None:
         """A new time step: its largest margins start from 0."""
@@ -70,10 +73,9 @@ class NucleationRule:
         applied ``current`` (A/m²); voids nucleate where R T c_v passes the holding."""
         holding = self.holding(gaps)
         before = self.field.osmotic_pressure(self.temperature)
-        stripping = (self.electrode == (0 if current > 0 else -1)) & (current != 0.0)
         self.field.advance(h, np.where(self.coupled, pair_current, 0.0), holding,
-                           self.temperature, stripping)
-        acting = stripping & self.coupled
+                           self.temperature, self.stripping(current))
+        acting = self.acting(current)
         ratio = self.field.osmotic_pressure(self.temperature) / holding
         self.last_margin = float(ratio[acting].max(initial=0.0))
         for which, name in ELECTRODES:  # the step's largest where the rule acts: ≥ 1 ⇔ a void
@@ -120,7 +122,7 @@ class NucleationRule:
         if longest is not None:
             self.accepted_longest = self.longest = longest
 
-    def values(self, area_fraction: Any) -> dict[str, float]:
+    def values(self, area_fraction: Callable[[int, np.ndarray], float]) -> dict[str, float]:
         """Output columns: the void area fraction (``area_fraction(which, per-pair values)``),
         the largest vacancy pressure (Pa) and the step's largest margin of each electrode."""
         osmotic = self.field.osmotic_pressure(self.temperature)
