@@ -53,6 +53,11 @@ VACANCY_COLUMNS = ["nucleated_fraction_bottom", "nucleated_fraction_top",
                    "max_vacancy_pressure_bottom_Pa", "max_vacancy_pressure_top_Pa",
                    "vacancy_margin_bottom", "vacancy_margin_top"]
 GROWTH = 1.5
+# After a failed sub-step of h, the next ones stay below CEILING_BELOW × h, a ceiling that rises
+# by CEILING_RISE per accepted sub-step: growing 1.5× straight back into the failure cost CE1's
+# RVE a failed sub-step (~3 accepted ones) every ~4 accepted ones at 0.1 mA/cm2.
+CEILING_BELOW = 0.75
+CEILING_RISE = 1.1
 
 
 class CoupledModel:
@@ -92,8 +97,8 @@ class CoupledModel:
                                           self.coupled_pairs, self.contact.normal_stiffness,
                                           case.conditions.temperature)
         self.plating = plating_criteria(case, self.contact, self.coupled_pairs)
-        self.next_substep = math.inf
-        self.accepted_next = math.inf
+        self.next_substep = self.accepted_next = math.inf
+        self.ceiling = self.accepted_ceiling = math.inf  # s: see CEILING_BELOW
         self.chi_rate = np.zeros(self.contact.count)  # dχ/dt of each pair in the last sub-step
         self.accepted_rate = self.chi_rate
         self.pair_current = np.zeros(self.contact.count)  # A/m², of the last solved state
@@ -168,8 +173,12 @@ class CoupledModel:
                 self.mechanics.rollback(start)
             # one mechanics sub-step of h from the last one (scaled) or the last iteration's
             self.mechanics.pair_velocity = velocity
+            # the first iteration is rarely converged: a mechanics sub-step that would be cut
+            # cuts the coupled one at once (sub-cycled first, it cost ~3 accepted sub-steps on
+            # CE1's RVE before the coupled sub-step was cut anyway)
             self.moved = self.mechanics.advance(h, passed, self.mechanics.increment_guess(h),
-                                                converged_guess=iteration > 1)
+                                                converged_guess=iteration > 1,
+                                                whole=iteration == 1)
             if not self.moved.converged:
                 return False, 0.5, iteration, self.moved.message
             target = self.indicator(self.mechanics.pair_gaps())
@@ -281,6 +290,7 @@ class CoupledModel:
                 if h <= minimum:
                     return StepResult(False, iterations, message=f"coupled sub-step {h:.3g} s at "
                                       f"its minimum: {message}")
+                self.ceiling = CEILING_BELOW * h
                 h, cut = max(minimum, h * factor), True
                 continue
             cut = False
@@ -293,7 +303,9 @@ class CoupledModel:
                 mechanics[key] += self.moved.values[key]
             mechanics["min_mesh_quality"] = min(mechanics["min_mesh_quality"],
                                                 self.moved.values["min_mesh_quality"])
-            h = max(minimum, min(h * factor, self.mechanics.proposed_substep, self._longest()))
+            self.ceiling *= CEILING_RISE
+            h = max(minimum, min(h * factor, self.mechanics.proposed_substep, self._longest(),
+                                 self.ceiling))
             if self._contact_lost(time - dt + elapsed, h, control):
                 break  # the run ends: no point in going on
             self.echem.advance_substep()  # the next sub-step starts from this one's Li contents
@@ -409,6 +421,7 @@ class CoupledModel:
         if self.vacancy is not None:
             self.vacancy.accept()
         self.accepted_next, self.accepted_rate = self.next_substep, self.chi_rate
+        self.accepted_ceiling = self.ceiling
 
     def reject(self) -> None:
         """Both models return to the last accepted state."""
@@ -417,26 +430,33 @@ class CoupledModel:
         if self.vacancy is not None:
             self.vacancy.reject()
         self.next_substep, self.chi_rate = self.accepted_next, self.accepted_rate
+        self.ceiling = self.accepted_ceiling
 
     def state(self) -> dict[str, Cellwise]:
-        """Both models' checkpoint rows, the coupled sub-step size and the χ rates."""
+        """Both models' checkpoint rows, the coupled sub-step size, its ceiling and the χ
+        rates."""
         longest = math.inf if self.vacancy is None else self.vacancy.accepted_longest
-        scalars = np.concatenate([[self.accepted_next, longest], self.accepted_rate])
+        scalars = np.concatenate([[self.accepted_next, longest, self.accepted_ceiling],
+                                  self.accepted_rate])
         rows = {"coupling_scalars": scalar_rows(scalars)}
         if self.vacancy is not None:
             rows["coupling_vacancy"] = scalar_rows(self.vacancy.state().ravel())
         return self.echem.state() | self.mechanics.state() | rows
 
     def restore(self, arrays: dict[str, Cellwise]) -> None:
-        """Set both models (and the sub-step size, χ rates) from checkpoint rows (collective)."""
+        """Set both models (and the sub-step size, its ceiling, χ rates) from checkpoint rows
+        (collective)."""
         self.echem.restore(arrays)
         self.mechanics.restore(arrays)
         scalars = arrays["coupling_scalars"][1][0]
         self.accepted_next = self.next_substep = float(scalars[0])
         longest = None
-        if scalars.size == 2 + self.contact.count:  # (older checkpoints: no cap, no rates)
-            longest = float(scalars[1])
-            self.accepted_rate = self.chi_rate = scalars[2:].copy()
+        count = self.contact.count
+        if scalars.size in (2 + count, 3 + count):  # (older checkpoints: no cap, no rates;
+            longest = float(scalars[1])             # no ceiling)
+            if scalars.size == 3 + count:
+                self.accepted_ceiling = self.ceiling = float(scalars[2])
+            self.accepted_rate = self.chi_rate = scalars[scalars.size - count:].copy()
         if self.vacancy is not None:
             self.vacancy.restore(arrays["coupling_vacancy"][1][0], longest)
         self.map.set_indicator(self.indicator(self.mechanics.pair_gaps()))

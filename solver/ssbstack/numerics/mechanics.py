@@ -357,13 +357,14 @@ class MechanicsModel(SubstepNewton, StackMeasures, MechanicsContact, MechanicsOu
 
     def advance(self, dt: float, control: Control,
                 start_from: tuple[np.ndarray, float] | None = None,
-                converged_guess: bool = False) -> StepResult:
+                converged_guess: bool = False, whole: bool = False) -> StepResult:
         """Advance the current state by ``dt`` (s) under ``control`` (collective).
 
         ``start_from``: a Newton guess (Δu dofs, plate increment) for a first sub-step of the
         whole ``dt`` (a coupled sub-step passes :meth:`increment_guess`); ``converged_guess``:
         it is the answer of this sub-step under slightly different Li surface speeds (its
-        contact set is then the first Newton iteration's)."""
+        contact set is then the first Newton iteration's); ``whole``: ``dt`` in one sub-step
+        or not at all (unconverged at once where it would be cut: the caller cuts instead)."""
         current = control.current_density or 0.0
         config = self.config
         total_iterations = substeps = hardest = 0
@@ -374,6 +375,8 @@ class MechanicsModel(SubstepNewton, StackMeasures, MechanicsContact, MechanicsOu
         if start_from is not None and dt > 0.0:
             h = h_previous = dt
             guess, plate_guess = start_from
+        elif whole:
+            h = dt
         quality = 1.0
         while True:
             remaining = dt - elapsed
@@ -409,9 +412,11 @@ class MechanicsModel(SubstepNewton, StackMeasures, MechanicsContact, MechanicsOu
                     guess, plate_guess, h_previous = self.du.x.array.copy(), d, h
                     continue
             if not ok or (indicator > 2.0 and h > config.min_substep):
-                if h <= config.min_substep or dt == 0.0:
-                    return StepResult(False, total_iterations, message=message or
-                                      f"sub-step {h:.3g} s at its minimum")
+                if h <= config.min_substep or dt == 0.0 or whole:
+                    return StepResult(False, total_iterations, message=message or (
+                        f"sub-step {h:.3g} s at its minimum" if not whole else
+                        f"sub-step {h:.3g} s: creep or pressure change {indicator:.3g} × "
+                        "its tolerance"))
                 h = max(config.min_substep, h * (0.25 if not ok else max(0.1, 0.7 / indicator)))
                 self.du.x.array[:] = 0.0
                 continue
