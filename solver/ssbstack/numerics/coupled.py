@@ -46,6 +46,7 @@ from ssbstack.numerics.interface_map import InterfaceMap
 from ssbstack.numerics.model import Control, StepResult
 from ssbstack.numerics.nucleation import ELECTRODES, NucleationRule
 from ssbstack.numerics.plating import plating_criteria
+from ssbstack.numerics.substep_size import SubstepSize
 
 COLUMNS = ["contact_fraction_bottom", "contact_fraction_top", "max_gap_bottom_m",
            "max_gap_top_m", "li_balance_error_m", "coupled_substeps", "coupling_iterations"]
@@ -53,11 +54,6 @@ VACANCY_COLUMNS = ["nucleated_fraction_bottom", "nucleated_fraction_top",
                    "max_vacancy_pressure_bottom_Pa", "max_vacancy_pressure_top_Pa",
                    "vacancy_margin_bottom", "vacancy_margin_top"]
 GROWTH = 1.5
-# After a failed sub-step of h, the next ones stay below CEILING_BELOW × h, a ceiling that rises
-# by CEILING_RISE per accepted sub-step: growing 1.5× straight back into the failure cost CE1's
-# RVE a failed sub-step (~3 accepted ones) every ~4 accepted ones at 0.1 mA/cm2.
-CEILING_BELOW = 0.75
-CEILING_RISE = 1.1
 
 
 class CoupledModel:
@@ -97,8 +93,7 @@ class CoupledModel:
                                           self.coupled_pairs, self.contact.normal_stiffness,
                                           case.conditions.temperature)
         self.plating = plating_criteria(case, self.contact, self.coupled_pairs)
-        self.next_substep = self.accepted_next = math.inf
-        self.ceiling = self.accepted_ceiling = math.inf  # s: see CEILING_BELOW
+        self.size = SubstepSize()
         self.chi_rate = np.zeros(self.contact.count)  # dχ/dt of each pair in the last sub-step
         self.accepted_rate = self.chi_rate
         self.pair_current = np.zeros(self.contact.count)  # A/m², of the last solved state
@@ -270,10 +265,10 @@ class CoupledModel:
             self.vacancy.begin_step()
             if self.config.vacancy.quasi_steady:
                 self._vacancies_at_start(time - dt, control)
-                if self._contact_lost(time - dt, 0.0, control):  # voids at the current step
+                if self._contact_lost(time - dt, None, control):  # voids at the current step
                     return self._result(0, 0)
         mechanics = {"newton_iterations": 0.0, "substeps": 0.0, "min_mesh_quality": 1.0}
-        h = min(self.next_substep, self._longest(), dt)  # (and by the creep controller's proposal)
+        h = min(self.size.next, self._longest(), dt)  # (and by the creep controller's proposal)
         minimum = self.case.mechanics.min_substep
         cut = False
         while elapsed < dt * (1.0 - 1e-12):
@@ -290,8 +285,7 @@ class CoupledModel:
                 if h <= minimum:
                     return StepResult(False, iterations, message=f"coupled sub-step {h:.3g} s at "
                                       f"its minimum: {message}")
-                self.ceiling = CEILING_BELOW * h
-                h, cut = max(minimum, h * factor), True
+                h, cut = self.size.after_failure(h, factor, minimum), True
                 continue
             cut = False
             if self.vacancy is not None:  # staggered: nucleation acts from the next sub-step
@@ -303,15 +297,14 @@ class CoupledModel:
                 mechanics[key] += self.moved.values[key]
             mechanics["min_mesh_quality"] = min(mechanics["min_mesh_quality"],
                                                 self.moved.values["min_mesh_quality"])
-            self.ceiling *= CEILING_RISE
-            h = max(minimum, min(h * factor, self.mechanics.proposed_substep, self._longest(),
-                                 self.ceiling))
+            h = self.size.after_success(h, factor, minimum, self.mechanics.proposed_substep,
+                                        self._longest())
             if self._contact_lost(time - dt + elapsed, h, control):
                 break  # the run ends: no point in going on
             self.echem.advance_substep()  # the next sub-step starts from this one's Li contents
             self.progress(f"      … coupled sub-steps: {elapsed:.4g} s of this {dt:.4g} s time "
                           f"step, next h = {h:.3g} s, {substeps} so far")
-        self.next_substep = h
+        self.size.next = h
         return self._result(substeps, iterations, mechanics)
 
     def _vacancies_at_start(self, time: float, control: Control) -> None:
@@ -329,15 +322,17 @@ class CoupledModel:
         self.vacancy.advance(0.0, self.pair_current, self.mechanics.pair_gaps(),
                              self._applied_current())
 
-    def _contact_lost(self, time: float, h: float, control: Control) -> bool:
+    def _contact_lost(self, time: float, h: float | None, control: Control) -> bool:
         """Has the stripping electrode kept less than ``min_contact_fraction``? If so, the loss
-        is dated ``time`` (s) and the voltage solved on the contact left (none: the last
-        solve's) with a step of ``h`` s (collective)."""
+        is dated ``time`` (s) and, after a sub-step of ``h`` s (None: at the step's start, where
+        the last solve stands), the voltage solved on the contact left (none: the last solve's)
+        (collective). An electrode without coupled pairs (a full cell's cathode) has a nan
+        fraction: no loss."""
         fraction = self._stripping_fraction()
-        if fraction >= self.config.min_contact_fraction:
+        if not fraction < self.config.min_contact_fraction:  # (nan: no pairs to lose)
             return False
         self.lost_at = time
-        if fraction > 0.0:
+        if fraction > 0.0 and h is not None:
             self.map.set_indicator(self.indicator(self.mechanics.pair_gaps()))
             self.echem.solve(time, h, control)
         return True
@@ -420,8 +415,8 @@ class CoupledModel:
         self.mechanics.accept()
         if self.vacancy is not None:
             self.vacancy.accept()
-        self.accepted_next, self.accepted_rate = self.next_substep, self.chi_rate
-        self.accepted_ceiling = self.ceiling
+        self.size.accept()
+        self.accepted_rate = self.chi_rate
 
     def reject(self) -> None:
         """Both models return to the last accepted state."""
@@ -429,15 +424,15 @@ class CoupledModel:
         self.mechanics.reject()
         if self.vacancy is not None:
             self.vacancy.reject()
-        self.next_substep, self.chi_rate = self.accepted_next, self.accepted_rate
-        self.ceiling = self.accepted_ceiling
+        self.size.reject()
+        self.chi_rate = self.accepted_rate
 
     def state(self) -> dict[str, Cellwise]:
         """Both models' checkpoint rows, the coupled sub-step size, its ceiling and the χ
         rates."""
         longest = math.inf if self.vacancy is None else self.vacancy.accepted_longest
-        scalars = np.concatenate([[self.accepted_next, longest, self.accepted_ceiling],
-                                  self.accepted_rate])
+        scalars = np.concatenate([[self.size.accepted_next, longest,
+                                   self.size.accepted_ceiling], self.accepted_rate])
         rows = {"coupling_scalars": scalar_rows(scalars)}
         if self.vacancy is not None:
             rows["coupling_vacancy"] = scalar_rows(self.vacancy.state().ravel())
@@ -449,13 +444,13 @@ class CoupledModel:
         self.echem.restore(arrays)
         self.mechanics.restore(arrays)
         scalars = arrays["coupling_scalars"][1][0]
-        self.accepted_next = self.next_substep = float(scalars[0])
         longest = None
         count = self.contact.count
-        if scalars.size in (2 + count, 3 + count):  # (older checkpoints: no cap, no rates;
-            longest = float(scalars[1])             # no ceiling)
-            if scalars.size == 3 + count:
-                self.accepted_ceiling = self.ceiling = float(scalars[2])
+        # older checkpoints: no cap, no rates (1 value); no ceiling (2 + count)
+        ceiling = float(scalars[2]) if scalars.size == 3 + count else math.inf
+        self.size.restore(float(scalars[0]), ceiling)
+        if scalars.size in (2 + count, 3 + count):
+            longest = float(scalars[1])
             self.accepted_rate = self.chi_rate = scalars[scalars.size - count:].copy()
         if self.vacancy is not None:
             self.vacancy.restore(arrays["coupling_vacancy"][1][0], longest)
