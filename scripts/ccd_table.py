@@ -71,9 +71,10 @@ def command(job: Job, state: str, ranks: int) -> list[str]:
     if state == "restart":
         run += ["--restart", str(job.outdir)]
     else:
-        run += [str(job.case), "-o", str(job.outdir), "--overwrite", "--checkpoint-every", "1"]
+        run += [str(job.case), "-o", str(job.outdir), "--overwrite"]
         for item in job.overrides:
             run += ["--set", item]
+    run += ["--checkpoint-every", "1"]  # a restarted run too: a killed batch loses one step
     if ranks > 1:
         return ["mpirun", "-n", str(ranks), *run]
     return run

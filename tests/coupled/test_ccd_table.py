@@ -50,3 +50,16 @@ def test_miss_of_a_run_that_never_failed_is_a_lower_bound():
     assert miss_text({"predicted": 0.7, "above": None, "measured": None}) == "—"
     assert not reproduced({"predicted": 0.7, "measured": 0.3})
     assert reproduced({"predicted": 2.15, "measured": 2.15})
+
+
+def test_new_and_restarted_runs_checkpoint_every_protocol_step(tmp_path):
+    """A killed batch loses at most one protocol step, also after a restart (restarted runs
+    used to checkpoint only on SIGTERM/failure: a long step that ignored SIGTERM lost 20 min)."""
+    sys.path.insert(0, str(SCRIPT.parent))
+    from ccd_table import Job, command
+
+    job = Job(Path("case.toml"), tmp_path / "run", ["a=1"])
+    for state in ("new", "restart"):
+        line = command(job, state, 1)
+        assert line[line.index("--checkpoint-every") + 1] == "1", line
+    assert "--restart" in command(job, "restart", 1)
