@@ -31,7 +31,8 @@ def test_a_whole_substep_fails_at_once_where_the_plain_one_is_sub_cycled():
     model.rollback(start)
     whole = model.advance(3000.0, STRIP, whole=True)
     assert not whole.converged and whole.message
-    assert whole.values.get("substeps", 0.0) == 0.0
+    # it stops at the first cut: fewer Newton iterations than the sub-cycled step
+    assert 0 < whole.iterations < plain.iterations, (whole.iterations, plain.iterations)
     assert model.current.plate == plate  # nothing committed
     model.rollback(start)
     short = model.advance(1.0, STRIP, whole=True)

@@ -413,10 +413,11 @@ class MechanicsModel(SubstepNewton, StackMeasures, MechanicsContact, MechanicsOu
                     continue
             if not ok or (indicator > 2.0 and h > config.min_substep):
                 if h <= config.min_substep or dt == 0.0 or whole:
-                    return StepResult(False, total_iterations, message=message or (
-                        f"sub-step {h:.3g} s at its minimum" if not whole else
-                        f"sub-step {h:.3g} s: creep or pressure change {indicator:.3g} × "
-                        "its tolerance"))
+                    if not message:
+                        message = (f"sub-step {h:.3g} s: creep or pressure change "
+                                   f"{indicator:.3g} × its tolerance" if ok else
+                                   f"sub-step {h:.3g} s at its minimum")
+                    return StepResult(False, total_iterations, message=message)
                 h = max(config.min_substep, h * (0.25 if not ok else max(0.1, 0.7 / indicator)))
                 self.du.x.array[:] = 0.0
                 continue
