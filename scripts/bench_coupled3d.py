@@ -102,13 +102,13 @@ def trace_iterations(model: Any, path: Path) -> None:
     """Log every contact ↔ current iteration to ``path`` (rank 0; the pair arrays are global):
     pairs conducting partly (0 < χ < 1), the largest χ update, pairs whose χ moves by more than
     0.01, and the largest pair-current change since the last iteration over the mean current."""
-    update_contact = model._contact_update
+    update_contact = model.pair_chi.update
     log = path.open("w") if model.comm.rank == 0 else None
     last: list[np.ndarray] = []
 
-    def traced(chi: np.ndarray, target: np.ndarray, full: np.ndarray, moved: np.ndarray
-               ) -> np.ndarray:
-        update = update_contact(chi, target, full, moved)
+    def traced(chi: np.ndarray, target: np.ndarray, base: np.ndarray, full: np.ndarray,
+               alive: np.ndarray | float = 1.0) -> np.ndarray:
+        update = update_contact(chi, target, base, full, alive)
         if log is not None:
             pairs = model.coupled_pairs
             current = np.asarray(model.pair_current)
@@ -123,7 +123,7 @@ def trace_iterations(model: Any, path: Path) -> None:
         last[:] = [np.array(model.pair_current, copy=True)]
         return update
 
-    model._contact_update = traced
+    model.pair_chi.update = traced
     solve = model.solve
 
     def marked(time: float, *args: Any, **kwargs: Any) -> Any:

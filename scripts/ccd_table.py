@@ -75,8 +75,9 @@ def command(job: Job, state: str, ranks: int) -> list[str]:
         for item in job.overrides:
             run += ["--set", item]
     run += ["--checkpoint-every", "1"]  # a restarted run too: a killed batch loses one step
-    if ranks > 1:
-        return ["mpirun", "-n", str(ranks), *run]
+    if ranks > 1:  # the launcher of the environment's MPI (the venv's, not on PATH)
+        launcher = Path(python).with_name("mpiexec")
+        return [str(launcher) if launcher.exists() else "mpiexec", "-n", str(ranks), *run]
     return run
 
 

@@ -1,7 +1,7 @@
 """Fit the vacancy lifetime τ_v to one measured CCD (issue 11, item 4: one parameter per mechanism).
 
     .venv/bin/python scripts/fit_vacancy_lifetime.py [CASE] [--reference 1e-4] [--out DIR]
-        [--set KEY=VALUE ...] [--check]
+        [--set KEY=VALUE ...] [--check] [--ranks N]
 
 CASE (default: source A's CE1, ``cases/badding2025/ccd/ce1_ccd.toml``) must use the quasi-steady
 vacancy rule and name its measured CCD in ``[targets.ccd]``. The rule's nucleation margin at a
@@ -64,15 +64,17 @@ def lifetime_interval(margins: dict[int, float], completed: int, reference: floa
     return reference / failing**2, reference / before**2
 
 
-def ramp_override(case_file: Path, target: float, extra: list[str]) -> tuple[str, list[float]]:
+def ramp_override(case_file: Path, target: float, extra: list[str]
+                  ) -> tuple[str, list[float], str]:
     """``protocol.steps=…`` that ends the case's CCD ramp at the first level above ``target``
-    (A/m²), and the levels (A/m²) of that ramp."""
+    (A/m²), the levels (A/m²) of that ramp and what each level runs (cycles × steps)."""
     from ssbstack.config.loader import load_case
     from ssbstack.config.protocol import RampBlock, ramp_levels
 
     case = load_case(case_file, extra)
     blocks = []
     levels: list[float] = []
+    per_level = ""
     for block in case.protocol.steps:
         if isinstance(block, RampBlock):
             levels = ramp_levels(block.ramp)
@@ -85,6 +87,7 @@ def ramp_override(case_file: Path, target: float, extra: list[str]) -> tuple[str
             ramp = f"{levels[0] / 10:g} to {levels[-1] / 10:g} mA/cm2 by {step / 10:g} mA/cm2"
             blocks.append(f"{{ ramp = {json.dumps(ramp)}, cycles = {block.cycles}, steps = "
                           f"{json.dumps(list(block.steps))} }}")
+            per_level = f"{block.cycles} × ({', '.join(block.steps)})"
             break  # the CCD ramp ends the protocol
         if not isinstance(block, str):
             sys.exit(f"fit_vacancy_lifetime: {case_file}: protocol.steps has a repeat block "
@@ -92,7 +95,7 @@ def ramp_override(case_file: Path, target: float, extra: list[str]) -> tuple[str
         blocks.append(json.dumps(block))
     if not levels:
         sys.exit(f"fit_vacancy_lifetime: {case_file}: protocol.steps has no CCD ramp")
-    return "protocol.steps=[" + ", ".join(blocks) + "]", levels
+    return "protocol.steps=[" + ", ".join(blocks) + "]", levels, per_level
 
 
 def finished_rows(outdir: Path, prog: str = "fit_vacancy_lifetime") -> list[dict[str, str]]:
@@ -110,14 +113,15 @@ def finished_rows(outdir: Path, prog: str = "fit_vacancy_lifetime") -> list[dict
         return list(csv.DictReader(handle))
 
 
-def run(case_file: Path, outdir: Path, overrides: list[str]) -> list[dict[str, str]]:
-    """Run the case (kept if a finished run is there, restarted from its checkpoint if one is);
-    its timeseries rows."""
+def run(case_file: Path, outdir: Path, overrides: list[str], ranks: int = 1
+        ) -> list[dict[str, str]]:
+    """Run the case on ``ranks`` MPI ranks (kept if a finished run is there, restarted from its
+    checkpoint if one is); its timeseries rows."""
     sys.path.insert(0, str(Path(__file__).parent))
     from ccd_table import Job, run_all
 
     run_all([Job(case_file, outdir, overrides)],
-            argparse.Namespace(jobs=1, ranks=1, fresh=False))
+            argparse.Namespace(jobs=1, ranks=ranks, fresh=False))
     return finished_rows(outdir)
 
 
@@ -152,6 +156,7 @@ def main() -> None:
                         help="default results/fit/vacancy_lifetime/<case stem>")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--check", action="store_true", help="rerun at the fitted τ_v")
+    parser.add_argument("--ranks", type=int, default=1, help="MPI ranks per run (default 1)")
     args = parser.parse_args()
     out = args.out or ROOT / "results" / "fit" / "vacancy_lifetime" / args.case.stem
     case = load_case(args.case, args.set)
@@ -161,18 +166,21 @@ def main() -> None:
     if case.coupling.nucleation != "vacancy" or not case.coupling.vacancy.quasi_steady:
         sys.exit(f"fit_vacancy_lifetime: {args.case}: coupling.nucleation must be 'vacancy' "
                  "with coupling.vacancy.quasi_steady = true (the margin is ∝ √τ_v only there)")
-    protocol, levels = ramp_override(args.case, target.value * 10.0, args.set)
+    protocol, levels, per_level = ramp_override(args.case, target.value * 10.0, args.set)
+    own = ramp_override(args.case, target.value * 10.0, [])[2]
+    if per_level != own:  # a calibration on another protocol says so wherever it is read
+        per_level += f" — **not the case's own protocol** ({own})"
     completed = len(levels) - 2
     reference = [*args.set, protocol, f"coupling.vacancy.lifetime={args.reference:g} s"]
     try:
-        margins = level_margins(run(args.case, out / "reference", reference))
+        margins = level_margins(run(args.case, out / "reference", reference, args.ranks))
         low, high = lifetime_interval(margins, completed, args.reference)
     except ValueError as error:
         sys.exit(f"fit_vacancy_lifetime: {error}")
     lines = [f"# τ_v fitted to {case.name}'s CCD {target.value:g} mA/cm² (measured)", "",
              f"Reference run at τ_ref = {args.reference:g} s (no void nucleates), ramp to "
              f"{levels[-1] / 10:g} mA/cm²: largest margin per level (× √(τ_v/τ_ref) at any τ_v).",
-             "", "| level (mA/cm²) | margin at τ_ref |", "|---|---|"]
+             "", f"Each level runs {per_level}.", "", "| level (mA/cm²) | margin at τ_ref |", "|---|---|"]
     lines += [f"| {levels[k] / 10:g} | {margins[k]:.5g} |" for k in sorted(margins)]
     if not low < high:
         lines += ["", f"**No τ_v reproduces the CCD**: the margin does not grow from "
@@ -188,7 +196,7 @@ def main() -> None:
     plot(margins, levels, math.sqrt(fitted / args.reference), out / "margin.png")
     if args.check:
         rows = run(args.case, out / "check",
-                   [*args.set, protocol, f"coupling.vacancy.lifetime={fitted:.6g} s"])
+                   [*args.set, protocol, f"coupling.vacancy.lifetime={fitted:.6g} s"], args.ranks)
         summary = json.loads((out / "check" / "run.json").read_text()).get("summary", {})
         ccd = summary.get("ccd_A_m2")
         lines += ["", f"Check run at τ_v = {fitted:.4g} s: CCD "

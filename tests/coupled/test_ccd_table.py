@@ -63,3 +63,15 @@ def test_new_and_restarted_runs_checkpoint_every_protocol_step(tmp_path):
         line = command(job, state, 1)
         assert line[line.index("--checkpoint-every") + 1] == "1", line
     assert "--restart" in command(job, "restart", 1)
+
+
+def test_runs_on_several_ranks_use_the_environments_mpi_launcher(tmp_path):
+    """``--ranks 2`` launches with the mpiexec next to the running Python (the venv's MPI, which
+    is not on PATH unless the venv is activated; a bare "mpirun" failed to start)."""
+    sys.path.insert(0, str(SCRIPT.parent))
+    from ccd_table import Job, command
+
+    line = command(Job(Path("case.toml"), tmp_path / "run"), "new", 2)
+    assert Path(line[0]) == Path(sys.executable).with_name("mpiexec") and line[1:3] == ["-n", "2"]
+    assert Path(line[0]).exists()
+    assert line[3] == sys.executable

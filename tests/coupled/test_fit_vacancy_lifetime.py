@@ -51,8 +51,20 @@ def test_fitted_lifetime_reproduces_the_ccd(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:] + done.stdout[-2000:]
     report = (out / "fit.md").read_text()
     assert "Check run" in report and (out / "margin.png").exists()
+    assert "Each level runs 1 × (" in report and "not the case's own" not in report
     fitted = float(report.split("**τ_v = ")[1].split(" s**")[0])
     assert fitted > 1e-3 and math.isfinite(fitted)  # the reference is far from nucleating
     check = json.loads((out / "check" / "run.json").read_text())["summary"]
     assert check["ccd_A_m2"] == pytest.approx(4.0)  # 0.4 mA/cm², the target
     assert check["failed_level_A_m2"] == pytest.approx(6.0)
+
+
+def test_ramp_override_ends_the_ramp_above_the_target_and_says_what_a_level_runs(fit, tmp_path):
+    case = write_study_case(tmp_path / "rve_ccd.toml", 0.4, "")
+    shorter = ('protocol.steps=[{ ramp = "0.2 to 1 mA/cm2 by 0.2 mA/cm2", cycles = 2, '
+               'steps = ["Strip for 5 seconds", "Plate for 5 seconds"] }]')
+    override, levels, per_level = fit.ramp_override(case, 4.0, [shorter])
+    assert levels == pytest.approx([2.0, 4.0, 6.0])  # A/m²: ends at the first level above 0.4
+    assert '"0.2 to 0.6 mA/cm2 by 0.2 mA/cm2", cycles = 2' in override
+    assert per_level == "2 × (Strip for 5 seconds, Plate for 5 seconds)"
+    assert fit.ramp_override(case, 4.0, [])[2] == "1 × (Strip for 10 seconds)"

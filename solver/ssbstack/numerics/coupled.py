@@ -42,6 +42,7 @@ from ssbstack.config.schema import Case
 from ssbstack.errors import CaseError
 from ssbstack.io.checkpoint import Cellwise, scalar_rows
 from ssbstack.meshing.stack import StackMesh
+from ssbstack.numerics.contact_indicator import ContactIndicator
 from ssbstack.numerics.interface_map import InterfaceMap
 from ssbstack.numerics.model import Control, StepResult
 from ssbstack.numerics.nucleation import ELECTRODES, NucleationRule
@@ -86,6 +87,8 @@ class CoupledModel:
         self.coupled_pairs = np.zeros(self.contact.count, dtype=bool)
         for item in self.map.sides:
             self.coupled_pairs[item.pairs] = True
+        self.pair_chi = ContactIndicator(self.area, self.contact.electrode, self.coupled_pairs,
+                                    self.config.conducting_gap)
         self.spread = self._plating_spread()  # where plated Li goes besides where it enters
         self.vacancy = None  # nucleation rule c: vacancy profiles under the pairs
         if self.config.nucleation == "vacancy":
@@ -128,10 +131,8 @@ class CoupledModel:
     # --- the coupled sub-step ---------------------------------------------------------------
 
     def indicator(self, gaps: np.ndarray) -> np.ndarray:
-        """χ = clip(1 − g/g_c, 0, 1) of every pair (1 on pairs of uncoupled interfaces; 0 where
-        a vacancy void has nucleated)."""
-        chi = np.clip(1.0 - gaps / self.config.conducting_gap, 0.0, 1.0)
-        return np.where(self.coupled_pairs, chi * self._alive(), 1.0)
+        """χ of every pair at ``gaps`` (m), 0 where a vacancy void has nucleated."""
+        return self.pair_chi.chi(gaps, self._alive())
 
     def _alive(self) -> np.ndarray | float:
         """0 on pairs where a vacancy void has nucleated, else 1."""
@@ -177,16 +178,17 @@ class CoupledModel:
             if not self.moved.converged:
                 return False, 0.5, iteration, self.moved.message
             target = self.indicator(self.mechanics.pair_gaps())
-            update = self._contact_update(chi, target, in_contact * self.speed_per_current * h,
-                                          velocity * h)
+            # the fixed point of χ with the gap linear in the pair's own stripping this sub-step
+            update = self.pair_chi.update(chi, target, self.mechanics.pair_gaps() - velocity * h,
+                                     in_contact * self.speed_per_current * h, self._alive())
             # converged when the contact update would move less than the tolerance of the
             # interface's current (Σ A_p |Δχ_p| × its current per area in contact), or the pair
             # currents moved that little since the last iteration: an integral, so a pair that
             # chatters at the edge of contact (the closed-form and the plain update meet there
             # with a jump) weighs by its area, not as the worst pair
-            scale = max(self._charge(current), 1e-300)
-            residual = self._charge((update - chi) * in_contact)
-            change = math.inf if previous is None else self._charge(current - previous)
+            scale = max(self.pair_chi.charge(current), 1e-300)
+            residual = self.pair_chi.charge((update - chi) * in_contact)
+            change = math.inf if previous is None else self.pair_chi.charge(current - previous)
             if min(residual, change) > config.tolerance * scale and self.moved.values[
                     "substeps"] > 1:  # mechanics had to cut h: so do we, before iterating
                 cut = min(0.5, self.mechanics.proposed_substep / h)
@@ -216,26 +218,6 @@ class CoupledModel:
             chi = relax * update + (1.0 - relax) * chi
         return False, 0.5, config.max_iterations, (
             f"contact ↔ current iteration did not converge in {config.max_iterations} iterations")
-
-    def _charge(self, values: np.ndarray) -> float:
-        """Σ A_p |values_p| over the coupled pairs (A, or A/m² × m²: a current)."""
-        return float(np.sum(self.area[self.coupled_pairs] * np.abs(values[self.coupled_pairs])))
-
-    def _contact_update(self, chi: np.ndarray, target: np.ndarray, full: np.ndarray,
-                        moved: np.ndarray) -> np.ndarray:
-        """The next contact indicator: per pair, the fixed point of χ = clip(1 − g(χ)/g_c) with
-        the gap linear in the pair's own stripping, g(χ) = g_base + χ a (g_base the gap the
-        mechanics gave less ``moved``, this sub-step's stripping (m), and a = ``full`` the
-        stripping of the pair's current per area in contact (m)). Solved in closed form where
-        the pair strips (a ≥ 0) and the mechanics left it open; elsewhere (closed: the stack
-        followed; or plating) the plain update ``target``. The mechanical response to the
-        pair's own stripping is left out, so the next iteration corrects it."""
-        base = self.mechanics.pair_gaps() - moved
-        scale = self.config.conducting_gap
-        stripping = np.clip((1.0 - base / scale) / (1.0 + np.maximum(full, 0.0) / scale), 0.0, 1.0)
-        # closed at the end (the stack followed the stripping) or plating: the plain update
-        update = np.where((full >= 0.0) & (target < 1.0), stripping, target) * self._alive()
-        return np.where(self.coupled_pairs, update, chi)
 
     # --- runner interface --------------------------------------------------------------------
 
@@ -352,15 +334,8 @@ class CoupledModel:
         current = self._applied_current()
         if current == 0.0:
             return math.inf
-        return self._area_fraction(0 if current > 0 else -1,
+        return self.pair_chi.area_fraction(0 if current > 0 else -1,
                                    self.indicator(self.mechanics.pair_gaps()))
-
-    def _area_fraction(self, which: int, values: np.ndarray) -> float:
-        """Area average of per-pair ``values`` over electrode ``which``'s coupled pairs (nan if
-        it has none)."""
-        mine = (self.contact.electrode == which) & self.coupled_pairs
-        area = float(self.area[mine].sum())
-        return float(self.area[mine] @ values[mine]) / area if area > 0 else math.nan
 
     def _result(self, substeps: int, iterations: int,
                 mechanics: dict[str, float] | None = None) -> StepResult:
@@ -372,10 +347,10 @@ class CoupledModel:
         electrode = self.contact.electrode
         for which, name in ELECTRODES:
             mine = (electrode == which) & self.coupled_pairs
-            values[f"contact_fraction_{name}"] = self._area_fraction(which, chi)
+            values[f"contact_fraction_{name}"] = self.pair_chi.area_fraction(which, chi)
             values[f"max_gap_{name}_m"] = float(max(gaps[mine].max(initial=0.0), 0.0))
         if self.vacancy is not None:
-            values |= self.vacancy.values(self._area_fraction)
+            values |= self.vacancy.values(self.pair_chi.area_fraction)
         collector = self.mechanics.collector_area()
         removed = float(self.area[electrode == 0] @ self.mechanics.current.offset[electrode == 0])
         values["li_balance_error_m"] = (removed - self.mechanics.current.stripped) / collector
