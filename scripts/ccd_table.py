@@ -246,7 +246,8 @@ def chart(rows: list[dict], out: Path, source: str) -> None:
                   ha="right" if len(rows) > 5 else "center", fontsize=8 if len(rows) > 5 else 10)
     ax.set_ylabel("CCD (mA/cm²)")
     ax.set_title(f"Source {source}: CCD predicted vs measured")
-    ax.legend(fontsize=8)
+    ax.set_ylim(0.0, 1.45 * max([*predicted, *above, *measured, 0.1]))  # room for the legend
+    ax.legend(fontsize=8, loc="upper left", ncol=2)
     fig.tight_layout()
     fig.savefig(out / "ccd.png", dpi=130)
     plt.close(fig)
