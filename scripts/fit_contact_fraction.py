@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import itertools
 
 from ccd_table import Job, mode, run_all, summary
-from fit_vacancy_lifetime import finished_rows, level_margins, ramp_override
+from fit_vacancy_lifetime import finished_rows, labelled_ramp, level_margins
 
 ROOT = Path(__file__).resolve().parents[1]
 PROG = "fit_contact_fraction"
@@ -161,7 +161,7 @@ def main() -> None:
         )
     lifetime = case.coupling.vacancy.lifetime
     scale = math.sqrt(lifetime / args.reference)
-    protocol, levels = ramp_override(args.case, target.value * 10.0, args.set)
+    protocol, levels, per_level = labelled_ramp(args.case, target.value * 10.0, args.set)
     completed = len(levels) - 2
     reference = [*args.set, protocol, f"coupling.vacancy.lifetime={args.reference:g} s"]
     jobs = {
@@ -195,6 +195,8 @@ def main() -> None:
         "",
         f"τ_v = {lifetime:g} s (the case's); reference runs at τ_ref = {args.reference:g} s "
         f"(no void) to {failing:g} mA/cm²; margins scaled by √(τ_v/τ_ref) = {scale:.4g}.",
+        "",
+        f"Each level runs {per_level}.",
         "",
         f"| f | largest margin to {ccd:g} | largest margin to {failing:g} | CCD level |",
         "|---|---|---|---|",

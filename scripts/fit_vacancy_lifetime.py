@@ -98,6 +98,17 @@ def ramp_override(case_file: Path, target: float, extra: list[str]
     return "protocol.steps=[" + ", ".join(blocks) + "]", levels, per_level
 
 
+def labelled_ramp(case_file: Path, target: float, extra: list[str]
+                  ) -> tuple[str, list[float], str]:
+    """:func:`ramp_override`, with what a level runs flagged when ``extra`` changed it from the
+    case's own protocol (a calibration on another protocol says so wherever it is read)."""
+    protocol, levels, per_level = ramp_override(case_file, target, extra)
+    own = ramp_override(case_file, target, [])[2]
+    if per_level != own:
+        per_level += f" — **not the case's own protocol** ({own})"
+    return protocol, levels, per_level
+
+
 def finished_rows(outdir: Path, prog: str = "fit_vacancy_lifetime") -> list[dict[str, str]]:
     """The timeseries rows of a run that finished its protocol (exits with a message if not)."""
     sys.path.insert(0, str(Path(__file__).parent))
@@ -166,10 +177,7 @@ def main() -> None:
     if case.coupling.nucleation != "vacancy" or not case.coupling.vacancy.quasi_steady:
         sys.exit(f"fit_vacancy_lifetime: {args.case}: coupling.nucleation must be 'vacancy' "
                  "with coupling.vacancy.quasi_steady = true (the margin is ∝ √τ_v only there)")
-    protocol, levels, per_level = ramp_override(args.case, target.value * 10.0, args.set)
-    own = ramp_override(args.case, target.value * 10.0, [])[2]
-    if per_level != own:  # a calibration on another protocol says so wherever it is read
-        per_level += f" — **not the case's own protocol** ({own})"
+    protocol, levels, per_level = labelled_ramp(args.case, target.value * 10.0, args.set)
     completed = len(levels) - 2
     reference = [*args.set, protocol, f"coupling.vacancy.lifetime={args.reference:g} s"]
     try:

@@ -69,6 +69,7 @@ def test_fitted_fraction_reproduces_the_ccd(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:] + done.stdout[-2000:]
     report = (out / "fit.md").read_text()
     assert "Check run" in report and (out / "fraction.png").exists()
+    assert "Each level runs 1 × (Strip for 10 seconds)." in report
     # f = 0.3's reference run loses its contact at 0.4 mA/cm² before any void: reported, not fitted
     assert "| 0.3 | inf | inf | < 0.4 (stripping: contact lost at 0.4 mA/cm² without a void) |" in report
     fitted = float(report.split("**f = ")[1].split("**")[0])

@@ -61,8 +61,9 @@ def _coupled_and_uncoupled(comm: Any, name: str, times: tuple[float, ...] = (30.
     return coupled, uncoupled
 
 
-# the source CCD model's extras (common/coupled_ccd_source_a.toml): levelled deposit, quasi-steady
-# vacancy nucleation (its threshold far above the current at 5 MPa)
+# the source CCD model's extras (common/coupled_ccd.toml): levelled deposit, quasi-steady vacancy
+# nucleation (τ_v of the order of the sources' 0.014-0.84 s: its threshold far above the current
+# at 5 MPa)
 CCD_MODEL = ("coupling.plating_levels=contact", "coupling.nucleation=vacancy",
              "coupling.vacancy.quasi_steady=true", "coupling.vacancy.lifetime=0.03 s",
              "coupling.vacancy.nucleation_stress=1 MPa")
