@@ -45,7 +45,7 @@ from ssbstack.meshing.stack import StackMesh
 from ssbstack.numerics.contact_indicator import ContactIndicator
 from ssbstack.numerics.interface_map import InterfaceMap
 from ssbstack.numerics.model import Control, StepResult
-from ssbstack.numerics.nucleation import ELECTRODES, NucleationRule
+from ssbstack.numerics.nucleation import ELECTRODES, NucleationRule, stripping_electrode
 from ssbstack.numerics.plating import plating_criteria
 from ssbstack.numerics.substep_size import SubstepSize
 
@@ -88,7 +88,7 @@ class CoupledModel:
         for item in self.map.sides:
             self.coupled_pairs[item.pairs] = True
         self.pair_chi = ContactIndicator(self.area, self.contact.electrode, self.coupled_pairs,
-                                    self.config.conducting_gap)
+                                         self.config.conducting_gap)
         self.spread = self._plating_spread()  # where plated Li goes besides where it enters
         self.vacancy = None  # nucleation rule c: vacancy profiles under the pairs
         if self.config.nucleation == "vacancy":
@@ -177,10 +177,11 @@ class CoupledModel:
                                                 whole=iteration == 1)
             if not self.moved.converged:
                 return False, 0.5, iteration, self.moved.message
-            target = self.indicator(self.mechanics.pair_gaps())
+            gaps = self.mechanics.pair_gaps()  # (collective: once per iteration)
+            target = self.indicator(gaps)
             # the fixed point of χ with the gap linear in the pair's own stripping this sub-step
-            update = self.pair_chi.update(chi, target, self.mechanics.pair_gaps() - velocity * h,
-                                     in_contact * self.speed_per_current * h, self._alive())
+            update = self.pair_chi.update(chi, target, gaps - velocity * h,
+                                          in_contact * self.speed_per_current * h, self._alive())
             # converged when the contact update would move less than the tolerance of the
             # interface's current (Σ A_p |Δχ_p| × its current per area in contact), or the pair
             # currents moved that little since the last iteration: an integral, so a pair that
@@ -199,7 +200,7 @@ class CoupledModel:
                 if changed > 4 * allowed:  # far too many: redo it smaller
                     return False, 0.5, iteration, f"{changed} contact pairs changed state"
                 moved = 0.0 if self.vacancy is None else self.vacancy.margin_change(
-                    h, current, self.mechanics.pair_gaps(), self._applied_current())
+                    h, current, gaps, self._applied_current())
                 if moved > 2.0:
                     return False, max(0.1, 0.7 / moved), iteration, (
                         "the vacancy nucleation margin moved by "
@@ -334,8 +335,8 @@ class CoupledModel:
         current = self._applied_current()
         if current == 0.0:
             return math.inf
-        return self.pair_chi.area_fraction(0 if current > 0 else -1,
-                                   self.indicator(self.mechanics.pair_gaps()))
+        return self.pair_chi.area_fraction(stripping_electrode(current)[0],
+                                           self.indicator(self.mechanics.pair_gaps()))
 
     def _result(self, substeps: int, iterations: int,
                 mechanics: dict[str, float] | None = None) -> StepResult:
@@ -363,7 +364,7 @@ class CoupledModel:
             measures, plating = self.plating.evaluate(gaps, self.pair_current,
                                                       self.map.pair_contact(), current, self.time)
             values |= measures
-        stripping = "bottom" if current > 0 else "top"
+        stripping = stripping_electrode(current)[1]
         fraction = values[f"contact_fraction_{stripping}"]
         result.note = (f"contact fraction {stripping} {fraction:.3g}, hot spot "
                        f"{values.get(f'hot_spot_factor_avg_{stripping}', math.nan):.3g}")

@@ -28,6 +28,12 @@ from ssbstack.physics.mechanics import contact_pressure
 ELECTRODES = ((0, "bottom"), (-1, "top"))  # contact-pair electrode index, column name
 
 
+def stripping_electrode(current: float) -> tuple[int, str]:
+    """(contact-pair index, name) of the electrode a current density ``current`` (A/m²) strips:
+    positive strips the bottom (at rest: the top)."""
+    return ELECTRODES[0] if current > 0 else ELECTRODES[1]
+
+
 class NucleationRule:
     """Rule c on the pairs of one contact (the same numbers on every rank)."""
 
@@ -56,7 +62,7 @@ class NucleationRule:
     def stripping(self, current: float) -> np.ndarray:
         """The pairs of the electrode the applied ``current`` strips (A/m², positive strips the
         bottom; at rest none)."""
-        return (self.electrode == (0 if current > 0 else -1)) & (current != 0.0)
+        return (self.electrode == stripping_electrode(current)[0]) & (current != 0.0)
 
     def acting(self, current: float) -> np.ndarray:
         """The pairs where the rule acts under the applied ``current``: coupled, stripping."""
