@@ -1,7 +1,7 @@
 """Source C seating hold: predict with the holder stiffness derived from its parts; fit ONE value.
 
-    python scripts/calibrate_seating.py [--law norton|garofalo] [--fit none|thickness]
-                                        [--plot PNG] [--table MD]
+    python scripts/calibrate_seating.py [--law norton|garofalo] [--extrusion]
+                                        [--fit none|thickness|gap] [--plot PNG] [--table MD]
 
 The holder stiffness k of ``cases/ham2024/base.toml`` is DERIVED from the holder's parts
 (``scripts/holder_stiffness.py``), not fitted. This script
@@ -11,7 +11,10 @@ The holder stiffness k of ``cases/ham2024/base.toml`` is DERIVED from the holder
 2. ``--fit thickness``: fits ONE value, the Li foil thickness (both foils, one value; not stated in
    source C), to the measured first-30-min drop at RT (``targets.drop_30min_RT``) by a secant on
    log h with k kept at its derived value, then predicts 24 h at RT and the 40 °C drop with it
-   without refitting. Copy the printed thickness into ``seating_hold_25MPa_fitted_foil*.toml``.
+   without refitting. Copy the printed thickness into ``seating_hold_25MPa_fitted_foil*.toml``;
+3. ``--extrusion``: the same for the cases in the die with Li extruding into the plunger/die gap
+   (``seating_hold_25MPa_die_extrusion*.toml``, Norton law); ``--fit gap`` fits ONE value, that
+   gap's width (not stated in source C), to the RT 30-min drop in the same way (foils 100 µm).
 
 Each run reports the pressure, the thinning of the bottom Li foil (``li_thickness_m``) and the
 plate travel (``plate_displacement_m``), both since the loaded state at t = 0. A fitted value
@@ -39,8 +42,10 @@ DAY_TIMES = [60.0, 300.0, 900.0, HALF_HOUR, 3600.0, 3 * 3600.0, 6 * 3600.0, 10 *
 HOT_TIMES = [60.0, 300.0, 900.0, HALF_HOUR]
 
 
-def case_name(law: str, hot: bool = False) -> Path:
-    """Case file of the seating hold for a law (norton: the base case) and temperature."""
+def case_name(law: str, hot: bool = False, extrusion: bool = False) -> Path:
+    """Case file of the seating hold for a law (norton: the base case), temperature and die."""
+    if extrusion:
+        return CASES / f"seating_hold_25MPa_die_extrusion{'_40C' if hot else ''}.toml"
     if hot:
         return CASES / "seating_hold_25MPa_40C.toml"
     return CASES / ("seating_hold_25MPa.toml" if law == "norton"
@@ -57,14 +62,19 @@ def overrides(law: str) -> list[str]:
             f"materials.Li.creep.stress_scale={garofalo.stress_scale!r}"]
 
 
-def load(path: Path, law: str, thickness: float | None = None) -> Any:
-    """The case at ``path`` with ``law``; every Li layer ``thickness`` (m) thick if given."""
+FITTED = {"status": "calibrated", "note": "fitted by scripts/calibrate_seating.py"}
+
+
+def load(path: Path, law: str, fit: str = "none", value: float | None = None) -> Any:
+    """The case at ``path`` with ``law``; the fitted quantity ``fit`` (``thickness``: every Li
+    layer; ``gap``: the plunger/die gap) set to ``value`` (m) if given."""
     data = apply_overrides(load_raw(path), overrides(law))
-    if thickness is not None:
+    if value is not None and fit == "thickness":
         for layer in data["stack"]:
             if layer["material"] == "Li":
-                layer["thickness"] = {"value": thickness, "status": "calibrated",
-                                      "note": "fitted by scripts/calibrate_seating.py"}
+                layer["thickness"] = {"value": value, **FITTED}
+    elif value is not None and fit == "gap":
+        data["mechanics"]["die_extrusion_gap"] = {"value": value, **FITTED}
     return build_case(data, file=str(path))
 
 
@@ -77,24 +87,26 @@ def history(case: Any, times: list[float]) -> list[dict[str, float]]:
             for t, row in zip([0.0, *times], rows, strict=True)]
 
 
-def drop_30min(law: str, thickness: float | None) -> float:
-    """First-30-min pressure drop (Pa) at RT."""
-    rows = history(load(case_name(law), law, thickness), [HALF_HOUR])
+def drop_30min(path: Path, law: str, fit: str, value: float) -> float:
+    """First-30-min pressure drop (Pa) of the case at ``path`` with the fitted value set."""
+    rows = history(load(path, law, fit, value), [HALF_HOUR])
     return rows[0]["stack_pressure_Pa"] - rows[-1]["stack_pressure_Pa"]
 
 
-def fit_thickness(law: str, target: float, guess: float, say) -> float:
-    """Secant on log h (both Li foils) until the 30-min drop matches ``target`` (Pa) within 0.5 %."""
-    x0, x1 = math.log(guess), math.log(0.8 * guess)
-    f0 = drop_30min(law, math.exp(x0)) - target
-    say(f"  h = {math.exp(x0) * 1e6:.4g} um: drop {(f0 + target) / 1e6:.4g} MPa")
+def fit_value(path: Path, law: str, fit: str, target: float, guess: float, say) -> float:
+    """Secant on the log of the fitted value (m) until the RT 30-min drop matches ``target``
+    (Pa) within 0.5 %; the second guess is 0.8 × (thickness: a thinner foil drops less) or
+    1.5 × (gap: a wider gap drops more) the first."""
+    x0, x1 = math.log(guess), math.log((0.8 if fit == "thickness" else 1.5) * guess)
+    f0 = drop_30min(path, law, fit, math.exp(x0)) - target
+    say(f"  {fit} = {math.exp(x0) * 1e6:.4g} um: drop {(f0 + target) / 1e6:.4g} MPa")
     for _ in range(12):
-        f1 = drop_30min(law, math.exp(x1)) - target
-        say(f"  h = {math.exp(x1) * 1e6:.4g} um: drop {(f1 + target) / 1e6:.4g} MPa")
+        f1 = drop_30min(path, law, fit, math.exp(x1)) - target
+        say(f"  {fit} = {math.exp(x1) * 1e6:.4g} um: drop {(f1 + target) / 1e6:.4g} MPa")
         if abs(f1) <= 5e-3 * target:
             return math.exp(x1)
         x0, x1, f0 = x1, x1 - f1 * (x1 - x0) / (f1 - f0), f1
-    raise RuntimeError("fit of the foil thickness did not converge")
+    raise RuntimeError(f"fit of the {fit} did not converge")
 
 
 def trace(label: str, rows: list[dict[str, float]]) -> list[str]:
@@ -119,7 +131,7 @@ def at(rows: list[dict[str, float]], time: float) -> dict[str, float]:
     return next(row for row in rows if row["time"] == time)
 
 
-def summary(stiffness: float, thickness: float, fitted: bool, day: list[dict[str, float]],
+def summary(stiffness: float, sizes: dict[str, float], fit: str, day: list[dict[str, float]],
             hot: list[dict[str, float]], measured_rt: float, measured_hot: float,
             ) -> list[tuple[str, ...]]:
     """Rows (quantity, status, model, measured, miss) of the predicted-vs-measured table."""
@@ -129,12 +141,13 @@ def summary(stiffness: float, thickness: float, fitted: bool, day: list[dict[str
     def miss(model: float, measured: float) -> str:
         return f"{(model - measured) / 1e6:+.2f} MPa ({(model - measured) / measured:+.0%})"
 
-    rt_status = "calibrated" if fitted else "predicted"
+    rt_status = "predicted" if fit == "none" else "calibrated"
     p10, p24 = at(day, 10 * 3600.0)["stack_pressure_Pa"], day[-1]["stack_pressure_Pa"]
+    labels = {"thickness": "Li foil thickness (um)", "gap": "plunger/die gap (um)"}
     return [
         ("holder stiffness k (N/m)", "derived", f"{stiffness:.4g}", "-", "-"),
-        ("Li foil thickness (um)", "calibrated" if fitted else "assumed",
-         f"{thickness * 1e6:.4g}", "not stated", "-"),
+        *[(labels[name], "calibrated" if fit == name else "assumed", f"{size * 1e6:.4g}",
+           "not stated", "-") for name, size in sizes.items()],
         ("30-min drop at RT (MPa)", rt_status, f"{drop(day) / 1e6:.3f}",
          f"{measured_rt / 1e6:.2f}", miss(drop(day), measured_rt)),
         ("pressure after 10 h at RT (MPa)", "predicted", f"{p10 / 1e6:.3f}", "-", "-"),
@@ -148,8 +161,11 @@ def summary(stiffness: float, thickness: float, fitted: bool, day: list[dict[str
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--law", choices=["norton", "garofalo"], default="norton")
-    parser.add_argument("--fit", choices=["none", "thickness"], default="none",
-                        help="fit nothing (default) or the Li foil thickness to the RT 30-min drop")
+    parser.add_argument("--extrusion", action="store_true",
+                        help="the cases in the die with Li extruding into the plunger/die gap")
+    parser.add_argument("--fit", choices=["none", "thickness", "gap"], default="none",
+                        help="fit nothing (default), the Li foil thickness or (with --extrusion) "
+                        "the plunger/die gap to the RT 30-min drop")
     parser.add_argument("--plot", type=Path, default=None, help="PNG of pressure vs time")
     parser.add_argument("--table", type=Path, default=None, help="write the tables as Markdown")
     args = parser.parse_args()
@@ -159,31 +175,41 @@ def main() -> None:
         if rank0:
             print(text, flush=True)
 
-    base = load_case(case_name(args.law))
+    if args.extrusion and args.law != "norton":
+        parser.error("--extrusion: the extrusion cases use the Norton law")
+    if args.fit == "gap" and not args.extrusion:
+        parser.error("--fit gap needs --extrusion")
+    room, warm = case_name(args.law, extrusion=args.extrusion), case_name(
+        args.law, hot=True, extrusion=args.extrusion)
+    base = load_case(room)
     measured_rt = base.targets["drop_30min_RT"].value * 1e6
     measured_hot = base.targets["drop_30min_40C"].value * 1e6
     stiffness = base.mechanics.stiffness
-    thickness = base.stack[0].thickness
+    sizes = {"thickness": base.stack[0].thickness}
+    if args.extrusion:
+        sizes["gap"] = base.mechanics.die_extrusion_gap
     say(f"holder stiffness k = {stiffness:.4g} N/m ({base.provenance['mechanics.stiffness']['status']}"
         f"), {args.law} law")
-    fitted = args.fit == "thickness"
+    fitted = args.fit != "none"
     if fitted:
-        say(f"Fitting the Li foil thickness to the {measured_rt / 1e6} MPa drop in 30 min at RT")
-        thickness = fit_thickness(args.law, measured_rt, thickness, say)
-        say(f"  fitted Li foil thickness h = {thickness * 1e6:.4g} um")
-    foil = thickness if fitted else None
-    day = history(load(case_name(args.law), args.law, foil), DAY_TIMES)
-    hot = history(load(case_name(args.law, hot=True), args.law, foil), HOT_TIMES)
+        say(f"Fitting the {args.fit} to the {measured_rt / 1e6} MPa drop in 30 min at RT")
+        sizes[args.fit] = fit_value(room, args.law, args.fit, measured_rt, sizes[args.fit], say)
+        say(f"  fitted {args.fit} = {sizes[args.fit] * 1e6:.4g} um")
+    value = sizes[args.fit] if fitted else None
+    day = history(load(room, args.law, args.fit, value), DAY_TIMES)
+    hot = history(load(warm, args.law, args.fit, value), HOT_TIMES)
 
-    rows = summary(stiffness, thickness, fitted, day, hot, measured_rt, measured_hot)
+    rows = summary(stiffness, sizes, args.fit, day, hot, measured_rt, measured_hot)
     header = ("quantity", "status", "model", "measured", "miss")
     table = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     table += ["| " + " | ".join(row) + " |" for row in rows]
     histories = [*trace("RT", day), "", *trace("40 degC", hot)]
     say("\n".join([*table, "", *histories]))
     if args.table and rank0:
-        title = (f"## {args.law} law, " + ("Li foil thickness fitted" if fitted else "no fit")
-                 + f" (`--law {args.law} --fit {args.fit}`)")
+        title = (f"## {args.law} law{', die with extrusion' if args.extrusion else ''}, "
+                 + (f"{args.fit} fitted" if fitted else "no fit")
+                 + f" (`--law {args.law}{' --extrusion' if args.extrusion else ''} "
+                 f"--fit {args.fit}`)")
         args.table.parent.mkdir(parents=True, exist_ok=True)
         args.table.write_text("\n".join([title, "", *table, "", *histories, ""]), encoding="utf-8")
 
@@ -194,7 +220,8 @@ def main() -> None:
         import matplotlib.pyplot as plt
 
         fig, ax = plt.subplots(figsize=(6, 4))
-        note = f"k derived {stiffness:.2g} N/m, h {thickness * 1e6:.3g} um"
+        note = f"k derived {stiffness:.2g} N/m, " + ", ".join(
+            f"{name} {size * 1e6:.3g} um" for name, size in sizes.items())
         ax.plot([r["time"] / 3600 for r in day], [r["stack_pressure_Pa"] / 1e6 for r in day],
                 "o-", label=f"model, RT ({note})")
         ax.plot([r["time"] / 3600 for r in hot], [r["stack_pressure_Pa"] / 1e6 for r in hot],

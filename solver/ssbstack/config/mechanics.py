@@ -189,6 +189,11 @@ class Mechanics(Section):
         0.0, ge=0.0, description="radial (planar2d: per side) clearance between the stack's "
         "outermost lateral extent and the rigid die wall, m (sides = 'die')"
     )
+    die_extrusion_gap: Length = Field(
+        0.0, ge=0.0, description="radial gap between the plungers and the die bore, m (sides = "
+        "'die'): the outer Li layers creep into it as columns in a slit of this width "
+        "(numerics/extrusion.py); 0: a closed die"
+    )
     roller: Roller | None = Field(
         None, description="a roll pressing the top surface (moving Hertz pressure, planar2d) "
         "instead of the top plate; the top surface is otherwise free")
@@ -228,6 +233,8 @@ class Mechanics(Section):
             raise ValueError("adhesion_strength needs interface_contact = 'frictionless'")
         if self.die_clearance > 0.0 and self.sides != "die":
             raise ValueError("die_clearance needs sides = 'die'")
+        if self.die_extrusion_gap > 0.0 and self.sides != "die":
+            raise ValueError("die_extrusion_gap needs sides = 'die'")
         if self.roller is not None and (self.stiffness or self.fixture != "fixed_gap"):
             raise ValueError("roller: the roll replaces the top plate; use fixture = 'fixed_gap' "
                              "without stiffness")

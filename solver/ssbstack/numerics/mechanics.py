@@ -41,7 +41,8 @@ the sub-step is capped by the roll's travel.
 
 Sides. Traction free, rollers (:mod:`ssbstack.numerics.fixture`) or, with ``sides = "die"``, a rigid
 frictionless die wall at the outermost lateral extent + ``die_clearance`` held by the same penalty
-contact law (:mod:`ssbstack.numerics.wall`, 2D only).
+contact law (:mod:`ssbstack.numerics.wall`, 2D only); with ``die_extrusion_gap`` the outer Li
+layers creep into the plunger/die gap past it (:mod:`ssbstack.numerics.extrusion`).
 
 Layout. The sub-step Newton is :mod:`ssbstack.numerics.mechanics_newton`, the stack measures
 (thicknesses, volumes, mesh quality) :mod:`ssbstack.numerics.mechanics_measures`, the state and its
@@ -90,6 +91,7 @@ COLUMNS = [
 ]
 CONTACT_COLUMNS = ["contact_fraction", "max_gap_m", "max_overlap_m"]
 DIE_COLUMNS = ["die_contact_fraction", "die_pressure_Pa", "min_die_gap_m"]
+EXTRUSION_COLUMNS = ["extrusion_length_m", "extruded_volume_m3"]
 
 
 def kinematics_of(case: Case, gdim: int) -> phys.Kinematics:
@@ -194,6 +196,7 @@ class MechanicsModel(SubstepNewton, StackMeasures, MechanicsContact, MechanicsOu
         self._set_boundary_conditions(stack_mesh)
         self.contact = self._contact(stack_mesh, sides, weight) if sides else None
         self.wall = self._die_wall(stack_mesh, weight) if config.sides == "die" else None
+        self.extrusion = self._die_extrusion() if config.die_extrusion_gap > 0.0 else None
         self.A = tangent_matrix(self.jacobian, self.contact, comm)
         self.roller = (RollerLoad(V, stack_mesh.facet_tags, config.roller, self.vert, comm)
                        if config.roller is not None else None)
@@ -211,7 +214,8 @@ class MechanicsModel(SubstepNewton, StackMeasures, MechanicsContact, MechanicsOu
                             mesh.geometry.x.copy(), self.u_total.x.array.copy(), 0.0,
                             resistance=self.material.initial_resistance(),
                             offset=np.zeros(self.contact.count if self.contact else 0),
-                            bonded=self._initial_bonds())
+                            bonded=self._initial_bonds(),
+                            extrusion=self.extrusion.initial() if self.extrusion else np.zeros(0))
         self.accepted = self.current.copy()
         self.initial_quality = self._quality()
         self.smoother = (MeshSmoother(mesh, stack_mesh.facet_tags, comm, points)
@@ -288,6 +292,12 @@ class MechanicsModel(SubstepNewton, StackMeasures, MechanicsContact, MechanicsOu
         self.current = state.copy()
         self.mesh.geometry.x[:] = state.geometry
         self.u_total.x.array[:] = state.displacement
+        self._set_allowance(state)
+
+    def _set_allowance(self, state: MechanicsState) -> None:
+        """Let the die wall pass the Li extruded in ``state`` (nothing without extrusion)."""
+        if self.extrusion is not None:
+            self.wall.allowance = self.extrusion.allowance(state.extrusion)
 
     # --- one sub-step -------------------------------------------------------------------------
 
@@ -339,7 +349,9 @@ class MechanicsModel(SubstepNewton, StackMeasures, MechanicsContact, MechanicsOu
         """CSV columns of this model."""
         return (COLUMNS + (["mesh_smoothings"] if self.smoother else [])
                 + (CONTACT_COLUMNS if self.contact else [])
-                + (DIE_COLUMNS if self.wall else []) + (ROLLER_COLUMNS if self.roller else []))
+                + (DIE_COLUMNS if self.wall else [])
+                + (EXTRUSION_COLUMNS if self.extrusion else [])
+                + (ROLLER_COLUMNS if self.roller else []))
 
     def solve(self, time: float, dt: float, control: Control) -> StepResult:
         """Advance from the last accepted state by ``dt`` (s) under ``control`` (collective)."""
@@ -387,6 +399,7 @@ class MechanicsModel(SubstepNewton, StackMeasures, MechanicsContact, MechanicsOu
                 self.roller.set_time(self.step_end - dt + elapsed + h)
             eigen = self._stripping_strain(h, current)
             offset = self.current.offset + self._offset_increment(h, current)
+            columns = self._extruded(h)
             ok, its, d, (stress, dp), message = self._newton(
                 h, eigen, offset, guess * (h / h_previous if h_previous else 0.0),
                 plate_guess * (h / h_previous if h_previous else 0.0),
@@ -425,6 +438,7 @@ class MechanicsModel(SubstepNewton, StackMeasures, MechanicsContact, MechanicsOu
             self.last_increment = (guess, d, h)
             quality = self._commit(d, stress, dp, resistance, self._stripped_volume(h, current),
                                    offset, h)
+            self.current.extrusion = columns
             if config.adhesion_strength > 0.0:  # a closed pair bonds (again)
                 closed = self.contact.gaps(self.contact.relative_displacement(
                     self.u_total.x.array), offset) <= 0.0
@@ -485,7 +499,9 @@ class MechanicsModel(SubstepNewton, StackMeasures, MechanicsContact, MechanicsOu
         change = abs(pressure - previous) / max(abs(previous), abs(pressure), 1e3)
         if self.wall is None:
             return change
-        before = self.wall.mean_pressure(self.u_total.x.array)
+        before = self.wall.mean_pressure(  # with the Li extruded before this sub-step
+            self.u_total.x.array, self.extrusion.allowance(self.current.extrusion)
+            if self.extrusion else None)
         after = self.wall.mean_pressure(self.u_total.x.array + self.du.x.array)
         return max(change, abs(after - before) / max(abs(previous), abs(pressure), 1e3))
 

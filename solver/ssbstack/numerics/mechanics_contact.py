@@ -9,8 +9,10 @@ from typing import Any
 
 import numpy as np
 
+from ssbstack.errors import CaseError
 from ssbstack.meshing.stack import StackMesh
 from ssbstack.numerics.contact import ContactSide, NodeContact
+from ssbstack.numerics.extrusion import DieExtrusion
 from ssbstack.numerics.mechanics_newton import mpi
 from ssbstack.numerics.wall import DieWall
 from ssbstack.physics import mechanics as phys
@@ -39,6 +41,49 @@ class MechanicsContact:
         return DieWall(self.V, stack_mesh.facet_tags, self.comm, weight, self.fixed_dofs,
                        self.vert, self.kin == "axisymmetric", self.config.die_clearance,
                        self.config.contact_penalty, young)
+
+    def _die_extrusion(self) -> DieExtrusion:
+        """Columns of Li in the plunger/die gap fed by the outer layers that creep; a wall node
+        feeds the columns of the layers holding it (equal shares) unless a layer that does not
+        extrude holds it too (collective)."""
+        dolfinx = self.dolfinx
+        names = [layer.name for layer in self.case.stack if layer.name in self.tags.layers]
+        cells = self.V.dofmap.list
+        member = []
+        for index in range(len(names)):
+            marker = dolfinx.fem.Function(self.V)
+            marker.x.array.reshape(-1, self.mesh.geometry.dim)[
+                np.unique(cells[self.cell_layer == index]), 0] = 1.0
+            marker.x.scatter_reverse(dolfinx.la.InsertMode.add)
+            member.append(marker.x.array.reshape(-1, self.mesh.geometry.dim)[self.wall.nodes, 0] > 0)
+        laws = {}
+        for index in sorted({0, len(names) - 1}):
+            material = self.case.material(names[index])
+            if material.creep is None:
+                continue
+            if material.creep.model == "anand":
+                raise CaseError(f"layer '{names[index]}' creeps by the Anand law; the extrusion "
+                                "column needs a steady law (norton or garofalo)",
+                                key="mechanics.die_extrusion_gap")
+            laws[index] = phys.CreepRate(material.creep, self.case.conditions.temperature)
+        if not laws:
+            raise CaseError("neither outer layer creeps: nothing can extrude into the gap",
+                            key="mechanics.die_extrusion_gap")
+        holders = np.sum(member, axis=0)
+        others = np.sum([m for j, m in enumerate(member) if j not in laws], axis=0)
+        share = np.where((holders > 0) & (others == 0), 1.0 / np.maximum(holders, 1), 0.0)
+        node_layers = {index: share * member[index] for index in laws}
+        return DieExtrusion(self.wall, node_layers, laws, self.config.die_extrusion_gap,
+                            self.kin == "axisymmetric", self.comm)
+
+    def _extruded(self, h: float) -> np.ndarray:
+        """Column lengths after a sub-step of ``h`` s from the current state, and the wall set to
+        pass that Li (collective); the state's lengths when nothing extrudes."""
+        if self.extrusion is None:
+            return self.current.extrusion
+        columns = self.extrusion.advance(self.current.extrusion, self.u_total.x.array, h)
+        self.wall.allowance = self.extrusion.allowance(columns)
+        return columns
 
     def _initial_bonds(self) -> np.ndarray:
         """With an adhesion strength: every pair that starts closed (not a seeded void)."""

@@ -33,6 +33,7 @@ class MechanicsOutputs:
             "creep_strain_rate_interface_1_s": rate,
             **self.contact_summary(),
             **(self.wall.summary(self.u_total.x.array) if self.wall else {}),
+            **(self.extrusion.summary(self.current.extrusion) if self.extrusion else {}),
             **(self.roller.summary() if self.roller else {}),
         }
 

@@ -32,11 +32,13 @@ class MechanicsState:
     resistance: np.ndarray | None = None  # (points,) Anand deformation resistance s, Pa (else 0)
     offset: np.ndarray = field(default_factory=lambda: np.zeros(0))  # Li removed per contact pair, m
     bonded: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # pairs holding tension
+    extrusion: np.ndarray = field(default_factory=lambda: np.zeros(0))  # column lengths in the die gap, m
 
     def copy(self) -> MechanicsState:
         return MechanicsState(self.stress.copy(), self.creep.copy(), self.plate,
                               self.geometry.copy(), self.displacement.copy(), self.stripped, self.pressure,
-                              self.resistance.copy(), self.offset.copy(), self.bonded.copy())
+                              self.resistance.copy(), self.offset.copy(), self.bonded.copy(),
+                              self.extrusion.copy())
 
 
 class Checkpointing:
@@ -58,6 +60,7 @@ class Checkpointing:
             "mechanics_scalars": scalar_rows(np.array(scalars)),
             "mechanics_contact_offset": scalar_rows(accepted.offset),
             "mechanics_contact_bonded": scalar_rows(accepted.bonded.astype(float)),
+            "mechanics_extrusion": scalar_rows(accepted.extrusion),
         }
 
     def restore(self, arrays: dict[str, Cellwise]) -> None:
@@ -79,8 +82,11 @@ class Checkpointing:
                             arrays.get("mechanics_contact_offset", scalar_rows(
                                 np.zeros(self.current.offset.size)))[1][0].copy(),
                             arrays["mechanics_contact_bonded"][1][0] > 0.5
-                            if "mechanics_contact_bonded" in arrays else self._initial_bonds())
+                            if "mechanics_contact_bonded" in arrays else self._initial_bonds(),
+                            arrays["mechanics_extrusion"][1][0].copy()
+                            if "mechanics_extrusion" in arrays else self.accepted.extrusion.copy())
         self.plate_reference, self.loaded = float(reference), bool(loaded)
         self.next_substep = float(substep)
+        self._set_allowance(self.current)
         self.accept()
 

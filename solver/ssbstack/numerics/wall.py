@@ -71,6 +71,9 @@ class DieWall:
         low, high = min(f[0] for f in found), max(f[1] for f in found)
         outer = np.ones(nodes.size, dtype=bool) if axisymmetric else x >= 0.5 * (low + high)
         self.gap0 = np.where(outer, high - x, x - low) + clearance  # m
+        self.outer = outer
+        self.position = np.where(outer, high + clearance, low - clearance)  # the wall, m
+        self.allowance = np.zeros(nodes.size)  # Li extruded past the wall per node, m
         self.normal = np.zeros((nodes.size, gdim))
         self.normal[:, lateral] = np.where(outer, -1.0, 1.0)
         diagonal = mass[nodes]
@@ -83,10 +86,13 @@ class DieWall:
         self.free = ~fixed.reshape(-1, gdim)[nodes]  # (nodes, gdim)
         self.count = comm.allreduce(nodes.size, op=MPI.SUM)
 
-    def gaps(self, displacement: np.ndarray) -> np.ndarray:
-        """g = g₀ + u·n (m) of the owned side nodes for total displacement dofs (local array)."""
+    def gaps(self, displacement: np.ndarray, allowance: np.ndarray | None = None) -> np.ndarray:
+        """g = g₀ + s + u·n (m) of the owned side nodes for total displacement dofs (local
+        array); s is the thickness of Li extruded past the wall (``allowance``, default the
+        wall's own, :mod:`ssbstack.numerics.extrusion`; 0 for a closed die)."""
         u = displacement.reshape(-1, self.gdim)[self.nodes]
-        return self.gap0 + np.einsum("pi,pi->p", u, self.normal)
+        s = self.allowance if allowance is None else allowance
+        return self.gap0 + s + np.einsum("pi,pi->p", u, self.normal)
 
     def add_to(self, b: Any | None, A: Any | None, displacement: np.ndarray) -> None:
         """Add the wall forces to ``b`` (= −residual) and, if given, their stiffness to ``A``;
@@ -110,13 +116,18 @@ class DieWall:
             if assembled is not None:
                 assembled.assemble()
 
-    def mean_pressure(self, displacement: np.ndarray) -> float:
+    def mean_pressure(self, displacement: np.ndarray, allowance: np.ndarray | None = None
+                      ) -> float:
         """Total normal wall force / side area (Pa) for total displacement dofs (collective)."""
         from mpi4py import MPI
 
-        force = float(np.dot(self.area, phys.contact_pressure(self.gaps(displacement),
-                                                               self.normal_stiffness)))
+        force = float(np.dot(self.area, self.pressures(displacement, allowance)))
         return self.comm.allreduce(force, op=MPI.SUM) / self.total_area
+
+    def pressures(self, displacement: np.ndarray, allowance: np.ndarray | None = None
+                  ) -> np.ndarray:
+        """Wall pressure p = k_n⟨−g⟩ (Pa) at each owned side node."""
+        return phys.contact_pressure(self.gaps(displacement, allowance), self.normal_stiffness)
 
     def summary(self, displacement: np.ndarray) -> dict[str, float]:
         """Area fraction of the sides touching the wall, mean wall pressure over the whole side

@@ -55,6 +55,7 @@ from ssbstack.config.mechanics import CreepLaw
 
 Kinematics = Literal["plane_strain", "axisymmetric", "3d"]
 SQRT2 = math.sqrt(2.0)
+SQRT3 = math.sqrt(3.0)
 MPA = 1e6
 
 
@@ -295,6 +296,51 @@ def creep_increment(q_trial: np.ndarray, dt: float, shear_modulus: np.ndarray,
     dp[active] = y
     slope[active] = law.stress(y / dt)[1]
     return dp, slope, iterations
+
+
+# --- Li extruding into a narrow gap (the plunger/die clearance) -------------------------------
+
+_SLIT_POINTS, _SLIT_WEIGHTS = np.polynomial.legendre.leggauss(48)
+
+
+def slit_mean_velocity(law: CreepRate, wall_shear: float, half_width: float) -> float:
+    """Mean velocity (m/s) of a creeping layer pushed through a slit of width 2 ``half_width``
+    (m) whose walls hold it with shear stress ``wall_shear`` (Pa): fully developed,
+    no slip, shear τ = τ_w y/h across it, shear rate γ̇ = √3 ε̇_eq(√3 τ), so
+
+        v̄ = h ∫₀¹ ξ γ̇(τ_w ξ) dξ     (Norton: √3 C h (√3 τ_w/σ_s)^n / (n + 2)).
+
+    Gauss–Legendre on 48 points; exact to round-off for Norton exponents up to ~90.
+    """
+    if wall_shear <= 0.0:
+        return 0.0
+    xi = 0.5 * (_SLIT_POINTS + 1.0)
+    rates = SQRT3 * law.rate(SQRT3 * wall_shear * xi)
+    return float(half_width * 0.5 * np.dot(_SLIT_WEIGHTS, xi * rates))
+
+
+def column_length_after(length: float, pressure: float, dt: float, law: CreepRate,
+                        half_width: float) -> float:
+    """Length (m) of a Li column in a slit after ``dt`` (s) at entrance pressure ``pressure``
+    (Pa), backward Euler: L = L₀ + Δt v̄(τ_w = p h / L) (the pressure falls linearly to zero
+    at the column's free end: τ_w = h dp/dx). The residual grows with L, so the root lies
+    between L₀ and L₀ + Δt v̄(p h/L₀) and bisection finds it."""
+    def speed(at: float) -> float:
+        return slit_mean_velocity(law, pressure * half_width / at, half_width)
+
+    top = dt * speed(length)
+    if top <= 0.0:
+        return length
+    low, high = 0.0, top
+    for _ in range(200):
+        middle = 0.5 * (low + high)
+        if middle - dt * speed(length + middle) > 0.0:
+            high = middle
+        else:
+            low = middle
+        if high - low <= 1e-13 * high:
+            break
+    return length + 0.5 * (low + high)
 
 
 # --- the quadrature-point state ---------------------------------------------------------------

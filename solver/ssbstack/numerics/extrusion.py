@@ -1,0 +1,105 @@
+"""Li extruding from the outer foils into the plunger/die gap (reduced model; 2D, with the die wall).
+
+In a die cell the plungers (rods) slide in the die bore with a radial gap w
+(``die_extrusion_gap``). Li of a foil against a plunger that reaches the wall can creep up that
+gap. The gap is not meshed: each outer Li layer (first and last of the stack, if it creeps)
+feeds one column of Li in a slit of width w per wall (axisymmetric: an annulus of perimeter
+2π R_wall; plane strain: per metre of depth, one per side). The column's length L grows as
+
+    dL/dt = v̄(τ_w),  τ_w = p w / (2 L),
+
+the slit flow of the layer's own creep law (:func:`ssbstack.physics.mechanics.slit_mean_velocity`)
+driven by the entrance pressure p, taken as the mean wall pressure on that layer's side nodes; the
+pressure falls linearly to zero at the column's free end. The column starts at L = w (an entry as
+long as the gap is wide). Each sub-step advances L by backward Euler at the pressure of the
+sub-step's start (:func:`~ssbstack.physics.mechanics.column_length_after`).
+
+The extruded volume V = (L − w) w × perimeter leaves the meshed foil through its side: the wall
+lets that layer's side nodes pass it by s = V / A_side (the wall's ``allowance``), so the Li that
+the column takes is what has flowed past the wall, and the foil thins by creep flow towards its
+rim. The mesh keeps that Li as a bulge beyond the wall (same volume; its shape is not the
+column's). Nodes shared with a non-extruding layer (the Li | SE corner) get no allowance; a node
+shared by two extruding layers counts half for each (weights ω, A_side = Σ ω a, s = Σ ω V/A_side,
+so Σ a s is the columns' volume exactly).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ssbstack.numerics.wall import DieWall
+from ssbstack.physics import mechanics as phys
+
+
+class DieExtrusion:
+    """The columns of Li in the plunger/die gap: one per extruding layer and wall (collective)."""
+
+    def __init__(self, wall: DieWall, node_layers: dict[int, np.ndarray],
+                 laws: dict[int, phys.CreepRate], gap: float, axisymmetric: bool, comm: Any):
+        """``node_layers``: for each extruding layer index, the weight ω of each of the wall's
+        (owned) side nodes in that layer's column (0 off it); ``laws``: its creep law; ``gap``:
+        w (m)."""
+        from mpi4py import MPI
+
+        self.wall, self.comm, self.gap = wall, comm, gap
+        self.groups: list[np.ndarray] = []  # node weights ω
+        self.laws: list[phys.CreepRate] = []
+        self.perimeter: list[float] = []  # m (1 per metre of depth in plane strain)
+        self.side_area: list[float] = []  # m² (m per metre of depth in plane strain)
+        free = wall.free.any(axis=1)
+        for layer, weights in node_layers.items():
+            for outer in ((True,) if axisymmetric else (True, False)):
+                weight = weights * (free & (wall.outer == outer))
+                held = weight > 0.0
+                found = comm.allgather(float(wall.position[held][0]) if held.any() else None)
+                where = [f for f in found if f is not None]
+                if not where:
+                    continue
+                self.groups.append(weight)
+                self.laws.append(laws[layer])
+                self.perimeter.append(2.0 * np.pi * abs(where[0]) if axisymmetric else 1.0)
+                self.side_area.append(comm.allreduce(float(np.dot(wall.area, weight)),
+                                                     op=MPI.SUM))
+        self.entry = gap  # m, the column's length when Li first enters
+
+    def initial(self) -> np.ndarray:
+        """Column lengths before any extrusion (m)."""
+        return np.full(len(self.groups), self.entry)
+
+    def volumes(self, lengths: np.ndarray) -> np.ndarray:
+        """Li volume in each column (m³; m² per metre in plane strain)."""
+        return (lengths - self.entry) * self.gap * np.asarray(self.perimeter)
+
+    def allowance(self, lengths: np.ndarray) -> np.ndarray:
+        """How far each wall node may pass the wall (m): s = Σ ω V / A_side over its columns."""
+        allowance = np.zeros(self.wall.nodes.size)
+        for weight, volume, area in zip(self.groups, self.volumes(lengths), self.side_area,
+                                        strict=True):
+            allowance += weight * (volume / area)
+        return allowance
+
+    def entrance_pressures(self, displacement: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """Mean wall pressure (Pa) on each column's side nodes, Σ ω a p / A_side (collective)."""
+        from mpi4py import MPI
+
+        pressure = self.wall.pressures(displacement, self.allowance(lengths)) * self.wall.area
+        forces = np.array([float(np.dot(weight, pressure)) for weight in self.groups])
+        total = self.comm.allreduce(forces, op=MPI.SUM) if forces.size else forces
+        return total / np.asarray(self.side_area)
+
+    def advance(self, lengths: np.ndarray, displacement: np.ndarray, dt: float) -> np.ndarray:
+        """Column lengths after ``dt`` (s) from ``lengths`` in the state ``displacement``
+        (collective)."""
+        if dt <= 0.0 or not self.groups:
+            return lengths.copy()
+        pressures = self.entrance_pressures(displacement, lengths)
+        return np.array([phys.column_length_after(length, p, dt, law, 0.5 * self.gap)
+                         for length, p, law in zip(lengths, pressures, self.laws, strict=True)])
+
+    def summary(self, lengths: np.ndarray) -> dict[str, float]:
+        """Longest column's extruded length (m) and the total extruded volume (m³)."""
+        extruded = lengths - self.entry
+        return {"extrusion_length_m": float(extruded.max(initial=0.0)),
+                "extruded_volume_m3": float(self.volumes(lengths).sum())}
