@@ -9,8 +9,11 @@ feeds one column of Li in a slit of width w per wall (axisymmetric: an annulus o
     dL/dt = v̄(τ_w),  τ_w = p w / (2 L),
 
 the slit flow of the layer's own creep law (:func:`ssbstack.physics.mechanics.slit_mean_velocity`)
-driven by the entrance pressure p, taken as the mean wall pressure on that layer's side nodes; the
-pressure falls linearly to zero at the column's free end. The column starts at L = w (an entry as
+driven by the entrance pressure p, taken as the mean Li pressure −tr σ/3 of the layer's rim: its
+cells whose centre lies within one layer thickness of the wall (volume-weighted quadrature points;
+an integral, so it converges with the mesh, where the nodal wall pressure at the clamped foil's
+side does not: it doubled the 30-min drop from the × 2 mesh to the case's); the pressure falls
+linearly to zero at the column's free end. The column starts at L = w (an entry as
 long as the gap is wide). Each sub-step advances L by backward Euler at the pressure of the
 sub-step's start (:func:`~ssbstack.physics.mechanics.column_length_after`).
 
@@ -18,9 +21,13 @@ The extruded volume V = (L − w) w × perimeter leaves the meshed foil through 
 lets that layer's side nodes pass it by s = V / A_side (the wall's ``allowance``), so the Li that
 the column takes is what has flowed past the wall, and the foil thins by creep flow towards its
 rim. The mesh keeps that Li as a bulge beyond the wall (same volume; its shape is not the
-column's). Nodes shared with a non-extruding layer (the Li | SE corner) get no allowance; a node
-shared by two extruding layers counts half for each (weights ω, A_side = Σ ω a, s = Σ ω V/A_side,
-so Σ a s is the columns' volume exactly).
+column's). Where the foil meets a layer that does not extrude (the Li | SE corner) the bulge
+tapers to zero: a node's weight rises linearly with its distance from that layer over the foil's
+thickness (:func:`entry_profile`, largest at the plunger, where the gap opens), so the bulge's
+strain is spread over the foil, not one cell (a uniform bulge with a step at the corner gave a
+30-min drop that doubled from the × 2 mesh to the case's). A node shared by two extruding layers
+counts half for each. With weights ω: A_side = Σ ω a and s = Σ ω V/A_side, so Σ a s is the
+columns' volume exactly.
 """
 
 from __future__ import annotations
@@ -33,18 +40,31 @@ from ssbstack.numerics.wall import DieWall
 from ssbstack.physics import mechanics as phys
 
 
+def entry_profile(heights: np.ndarray, stops: np.ndarray, thickness: float) -> np.ndarray:
+    """Weight of wall nodes at ``heights`` (m, along the wall) in their layer's column:
+    min(1, distance to the nearest of ``stops`` (the heights of wall nodes held by a layer that
+    does not extrude) / ``thickness`` (m, the layer's)); 1 everywhere without stops."""
+    if stops.size == 0:
+        return np.ones(heights.size)
+    distance = np.abs(heights[:, None] - stops[None, :]).min(axis=1)
+    return np.minimum(1.0, distance / thickness)
+
+
 class DieExtrusion:
     """The columns of Li in the plunger/die gap: one per extruding layer and wall (collective)."""
 
     def __init__(self, wall: DieWall, node_layers: dict[int, np.ndarray],
+                 rims: dict[tuple[int, bool], tuple[np.ndarray, np.ndarray]],
                  laws: dict[int, phys.CreepRate], gap: float, axisymmetric: bool, comm: Any):
         """``node_layers``: for each extruding layer index, the weight ω of each of the wall's
-        (owned) side nodes in that layer's column (0 off it); ``laws``: its creep law; ``gap``:
-        w (m)."""
+        (owned) side nodes in that layer's column (0 off it); ``rims``: for each (layer, outer
+        wall?) the owned quadrature points of its rim and their volumes (m³; m² per metre in
+        plane strain); ``laws``: its creep law; ``gap``: w (m)."""
         from mpi4py import MPI
 
         self.wall, self.comm, self.gap = wall, comm, gap
         self.groups: list[np.ndarray] = []  # node weights ω
+        self.rims: list[tuple[np.ndarray, np.ndarray]] = []  # (points, volumes)
         self.laws: list[phys.CreepRate] = []
         self.perimeter: list[float] = []  # m (1 per metre of depth in plane strain)
         self.side_area: list[float] = []  # m² (m per metre of depth in plane strain)
@@ -58,6 +78,7 @@ class DieExtrusion:
                 if not where:
                     continue
                 self.groups.append(weight)
+                self.rims.append(rims[(layer, outer)])
                 self.laws.append(laws[layer])
                 self.perimeter.append(2.0 * np.pi * abs(where[0]) if axisymmetric else 1.0)
                 self.side_area.append(comm.allreduce(float(np.dot(wall.area, weight)),
@@ -80,21 +101,22 @@ class DieExtrusion:
             allowance += weight * (volume / area)
         return allowance
 
-    def entrance_pressures(self, displacement: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-        """Mean wall pressure (Pa) on each column's side nodes, Σ ω a p / A_side (collective)."""
+    def entrance_pressures(self, stress: np.ndarray) -> np.ndarray:
+        """Mean Li pressure −tr σ/3 (Pa) of each column's rim for quadrature-point ``stress``
+        (Mandel, Pa; collective)."""
         from mpi4py import MPI
 
-        pressure = self.wall.pressures(displacement, self.allowance(lengths)) * self.wall.area
-        forces = np.array([float(np.dot(weight, pressure)) for weight in self.groups])
-        total = self.comm.allreduce(forces, op=MPI.SUM) if forces.size else forces
-        return total / np.asarray(self.side_area)
+        sums = np.array([[float(np.dot(volume, -stress[points, :3].sum(axis=1) / 3.0)),
+                          float(volume.sum())] for points, volume in self.rims]).reshape(-1, 2)
+        total = self.comm.allreduce(sums, op=MPI.SUM)
+        return total[:, 0] / total[:, 1]
 
-    def advance(self, lengths: np.ndarray, displacement: np.ndarray, dt: float) -> np.ndarray:
-        """Column lengths after ``dt`` (s) from ``lengths`` in the state ``displacement``
-        (collective)."""
+    def advance(self, lengths: np.ndarray, stress: np.ndarray, dt: float) -> np.ndarray:
+        """Column lengths after ``dt`` (s) from ``lengths`` with the quadrature-point
+        ``stress`` of the state they start from (collective)."""
         if dt <= 0.0 or not self.groups:
             return lengths.copy()
-        pressures = self.entrance_pressures(displacement, lengths)
+        pressures = self.entrance_pressures(stress)
         return np.array([phys.column_length_after(length, p, dt, law, 0.5 * self.gap)
                          for length, p, law in zip(lengths, pressures, self.laws, strict=True)])
 

@@ -12,7 +12,7 @@ import numpy as np
 from ssbstack.errors import CaseError
 from ssbstack.meshing.stack import StackMesh
 from ssbstack.numerics.contact import ContactSide, NodeContact
-from ssbstack.numerics.extrusion import DieExtrusion
+from ssbstack.numerics.extrusion import DieExtrusion, entry_profile
 from ssbstack.numerics.mechanics_newton import mpi
 from ssbstack.numerics.wall import DieWall
 from ssbstack.physics import mechanics as phys
@@ -45,7 +45,7 @@ class MechanicsContact:
     def _die_extrusion(self) -> DieExtrusion:
         """Columns of Li in the plunger/die gap fed by the outer layers that creep; a wall node
         feeds the columns of the layers holding it (equal shares) unless a layer that does not
-        extrude holds it too (collective)."""
+        extrude holds it too, weighted by the entry profile (:func:`entry_profile`; collective)."""
         dolfinx = self.dolfinx
         names = [layer.name for layer in self.case.stack if layer.name in self.tags.layers]
         cells = self.V.dofmap.list
@@ -72,16 +72,56 @@ class MechanicsContact:
         holders = np.sum(member, axis=0)
         others = np.sum([m for j, m in enumerate(member) if j not in laws], axis=0)
         share = np.where((holders > 0) & (others == 0), 1.0 / np.maximum(holders, 1), 0.0)
-        node_layers = {index: share * member[index] for index in laws}
-        return DieExtrusion(self.wall, node_layers, laws, self.config.die_extrusion_gap,
-                            self.kin == "axisymmetric", self.comm)
+        height = self.V.tabulate_dof_coordinates()[self.wall.nodes, self.vert]
+        blocked = (holders > 0) & (others > 0)
+        node_layers = {}
+        for index in laws:
+            thickness = self.case.stack[[layer.name for layer in self.case.stack].index(
+                names[index])].thickness
+            profile = np.ones(height.size)
+            for outer in (True, False):
+                side = self.wall.outer == outer
+                stops = np.concatenate(self.comm.allgather(height[side & blocked]))
+                profile[side] = entry_profile(height[side], stops, thickness)
+            node_layers[index] = share * member[index] * profile
+        return DieExtrusion(self.wall, node_layers, self._rims(names, laws), laws,
+                            self.config.die_extrusion_gap, self.kin == "axisymmetric", self.comm)
+
+    def _rims(self, names: list[str], layers: dict[int, Any]
+              ) -> dict[tuple[int, bool], tuple[np.ndarray, np.ndarray]]:
+        """For each extruding layer and wall (outer?), its owned cells whose centre lies within
+        the layer's thickness of the wall, as (quadrature points, their volumes) (collective)."""
+        import ufl
+
+        dolfinx = self.dolfinx
+        tdim = self.mesh.topology.dim
+        cells = np.arange(self.nowned, dtype=np.int32)
+        centre = dolfinx.mesh.compute_midpoints(self.mesh, tdim, cells)[:, 1 - self.vert]
+        space = dolfinx.fem.functionspace(self.mesh, ("DG", 0))
+        weight = phys.measure_weight(self.kin, ufl.SpatialCoordinate(self.mesh))
+        volume = dolfinx.fem.assemble_vector(dolfinx.fem.form(
+            weight * ufl.TestFunction(space) * ufl.dx)).array[: self.nowned]
+        found = self.comm.allgather((float(self.wall.position.min(initial=np.inf)),
+                                     float(self.wall.position.max(initial=-np.inf))))
+        walls = {True: max(f[1] for f in found), False: min(f[0] for f in found)}
+        rims = {}
+        for index in layers:
+            thickness = next(layer.thickness for layer in self.case.stack
+                             if layer.name == names[index])
+            for outer, position in walls.items():
+                near = (self.cell_layer[: self.nowned] == index) & (
+                    np.abs(position - centre) <= thickness)
+                chosen = cells[near]
+                points = (chosen[:, None] * self.nqp + np.arange(self.nqp)).ravel()
+                rims[(index, outer)] = (points, np.outer(volume[chosen], self.qweights).ravel())
+        return rims
 
     def _extruded(self, h: float) -> np.ndarray:
         """Column lengths after a sub-step of ``h`` s from the current state, and the wall set to
         pass that Li (collective); the state's lengths when nothing extrudes."""
         if self.extrusion is None:
             return self.current.extrusion
-        columns = self.extrusion.advance(self.current.extrusion, self.u_total.x.array, h)
+        columns = self.extrusion.advance(self.current.extrusion, self.current.stress, h)
         self.wall.allowance = self.extrusion.allowance(columns)
         return columns
 
