@@ -74,23 +74,24 @@ class MechanicsContact:
         share = np.where((holders > 0) & (others == 0), 1.0 / np.maximum(holders, 1), 0.0)
         height = self.V.tabulate_dof_coordinates()[self.wall.nodes, self.vert]
         blocked = (holders > 0) & (others > 0)
+        by_name = {layer.name: layer.thickness for layer in self.case.stack}
+        thickness = {index: by_name[names[index]] for index in laws}
         node_layers = {}
         for index in laws:
-            thickness = self.case.stack[[layer.name for layer in self.case.stack].index(
-                names[index])].thickness
             profile = np.ones(height.size)
             for outer in (True, False):
                 side = self.wall.outer == outer
                 stops = np.concatenate(self.comm.allgather(height[side & blocked]))
-                profile[side] = entry_profile(height[side], stops, thickness)
+                profile[side] = entry_profile(height[side], stops, thickness[index])
             node_layers[index] = share * member[index] * profile
-        return DieExtrusion(self.wall, node_layers, self._rims(names, laws), laws,
+        return DieExtrusion(self.wall, node_layers, self._rims(thickness), laws,
                             self.config.die_extrusion_gap, self.kin == "axisymmetric", self.comm)
 
-    def _rims(self, names: list[str], layers: dict[int, Any]
+    def _rims(self, thickness: dict[int, float]
               ) -> dict[tuple[int, bool], tuple[np.ndarray, np.ndarray]]:
-        """For each extruding layer and wall (outer?), its owned cells whose centre lies within
-        the layer's thickness of the wall, as (quadrature points, their volumes) (collective)."""
+        """For each extruding layer (index: its thickness, m) and wall (outer?), its owned cells
+        whose centre lies within the layer's thickness of the wall, as (quadrature points, their
+        volumes) (collective)."""
         import ufl
 
         dolfinx = self.dolfinx
@@ -105,12 +106,10 @@ class MechanicsContact:
                                      float(self.wall.position.max(initial=-np.inf))))
         walls = {True: max(f[1] for f in found), False: min(f[0] for f in found)}
         rims = {}
-        for index in layers:
-            thickness = next(layer.thickness for layer in self.case.stack
-                             if layer.name == names[index])
+        for index, width in thickness.items():
             for outer, position in walls.items():
                 near = (self.cell_layer[: self.nowned] == index) & (
-                    np.abs(position - centre) <= thickness)
+                    np.abs(position - centre) <= width)
                 chosen = cells[near]
                 points = (chosen[:, None] * self.nqp + np.arange(self.nqp)).ravel()
                 rims[(index, outer)] = (points, np.outer(volume[chosen], self.qweights).ravel())
