@@ -10,12 +10,12 @@ feeds one column of Li in a slit of width w per wall (axisymmetric: an annulus o
 
 the slit flow of the layer's own creep law (:func:`ssbstack.physics.mechanics.slit_mean_velocity`)
 driven by the entrance pressure p, taken as the mean Li pressure −tr σ/3 of the layer's rim: its
-cells whose centre lies within one layer thickness of the wall (volume-weighted quadrature points;
-an integral, so it converges with the mesh, where the nodal wall pressure at the clamped foil's
-side does not: it doubled the 30-min drop from the × 2 mesh to the case's); the pressure falls
-linearly to zero at the column's free end. The column starts at L = w (an entry as
-long as the gap is wide). Each sub-step advances L by backward Euler at the pressure of the
-sub-step's start (:func:`~ssbstack.physics.mechanics.column_length_after`).
+cells whose centre lies within one layer thickness of the wall (volume-weighted quadrature
+points: an integral over the region that feeds the mouth, which the mesh does not resolve, rather
+than the nodal wall pressure of a few side nodes); the pressure falls linearly to zero at the
+column's free end. The column starts at L = w (an entry as long as the gap is wide). Each
+sub-step advances L by backward Euler at the pressure of the sub-step's start
+(:func:`~ssbstack.physics.mechanics.column_length_after`).
 
 The extruded volume V = (L − w) w × perimeter leaves the meshed foil through its side: the wall
 lets that layer's side nodes pass it by s = V / A_side (the wall's ``allowance``), so the Li that
@@ -24,10 +24,9 @@ rim. The mesh keeps that Li as a bulge beyond the wall (same volume; its shape i
 column's). Where the foil meets a layer that does not extrude (the Li | SE corner) the bulge
 tapers to zero: a node's weight rises linearly with its distance from that layer over the foil's
 thickness (:func:`entry_profile`, largest at the plunger, where the gap opens), so the bulge's
-strain is spread over the foil, not one cell (a uniform bulge with a step at the corner gave a
-30-min drop that doubled from the × 2 mesh to the case's). A node shared by two extruding layers
-counts half for each. With weights ω: A_side = Σ ω a and s = Σ ω V/A_side, so Σ a s is the
-columns' volume exactly.
+strain is spread over the foil instead of stepping within one cell at the corner. A node shared
+by two extruding layers counts half for each. With weights ω: A_side = Σ ω a and
+s = Σ ω V/A_side, so Σ a s is the columns' volume exactly.
 """
 
 from __future__ import annotations
