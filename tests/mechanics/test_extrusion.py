@@ -115,3 +115,15 @@ def test_two_ranks_give_the_serial_extrusion_history():
     for a, b in zip(serial, parallel, strict=True):
         for key in ("extrusion_length_m", "extruded_volume_m3", "die_pressure_Pa"):
             assert b[key] == pytest.approx(a[key], rel=1e-6, abs=1e-20), key  # sum order
+
+
+def test_plane_strain_feeds_one_column_per_layer_and_wall():
+    """Planar 2D: two walls, so four equal columns; the plate moves by their volume / width."""
+    case = load_case(case_file("die_extrusion"), ['geometry.kind="planar2d"'])
+    model, rows = run_history(case, COMM, [1.0, 10.0])
+    lengths = model.current.extrusion
+    assert lengths.size == 4 and np.allclose(lengths, lengths[0], rtol=1e-9)
+    width = case.geometry.width
+    travel = -(rows[2]["plate_displacement_m"] - rows[1]["plate_displacement_m"]) * width
+    extruded = rows[2]["extruded_volume_m3"] - rows[1]["extruded_volume_m3"]
+    assert travel == pytest.approx(extruded, rel=2e-3)

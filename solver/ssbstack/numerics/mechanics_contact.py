@@ -111,6 +111,11 @@ class MechanicsContact:
                 near = (self.cell_layer[: self.nowned] == index) & (
                     np.abs(position - centre) <= width)
                 chosen = cells[near]
+                needed = outer or self.kin != "axisymmetric"
+                if needed and self.comm.allreduce(chosen.size, op=mpi().SUM) == 0:
+                    raise CaseError(f"no cell of layer '{self.tags.layers[index]}' lies within its "
+                                    "thickness of the die wall: refine geometry.mesh",
+                                    key="mechanics.die_extrusion_gap")
                 points = (chosen[:, None] * self.nqp + np.arange(self.nqp)).ravel()
                 rims[(index, outer)] = (points, np.outer(volume[chosen], self.qweights).ravel())
         return rims
