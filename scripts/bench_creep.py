@@ -3,7 +3,7 @@ Li | SE contact and the rigid die wall — at 2D and 3D sizes, 1 and 2 ranks, ag
 solve of the same size.
 
     python scripts/bench_creep.py            # driver: runs the workers on 1 and 2 ranks, prints a table
-    python scripts/bench_creep.py --only die # one family (bonded, contact, die)
+    python scripts/bench_creep.py --only die # one family (bonded, contact, die, extrusion)
     mpirun -n 2 python -m mpi4py scripts/bench_creep.py --worker   # one worker run
 
 Families (verification cases, Li creep on, Norton 7.7e-3 1/s MPa^-6.56):
@@ -14,7 +14,9 @@ Families (verification cases, Li creep on, Norton 7.7e-3 1/s MPa^-6.56):
   node-to-node penalty contact, 0.5 MPa, constant pressure), planar2d and box3d, stripping 1 mA/cm²
   (the contact offsets move every sub-step);
 - ``die``: ``die_confined.toml`` (a Li disc against a rigid frictionless die wall, axisymmetric,
-  1 MPa; 2D only: the die is refused in 3D), resting (confined creep).
+  1 MPa; 2D only: the die is refused in 3D), resting (confined creep);
+- ``extrusion``: ``die_extrusion.toml`` (the same disc at 3 MPa extruding into a 20 µm
+  plunger/die gap, one column per layer and wall), resting.
 
 Each run applies P0 and then takes ``--steps`` runner steps of 10 s; it reports the global dofs,
 wall seconds per runner step, sub-steps and Newton iterations per step, seconds per Newton
@@ -44,6 +46,11 @@ other jobs; MUMPS, P2). Ratio = s/newton ÷ bare:
         2 die     axisymmetric 5um        3994    3.935         109.0        120.0    0.0328   0.0325   1.01
         2 die     planar2d     10um       2098    3.260         109.0        120.0    0.0272   0.0160   1.69
 
+Extrusion (``--steps 1 --only die extrusion``, one run, idle machine): ratio 1.28 / 0.76 / 1.00
+(1 rank) and 1.04 / 0.79 / 0.75 (2 ranks) on axisymmetric 10 / 5 µm and planar2d 10 µm, against
+1.07 / 0.93 / 1.09 and 0.95 / 0.84 / 0.85 for the closed die in the same run; 177 / 189 / 315
+Newton iterations per step (80 / 80 / 117 sub-steps) against 120 (109).
+
 Earlier bonded numbers (3 steps, before the bare column existed): planar2d 3778 / 14162 / 54234 dofs
 0.117 / 0.518 / 3.640 s per step on 1 rank; box3d 5232 / 24117 dofs 0.747 / 9.989 s; ~6 Newton
 iterations per step.
@@ -70,6 +77,8 @@ FAMILIES = {
                  ("box3d", "40 um"), ("box3d", "20 um")]),
     "die": ("die_confined", [*CREEP, 'conditions.stack_pressure="1 MPa"', "mechanics.contact_penalty=1e3"],
             0.0, [("axisymmetric", "10 um"), ("axisymmetric", "5 um"), ("planar2d", "10 um")]),
+    "extrusion": ("die_extrusion", ["mechanics.contact_penalty=1e3"], 0.0,
+                  [("axisymmetric", "10 um"), ("axisymmetric", "5 um"), ("planar2d", "10 um")]),
 }
 
 
