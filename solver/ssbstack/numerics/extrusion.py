@@ -71,17 +71,15 @@ class DieExtrusion:
         for layer, weights in node_layers.items():
             for outer in ((True,) if axisymmetric else (True, False)):
                 weight = weights * (free & (wall.outer == outer))
-                held = weight > 0.0
-                found = comm.allgather(float(wall.position[held][0]) if held.any() else None)
-                where = [f for f in found if f is not None]
-                if not where:
+                area = comm.allreduce(float(np.dot(wall.area, weight)), op=MPI.SUM)
+                if area == 0.0:  # this layer does not reach that wall
                     continue
                 self.groups.append(weight)
                 self.rims.append(rims[(layer, outer)])
                 self.laws.append(laws[layer])
-                self.perimeter.append(2.0 * np.pi * abs(where[0]) if axisymmetric else 1.0)
-                self.side_area.append(comm.allreduce(float(np.dot(wall.area, weight)),
-                                                     op=MPI.SUM))
+                self.perimeter.append(2.0 * np.pi * abs(wall.walls[outer]) if axisymmetric
+                                      else 1.0)
+                self.side_area.append(area)
         self.entry = gap  # m, the column's length when Li first enters
 
     def initial(self) -> np.ndarray:
@@ -105,7 +103,7 @@ class DieExtrusion:
         (Mandel, Pa; collective)."""
         from mpi4py import MPI
 
-        sums = np.array([[float(np.dot(volume, -stress[points, :3].sum(axis=1) / 3.0)),
+        sums = np.array([[float(np.dot(volume, phys.pressure(stress[points]))),
                           float(volume.sum())] for points, volume in self.rims]).reshape(-1, 2)
         total = self.comm.allreduce(sums, op=MPI.SUM)
         return total[:, 0] / total[:, 1]

@@ -102,12 +102,9 @@ class MechanicsContact:
         weight = phys.measure_weight(self.kin, ufl.SpatialCoordinate(self.mesh))
         volume = dolfinx.fem.assemble_vector(dolfinx.fem.form(
             weight * ufl.TestFunction(space) * ufl.dx)).array[: self.nowned]
-        found = self.comm.allgather((float(self.wall.position.min(initial=np.inf)),
-                                     float(self.wall.position.max(initial=-np.inf))))
-        walls = {True: max(f[1] for f in found), False: min(f[0] for f in found)}
         rims = {}
         for index, width in thickness.items():
-            for outer, position in walls.items():
+            for outer, position in self.wall.walls.items():
                 near = (self.cell_layer[: self.nowned] == index) & (
                     np.abs(position - centre) <= width)
                 chosen = cells[near]

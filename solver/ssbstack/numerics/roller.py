@@ -96,7 +96,7 @@ def layer_stresses(model: Any, layer: str) -> dict[str, float]:
     points = np.flatnonzero(model.point_material[:owned] == index)
     stress = model.current.stress[points]
     local = (phys.von_mises(stress, model.kin).max(initial=0.0),
-             (-stress[:, :3].sum(axis=1) / 3.0).max(initial=-np.inf),
+             phys.pressure(stress).max(initial=-np.inf),
              phys.largest_principal(stress, model.kin).max(initial=-np.inf))
     return {key: model.comm.allreduce(float(value), op=MPI.MAX) for key, value in
             zip(("von_mises_Pa", "pressure_Pa", "tensile_Pa"), local, strict=True)}

@@ -72,7 +72,7 @@ class DieWall:
         outer = np.ones(nodes.size, dtype=bool) if axisymmetric else x >= 0.5 * (low + high)
         self.gap0 = np.where(outer, high - x, x - low) + clearance  # m
         self.outer = outer
-        self.position = np.where(outer, high + clearance, low - clearance)  # the wall, m
+        self.walls = {True: high + clearance, False: low - clearance}  # outer, inner wall, m
         self.allowance = np.zeros(nodes.size)  # Li extruded past the wall per node, m
         self.normal = np.zeros((nodes.size, gdim))
         self.normal[:, lateral] = np.where(outer, -1.0, 1.0)

@@ -434,6 +434,11 @@ def return_map(stress_old: np.ndarray, strain_increment: np.ndarray, eigen_incre
     return stress, tangent, dp, iterations
 
 
+def pressure(stress: np.ndarray) -> np.ndarray:
+    """Mean pressure −tr σ/3 (Pa, compressive > 0) of Mandel stress rows (any kinematics)."""
+    return -stress[:, :3].sum(axis=1) / 3.0
+
+
 def von_mises(stress: np.ndarray, kinematics: Kinematics) -> np.ndarray:
     """σ_eq = √(3/2 s:s) of Mandel stress rows (Pa)."""
     eye = identity_vector(kinematics)
