@@ -6,7 +6,7 @@ from mpi4py import MPI
 
 from conftest import echem_model, serial_and_parallel_results
 from ssbstack.config.schema import Case
-from ssbstack.numerics.electrochemistry import sheet_properties
+from ssbstack.numerics.electrode_sides import sheet_properties
 from ssbstack.numerics.model import Control
 from ssbstack.verification import discover, run_check
 from ssbstack.verification.electrochemistry import CASES

@@ -8,7 +8,7 @@ from conftest import echem_model
 from ssbstack.config.loader import load_case
 from ssbstack.config.schema import Case
 from ssbstack.errors import CaseError
-from ssbstack.numerics.electrochemistry import sheet_properties
+from ssbstack.numerics.electrode_sides import sheet_properties
 from ssbstack.physics.electrochemistry import FARADAY, GAS_CONSTANT
 
 CASE = Path(__file__).resolve().parents[2] / "cases" / "verification" / "echem_sheet_void.toml"

@@ -19,12 +19,13 @@ less the open-circuit potentials U), the area-specific resistance, the mean and 
 density into the electrolyte on each side and their ratio (hot-spot factor), and the charge
 balance I_bottom + I_top. The mean is over the facets that pass current into the electrolyte: the
 contact facets of a bare interface, the whole interface under a sheet (coupled: over the area in
-contact, ∫χ dA). The maximum is the largest nodal value. With finite kinetics the current density
-at a contact edge is bounded (only R_ct → 0 makes it singular, ∝ d^-1/2), but it varies over the
-length κR_ct (≈ 9 µm for 2 Ω cm² on LLZO): the nodal maximum depends on the edge mesh until the
-mesh resolves that length. The facet-averaged peak (``peak_current_avg_*``, the current averaged
-over the facets round each vertex, per area in contact) converges with the mesh (checked in
-``ssbstack verify``); compare hot spots with it.
+contact, ∫χ dA). The maximum is the largest nodal value; the facet-averaged peak
+(``peak_current_avg_*``) converges with the mesh (:mod:`ssbstack.numerics.interface_currents`).
+
+The model composes: :class:`~ssbstack.numerics.electrolyte_domain.ElectrolyteDomain` (submesh,
+spaces, integrals), :mod:`ssbstack.numerics.electrode_sides` (per-side book-keeping, sheets,
+leakage), :class:`~ssbstack.numerics.interface_currents.InterfaceCurrents` (the currents at the
+interfaces) and :mod:`ssbstack.numerics.electrode_layers` (alloy layer, cathode).
 
 Files (when ``outdir`` is given): ``fields/electrolyte.bp`` (φ_e), ``fields/current.bp`` (i =
 −κ∇φ_e, A/m², cell-wise), and at close ``interface_current.csv`` / ``interface_current.png``: the
@@ -35,25 +36,28 @@ largest stripping current (bottom electrode stripping).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ssbstack.compat import load_dolfinx
-from ssbstack.config.schema import Case, Kinetics
+from ssbstack.config.schema import Case
 from ssbstack.errors import CaseError, SolverError
-from ssbstack.io.checkpoint import (
-    Cellwise,
-    function_rows,
-    original_cell_keys,
-    restore_function,
-    scalar_rows,
-)
+from ssbstack.io.checkpoint import Cellwise, function_rows, restore_function, scalar_rows
 from ssbstack.meshing.stack import StackMesh, build_mesh
-from ssbstack.meshing.tags import BOTTOM, Interface
+from ssbstack.meshing.tags import Interface
 from ssbstack.numerics.electrode_layers import AlloyLayer, Cathode
+from ssbstack.numerics.electrode_sides import (
+    IDEAL_FEED,
+    ElectrodeSide,
+    leakage_conductance,
+    pinned_sparsity,
+    sheet_properties,
+    sheet_space,
+)
+from ssbstack.numerics.electrolyte_domain import ElectrolyteDomain
+from ssbstack.numerics.interface_currents import InterfaceCurrents
 from ssbstack.numerics.model import Control, StepResult
 from ssbstack.numerics.solver_options import petsc_solver_options
 from ssbstack.physics.electrochemistry import (
@@ -62,7 +66,6 @@ from ssbstack.physics.electrochemistry import (
     ContactKinetics,
     Electrode,
     Sheet,
-    butler_volmer,
     electrolyte_forms,
 )
 from ssbstack.post.interface_profile import write_interface_profile
@@ -89,69 +92,6 @@ COLUMNS = [
     "newton_iterations",
 ]
 SIDES = ("bottom", "top")
-# Coupled films touch the Li where χ says, through R_n; an ideal contact (R_n = 0) gets this
-# fraction of the kinetic resistance RT/(F i₀ (α_a + α_c)) instead (numerical, Ω m² per Ω m²).
-IDEAL_FEED = 1e-3
-
-
-@dataclass
-class FilmProperties:
-    """Lateral Li transport and normal resistance of the thin interlayers on one interface."""
-
-    conductance: float  # fixed lateral Li conductance G, S
-    film_conductance: float  # G_film = Σ D c₀ t F²/(RT) at θ = 1, S
-    inventory: float  # Q = Σ F c₀ t, C/m²: the films' Li at θ = 1
-    normal: float  # R_n, Ω m² (series, + electrochemistry.sheet_contact_resistance)
-
-
-def sheet_properties(case: Case, interface: Interface) -> FilmProperties:
-    """Lateral Li transport and normal resistance of an interface's sheets (physics.md §3.3).
-
-    Sheets conduct laterally in parallel and normally in series. A sheet whose material has a
-    ``diffusivity`` D and an ``initial_concentration`` c₀ (Li content in equilibrium with Li
-    metal) moves Li with G_film = D c₀ t F²/(RT) and holds Q = F c₀ t; ``sheet_li_conductance``
-    adds a fixed conductance with no inventory. Electronic conductivity moves no Li and does
-    not count. R_n = Σ R_il with R_il = area_resistance, else t/σ_i when σ_i is given, else 0
-    (a metal film); plus ``electrochemistry.sheet_contact_resistance``.
-    """
-    temperature = case.conditions.temperature
-    film = FilmProperties(0.0, 0.0, 0.0, case.electrochemistry.sheet_contact_resistance)
-    for name in interface.sheets:
-        material, thickness = case.material(name), case.layer(name).thickness
-        film.conductance += material.sheet_li_conductance or 0.0
-        if (material.diffusivity is None) != (material.initial_concentration is None):
-            missing = "initial_concentration" if material.diffusivity else "diffusivity"
-            raise CaseError("a thin film moving Li needs both diffusivity and "
-                            "initial_concentration", key=f"materials.{case.layer(name).material}"
-                            f".{missing}")
-        if material.diffusivity is not None:
-            content = material.initial_concentration * thickness  # mol/m²
-            film.film_conductance += (material.diffusivity * content * FARADAY**2
-                                      / (GAS_CONSTANT * temperature))
-            film.inventory += FARADAY * content
-        if material.area_resistance is not None:
-            film.normal += material.area_resistance
-        elif material.ionic_conductivity is not None:
-            film.normal += thickness / material.ionic_conductivity_at(temperature)
-    return film
-
-
-@dataclass
-class _Side:
-    """Book-keeping of one electrode side."""
-
-    interface: Interface
-    kinetics: Kinetics
-    reaction_tags: tuple[int, ...]  # facets passing current into the electrolyte
-    area: float  # their measure (m², planar 2D: m)
-    phi_dofs: np.ndarray  # local φ dofs on those facets
-    sheet: Any = None  # (δ Function, its owned interface dofs) when a sheet is present
-    volumetric: bool = False  # a homogenised cathode: the reaction is spread over its volume
-    contact_tag: int = 0  # the interface's contact facets as the electrolyte's cells see them
-    void_tag: int = 0  # its void facets (split interfaces: the electrolyte's own side)
-    indicator: Any = None  # contact indicator χ (P1 on the electrolyte mesh) when coupled
-    averaged: Any = None  # (form ∫χ j v ds, lumped ∫ v ds, form ∫χ v ds): averaged current
-    feed: Any = None  # coupled film: (form ∫ j_n v ds, form ∫χ v ds), j_n the metal → film current
 
 
 class ElectrochemistryModel:
@@ -162,174 +102,185 @@ class ElectrochemistryModel:
     def __init__(self, case: Case, stack_mesh: StackMesh, comm: Any, outdir: Path | None = None):
         dolfinx = load_dolfinx()
         import basix.ufl
-        import ufl
         from dolfinx.fem.petsc import NonlinearProblem
 
         self.case, self.comm = case, comm
         self.outdir = Path(outdir) if outdir is not None else None
-        mesh, tags = stack_mesh.mesh, stack_mesh.tags
-        tdim = mesh.topology.dim
-        split = set(stack_mesh.split)
-        coupled = case.coupling.enabled
+        tags = stack_mesh.tags
         electrolyte = case.electrolyte.name
         below = next(i for i in tags.interfaces if i.upper == electrolyte)
         above = next(i for i in tags.interfaces if i.lower == electrolyte)
         # A homogenised cathode on top shares φ_e with the electrolyte (its catholyte).
         cathode_layer = above.upper if case.material(above.upper).kind == "cathode" else None
-        cells = stack_mesh.cell_tags.find(tags.cell(electrolyte))
-        if cathode_layer is not None:
-            cells = np.sort(np.concatenate(
-                [cells, stack_mesh.cell_tags.find(tags.cell(cathode_layer))])).astype(np.int32)
-        self.mesh, cell_map, vertex_map, _ = dolfinx.mesh.create_submesh(mesh, tdim, cells)
-        self.split = tuple(stack_mesh.split)
-        self.cell_keys = original_cell_keys(self.mesh, mesh, cell_map)
-        mesh.topology.create_connectivity(tdim - 1, tdim)
-        self.mesh.topology.create_connectivity(tdim - 1, tdim)
-        self.facet_tags = dolfinx.mesh.transfer_meshtags_to_submesh(
-            stack_mesh.facet_tags, self.mesh, vertex_map, cell_map
-        )
-        self.axisymmetric = bool(getattr(stack_mesh, "axisymmetric", False))
-        # One fixed quadrature rule on the interfaces: the residual and the post-processing
-        # integrals of the same current then agree to round-off (charge balance).
         degree = case.numerics.element_degree
-        self.ds = ufl.Measure("ds", domain=self.mesh, subdomain_data=self.facet_tags,
-                              metadata={"quadrature_degree": 2 * degree + 2})
-        self.weight = self._weight(self.mesh)
+        self.domain = ElectrolyteDomain(
+            stack_mesh, (electrolyte,) + ((cathode_layer,) if cathode_layer else ()), degree, comm)
+        domain = self.domain
+        self.mesh, self.space, self.vertex_space = domain.mesh, domain.space, domain.vertex_space
+        self.cell_keys, self.ds, self.weight = domain.cell_keys, domain.ds, domain.weight
+        self.axisymmetric, self.nominal_area = domain.axisymmetric, domain.nominal_area
 
         temperature = case.conditions.temperature
-        material = case.material(electrolyte)
-        self.conductivity = material.ionic_conductivity_at(temperature)
+        self.conductivity = case.material(electrolyte).ionic_conductivity_at(temperature)
         self.thickness = case.layer(electrolyte).thickness
         self.f = FARADAY / (GAS_CONSTANT * temperature)
-        self.space = dolfinx.fem.functionspace(self.mesh, ("Lagrange", degree))
-        # vertex values of interface fields: contact indicator, facet-averaged current
-        self.vertex_space = dolfinx.fem.functionspace(self.mesh, ("Lagrange", 1))
         real = dolfinx.fem.functionspace(
             self.mesh, basix.ufl.real_element(self.mesh.basix_cell(), ())
         )
         self.phi = dolfinx.fem.Function(self.space, name="phi_e")
         self.voltage = dolfinx.fem.Function(real, name="cell_voltage")
-
-        def constant(value: float) -> Any:
-            return dolfinx.fem.Constant(self.mesh, dolfinx.default_scalar_type(value))
-
-        self.applied_current = constant(0.0)
-        self.set_voltage = constant(0.0)
-        self.galvanostatic = constant(1.0)
+        self.applied_current = self._constant(0.0)
+        self.set_voltage = self._constant(0.0)
+        self.galvanostatic = self._constant(1.0)
         self.cathode: Cathode | None = None
-        self.kappa: Any = constant(self.conductivity)  # S/m (cell-wise with a cathode)
+        self.kappa: Any = self._constant(self.conductivity)  # S/m (cell-wise with a cathode)
         if cathode_layer is not None:
-            self.cathode = Cathode(self, stack_mesh, cathode_layer, cell_map)
+            self.cathode = Cathode(self, stack_mesh, cathode_layer, domain.cell_map)
             self.kappa = self.cathode.conductivity_field(self.conductivity)
-        self.nominal_area = self._nominal_area(stack_mesh)
         # the cell voltage sits on the bottom electrode, or on the cathode (V = φ_cathode − φ_Li)
         self.voltage_side = 1 if self.cathode is not None else 0
         self.bcs: list[Any] = []
         # Normal stress at each contact (Pa, tension positive; cell-wise on the electrolyte mesh),
         # set by mechanics when electrochemistry.stress_coupling is on; Ω/F per side, m³/C.
         self.contact_stress: list[Any] = []
-        self._stress_factor: list[float] = []
-        self._ocp: list[float] = []  # open-circuit potential U per side, V
+        self.stress_factor: list[float] = []
+        self.ocp: list[float] = []  # open-circuit potential U per side, V
         self.alloys: dict[int, AlloyLayer] = {}  # side index → volume interlayer with Li diffusion
         self.films: dict[int, Sheet] = {}  # side index → sheet holding a Li inventory
-        self.inverse_dt = constant(0.0)  # 1/Δt of the film inventories, 1/s (0: steady)
-        stress_space = dolfinx.fem.functionspace(self.mesh, ("Discontinuous Lagrange", 0))
-        self.sides: list[_Side] = []
-        electrodes = []
-        potentials = ((below, self.voltage), (above, constant(0.0)))
+        self.inverse_dt = self._constant(0.0)  # 1/Δt of the film inventories, 1/s (0: steady)
+        self.sides: list[ElectrodeSide] = []
+        self.currents = InterfaceCurrents(self)
+        potentials = ((below, self.voltage), (above, self._constant(0.0)))
         if self.cathode is not None:
-            potentials = ((below, constant(0.0)), (above, self.voltage))
-        for interface, potential in potentials:
-            kinetics = case.kinetics(interface.name)
-            assert kinetics is not None  # the schema guarantees kinetics on every interface
-            if self.cathode is not None and interface is above:
-                electrodes.append(self.cathode.electrode(potential, kinetics, temperature))
-                self._ocp.append(kinetics.open_circuit_potential)
-                self.sides.append(_Side(interface, kinetics, (), self.nominal_area,
-                                        np.zeros(0, dtype=np.int32), volumetric=True))
-                continue
-            film = sheet_properties(case, interface)
-            has_sheet = bool(interface.sheets)
-            contact_tag, void_tag = interface.side_tags(electrolyte, interface.name in split)
-            # a sheet covers the voids; a coupled contact may open or close anywhere
-            reaction = (contact_tag, void_tag) if has_sheet or coupled else (contact_tag,)
-            ds_reaction = self.ds(reaction)
-            area = self._integral(self.weight * ds_reaction)
-            if area <= 0.0:
-                raise CaseError("no contact facets: the electrode does not touch the electrolyte",
-                                key=f"geometry.interfaces.'{interface.name}'")
-            side = _Side(interface, kinetics, reaction, area, self._dofs_on(reaction),
-                         contact_tag=contact_tag, void_tag=void_tag)
-            sheet = None
-            contact = ContactKinetics.at(kinetics, temperature)
-            indicator: Any = 1.0
-            if coupled:  # set by the coupling from the contact state; closed until then
-                side.indicator = dolfinx.fem.Function(self.vertex_space,
-                                                      name=f"contact_{SIDES[len(self.sides)]}")
-                side.indicator.x.array[:] = 1.0
-                indicator = side.indicator
-            if has_sheet:
-                kinetic = 1.0 / (self.f * contact.exchange_current * (
-                    1.0 if contact.linear else contact.alpha_anodic + contact.alpha_cathodic))
-                normal = film.normal
-                if coupled and normal == 0.0:  # the contact moves: feed through χ, not a BC
-                    normal = IDEAL_FEED * kinetic
-                delta, dofs = self._sheet_space(interface, reaction, degree, normal, contact_tag)
-                side.sheet = (delta, dofs)
-                scale = (normal + kinetic) * self.conductivity / self.thickness
-                sheet = Sheet(delta, constant(film.conductance), normal,
-                              ds_reaction if coupled else self.ds(contact_tag), constant(scale),
-                              constant(film.film_conductance), constant(film.inventory),
-                              dolfinx.fem.Function(delta.function_space), self.inverse_dt,
-                              indicator)
-                indicator = 1.0  # the film covers the electrolyte wherever the Li is
-                if film.inventory > 0.0 and (normal > 0.0 or self._has_facets(void_tag)):
-                    self.films[len(self.sides)] = sheet  # its Li content can change
-            shift: Any = kinetics.open_circuit_potential
-            self._ocp.append(kinetics.open_circuit_potential)
-            neighbour = interface.lower if interface.upper == electrolyte else interface.upper
-            if case.material(neighbour).kind == "interlayer" \
-                    and case.material(neighbour).diffusivity is not None:
-                alloy = AlloyLayer(self, stack_mesh, neighbour, interface, side)
-                self.alloys[len(self.sides)] = alloy
-                shift = shift + alloy.ocp
-            if case.electrochemistry.stress_coupling:
-                layer = interface.lower if interface.upper == electrolyte else interface.upper
-                omega = case.material(layer).molar_volume
-                if omega is None:
-                    raise CaseError("required by electrochemistry.stress_coupling",
-                                    key=f"materials.{case.layer(layer).material}.molar_volume")
-                stress = dolfinx.fem.Function(stress_space, name=f"contact_stress_{layer}")
-                self.contact_stress.append(stress)
-                self._stress_factor.append(omega / FARADAY)
-                shift = shift + omega / FARADAY * stress
-            electrodes.append(Electrode(potential, contact, ds_reaction, sheet, shift, indicator))
-            self.sides.append(side)
+            potentials = ((below, self._constant(0.0)), (above, self.voltage))
+        electrodes = [self._add_side(stack_mesh, interface, potential)
+                      for interface, potential in potentials]
 
-        self.leakage_conductance = self._leakage_conductance(case, below, above)
+        self.leakage_conductance = leakage_conductance(domain, case, below, above,
+                                                       self.cathode is not None)
         self.forms = electrolyte_forms(
             self.phi, self.voltage, self.kappa, electrodes[0], electrodes[1],
-            constant(self.f), self.applied_current, constant(self.nominal_area),
-            constant(self.sides[0].area), self.set_voltage, self.galvanostatic,
-            constant(self.conductivity / self.thickness), self.weight,
-            constant(self.leakage_conductance),
+            self._constant(self.f), self.applied_current, self._constant(self.nominal_area),
+            self._constant(self.sides[0].area), self.set_voltage, self.galvanostatic,
+            self._constant(self.conductivity / self.thickness), self.weight,
+            self._constant(self.leakage_conductance),
         )
         self._initial_guess()
         for k in range(2, len(self.forms.residual)):  # each sheet's δ row
-            self.forms.residual[k] += pinned_sparsity(self.forms.unknowns[k], constant(0.0))
+            self.forms.residual[k] += pinned_sparsity(self.forms.unknowns[k], self._constant(0.0))
         if self.cathode is not None:
             self.forms.residual.append(self.cathode.residual(self.forms.currents[1], self.weight))
             self.forms.unknowns.append(self.cathode.concentration)
         self.unknowns = self.forms.unknowns
-        prefix = f"ssbstack_echem_{id(self)}_"
         self.problem = NonlinearProblem(
             self.forms.residual,
             self.unknowns,
             kind="mpi",
-            petsc_options_prefix=prefix,
+            petsc_options_prefix=f"ssbstack_echem_{id(self)}_",
             petsc_options=petsc_solver_options(case),
             bcs=self.bcs,
         )
+        self._post = self._compile_integrals(electrodes)
+        self._accepted = [u.x.array.copy() for u in self.unknowns]
+        self._accepted_films = [film.previous.x.array.copy() for film in self.films.values()]
+        self.time_dependent = bool(self.alloys or self.films) or self.cathode is not None
+        self._profile: dict[str, Any] | None = None
+        self._last_values: dict[str, float] = {}
+        self._writers = self._open_writers()
+
+    # -- set-up helpers ------------------------------------------------------------------------
+    def _constant(self, value: float) -> Any:
+        dolfinx = load_dolfinx()
+        return dolfinx.fem.Constant(self.mesh, dolfinx.default_scalar_type(value))
+
+    def _add_side(self, stack_mesh: StackMesh, interface: Interface, potential: Any) -> Electrode:
+        """Book-keep one electrode interface (its sheet, alloy layer, stress shift) and return
+        its electrode for the forms."""
+        dolfinx = load_dolfinx()
+        case, domain = self.case, self.domain
+        temperature = case.conditions.temperature
+        electrolyte = case.electrolyte.name
+        kinetics = case.kinetics(interface.name)
+        assert kinetics is not None  # the schema guarantees kinetics on every interface
+        index = len(self.sides)
+        self.ocp.append(kinetics.open_circuit_potential)
+        if self.cathode is not None and index == 1:
+            self.sides.append(ElectrodeSide(interface, kinetics, (), self.nominal_area,
+                                            np.zeros(0, dtype=np.int32), volumetric=True))
+            return self.cathode.electrode(potential, kinetics, temperature)
+        coupled = case.coupling.enabled
+        has_sheet = bool(interface.sheets)
+        contact_tag, void_tag = interface.side_tags(electrolyte, interface.name in domain.split)
+        # a sheet covers the voids; a coupled contact may open or close anywhere
+        reaction = (contact_tag, void_tag) if has_sheet or coupled else (contact_tag,)
+        ds_reaction = self.ds(reaction)
+        area = domain.integral(self.weight * ds_reaction)
+        if area <= 0.0:
+            raise CaseError("no contact facets: the electrode does not touch the electrolyte",
+                            key=f"geometry.interfaces.'{interface.name}'")
+        side = ElectrodeSide(interface, kinetics, reaction, area, domain.dofs_on(reaction),
+                             contact_tag=contact_tag, void_tag=void_tag)
+        contact = ContactKinetics.at(kinetics, temperature)
+        indicator: Any = 1.0
+        if coupled:  # set by the coupling from the contact state; closed until then
+            side.indicator = dolfinx.fem.Function(self.vertex_space,
+                                                  name=f"contact_{SIDES[index]}")
+            side.indicator.x.array[:] = 1.0
+            indicator = side.indicator
+        sheet = None
+        if has_sheet:
+            sheet = self._sheet(interface, side, contact, ds_reaction, indicator)
+            indicator = 1.0  # the film covers the electrolyte wherever the Li is
+        shift: Any = kinetics.open_circuit_potential
+        neighbour = interface.lower if interface.upper == electrolyte else interface.upper
+        if case.material(neighbour).kind == "interlayer" \
+                and case.material(neighbour).diffusivity is not None:
+            alloy = AlloyLayer(self, stack_mesh, neighbour, interface, side)
+            self.alloys[index] = alloy
+            shift = shift + alloy.ocp
+        if case.electrochemistry.stress_coupling:
+            omega = case.material(neighbour).molar_volume
+            if omega is None:
+                raise CaseError("required by electrochemistry.stress_coupling",
+                                key=f"materials.{case.layer(neighbour).material}.molar_volume")
+            stress_space = dolfinx.fem.functionspace(self.mesh, ("Discontinuous Lagrange", 0))
+            stress = dolfinx.fem.Function(stress_space, name=f"contact_stress_{neighbour}")
+            self.contact_stress.append(stress)
+            self.stress_factor.append(omega / FARADAY)
+            shift = shift + omega / FARADAY * stress
+        self.sides.append(side)
+        return Electrode(potential, contact, ds_reaction, sheet, shift, indicator)
+
+    def _sheet(self, interface: Interface, side: ElectrodeSide, contact: ContactKinetics,
+               ds_reaction: Any, indicator: Any) -> Sheet:
+        """The thin interlayers of one interface as one sheet (its δ unknown and constants)."""
+        film = sheet_properties(self.case, interface)
+        kinetic = 1.0 / (self.f * contact.exchange_current * (
+            1.0 if contact.linear else contact.alpha_anodic + contact.alpha_cathodic))
+        normal = film.normal
+        coupled = self.case.coupling.enabled
+        if coupled and normal == 0.0:  # the contact moves: feed through χ, not a BC
+            normal = IDEAL_FEED * kinetic
+        delta, dofs, bc = sheet_space(self.domain, interface, side.reaction_tags,
+                                      self.case.numerics.element_degree, normal, side.contact_tag)
+        self.bcs.append(bc)
+        side.sheet = (delta, dofs)
+        scale = (normal + kinetic) * self.conductivity / self.thickness
+        sheet = Sheet(delta, self._constant(film.conductance), normal,
+                      ds_reaction if coupled else self.ds(side.contact_tag),
+                      self._constant(scale), self._constant(film.film_conductance),
+                      self._constant(film.inventory),
+                      load_dolfinx().fem.Function(delta.function_space), self.inverse_dt,
+                      indicator)
+        if film.inventory > 0.0 and (normal > 0.0 or self.domain.has_facets(side.void_tag)):
+            self.films[len(self.sides)] = sheet  # its Li content can change
+        return sheet
+
+    def _compile_integrals(self, electrodes: list[Electrode]) -> dict[str, Any]:
+        """The post-processing integrals (compiled forms) and each side's averaging forms."""
+        dolfinx = load_dolfinx()
+        import ufl
+
         w = self.weight
         posts = {"joule": self.forms.joule_heating * w * ufl.dx(domain=self.mesh)}
         vertex_test = ufl.TestFunction(self.vertex_space)
@@ -340,7 +291,7 @@ class ElectrochemistryModel:
             if not side.volumetric:
                 side.averaged = (
                     dolfinx.fem.form(current * vertex_test * w * electrode.ds),
-                    self._assembled(vertex_test * w * electrode.ds),
+                    self.domain.assembled(dolfinx.fem.form(vertex_test * w * electrode.ds)),
                     dolfinx.fem.form(electrode.indicator * vertex_test * w * electrode.ds))
                 if electrode.sheet is not None and side.indicator is not None:
                     # coupled film: the Li leaves the metal where it touches the film
@@ -355,33 +306,32 @@ class ElectrochemistryModel:
                                            * w * electrode.ds)
         for k, dissipation in enumerate(self.forms.sheet_dissipation):
             posts[f"sheet_{k}"] = dissipation
-        self._post = {name: dolfinx.fem.form(expr)
-                      for name, expr in posts.items()}
-        self._accepted = [u.x.array.copy() for u in self.unknowns]
-        self._accepted_films = [film.previous.x.array.copy() for film in self.films.values()]
-        self.time_dependent = bool(self.alloys or self.films) or self.cathode is not None
-        self._profile: dict[str, Any] | None = None
-        self._last_values: dict[str, float] = {}
-        self._writers: list[Any] = []
-        if self.outdir is not None and case.outputs.fields and dolfinx.has_adios2:
-            flux_space = dolfinx.fem.functionspace(
-                self.mesh, ("Discontinuous Lagrange", 0, (self.mesh.geometry.dim,)))
-            self.current_field = dolfinx.fem.Function(flux_space, name="current_density")
-            self._flux = dolfinx.fem.Expression(
-                -self.kappa * ufl.grad(self.phi), flux_space.element.interpolation_points)
-            fields = self.outdir / "fields"
-            self._writers = [
-                dolfinx.io.VTXWriter(comm, fields / "electrolyte.bp", [self.phi], engine="BP4"),
-                dolfinx.io.VTXWriter(comm, fields / "current.bp", [self.current_field],
-                                     engine="BP4"),
-            ]
+        return {name: dolfinx.fem.form(expr) for name, expr in posts.items()}
 
-    # -- set-up helpers ------------------------------------------------------------------------
+    def _open_writers(self) -> list[Any]:
+        """φ_e and i = −κ∇φ_e writers in ``outdir/fields`` (when fields are written)."""
+        dolfinx = load_dolfinx()
+        import ufl
+
+        if self.outdir is None or not self.case.outputs.fields or not dolfinx.has_adios2:
+            return []
+        flux_space = dolfinx.fem.functionspace(
+            self.mesh, ("Discontinuous Lagrange", 0, (self.mesh.geometry.dim,)))
+        self.current_field = dolfinx.fem.Function(flux_space, name="current_density")
+        self._flux = dolfinx.fem.Expression(
+            -self.kappa * ufl.grad(self.phi), flux_space.element.interpolation_points)
+        fields = self.outdir / "fields"
+        return [
+            dolfinx.io.VTXWriter(self.comm, fields / "electrolyte.bp", [self.phi], engine="BP4"),
+            dolfinx.io.VTXWriter(self.comm, fields / "current.bp", [self.current_field],
+                                 engine="BP4"),
+        ]
+
     def _initial_guess(self) -> None:
         """Start Newton at open circuit: V = U(voltage side) − U(ground side), φ_e = −U(ground).
 
         Without it a cathode (U ≈ 4 V) starts Butler–Volmer at exp(α f 4 V) ≈ 1e33."""
-        ocv = list(self._ocp)
+        ocv = list(self.ocp)
         for index, alloy in self.alloys.items():  # uniform initial content: same on every rank
             initial = self.case.material(alloy.layer).initial_concentration
             ocv[index] += float(alloy.open_circuit_potential(np.array([initial]))[0])
@@ -392,168 +342,10 @@ class ElectrochemistryModel:
         self.voltage.x.array[:] = ocv[self.voltage_side] - ocv[ground]
         self.phi.x.array[:] = -ocv[ground]
 
-    def _assembled(self, linear_form: Any) -> np.ndarray:
-        """Local (owned + ghost) values of an assembled vertex-space vector (a UFL form)."""
-        dolfinx = load_dolfinx()
-        return self._assembled_form(
-            dolfinx.fem.form(linear_form))
-
-    def averaged_current(self, side: _Side, in_contact: bool = False) -> np.ndarray:
-        """Facet-averaged anodic current density (A/m²) at the vertices of one interface:
-        w_i = ∫ χ j v_i dA / ∫ v_i dA (v_i the vertex's hat function; 0 off the interface), the
-        Li flux per nominal area; ``in_contact``: ∫ χ j v_i dA / ∫ χ v_i dA, per area in contact
-        (the local current density where the Li touches, for hot spots).
-
-        The same current law as the residual (one UFL expression), averaged over the facets
-        round each vertex: Σ w_i ∫v_i = ∫χ j exactly, and unlike the nodal value it does not
-        depend on where a contact edge falls inside a facet (local owned + ghost, collective)."""
-        numerator, lumped, contact = side.averaged
-        return _per_area(self._assembled_form(numerator),
-                         self._assembled_form(contact) if in_contact else lumped)
-
-    def contact_area(self, side: _Side) -> float:
+    def contact_area(self, side: ElectrodeSide) -> float:
         """Measure of the facets where the electrode touches the electrolyte (or its film) in
         the mesh (m²; m in planar 2D; collective)."""
-        return self._integral(self.weight * self.ds(side.contact_tag))
-
-    def metal_current(self, side: _Side, in_contact: bool = False) -> np.ndarray:
-        """Facet-averaged current (A/m²) with which the Li metal strips at the vertices of one
-        interface: the current into the electrolyte (``averaged_current``), or under a coupled
-        film the feed from the metal into the film, which differs by what the film stores or
-        spreads (local owned + ghost, collective)."""
-        if side.feed is None:
-            return self.averaged_current(side, in_contact)
-        numerator, contact = side.feed
-        return _per_area(self._assembled_form(numerator),
-                         self._assembled_form(contact) if in_contact else side.averaged[1])
-
-    def metal_current_density(self) -> float:
-        """Li current out of the bottom metal per nominal area (A/m²): the net current, or
-        the feed into a coupled film (collective)."""
-        if self.sides[0].feed is None:
-            return self.net_current_density()
-        return self._total("feed_bottom") / self.nominal_area
-
-    def averaged_contact(self, side: _Side) -> np.ndarray:
-        """Facet-averaged contact indicator c_i = ∫ χ v_i dA / ∫ v_i dA at the vertices of one
-        interface (the χ the current used; Σ c_i ∫v_i = ∫χ dA; local owned + ghost,
-        collective)."""
-        _, lumped, contact = side.averaged
-        if side.feed is not None:  # a coupled film: χ is where the Li touches the film
-            contact = side.feed[1]
-        return _per_area(self._assembled_form(contact), lumped)
-
-    def _assembled_form(self, compiled: Any) -> np.ndarray:
-        """Local (owned + ghost) values of an assembled vertex-space vector (a compiled form)."""
-        dolfinx = load_dolfinx()
-        vector = dolfinx.fem.assemble_vector(compiled)
-        vector.scatter_reverse(dolfinx.la.InsertMode.add)
-        vector.scatter_forward()
-        return vector.array.copy()
-
-    def _weight(self, mesh: Any) -> Any:
-        """Integrand weight: 2πr on an axisymmetric r–z mesh (x = r), else 1."""
-        import ufl
-
-        if self.axisymmetric:
-            return 2.0 * math.pi * ufl.SpatialCoordinate(mesh)[0]
-        return 1.0
-
-    def _integral(self, expression: Any) -> float:
-        dolfinx = load_dolfinx()
-        from mpi4py import MPI
-
-        form = dolfinx.fem.form(expression)
-        return self.comm.allreduce(dolfinx.fem.assemble_scalar(form), op=MPI.SUM)
-
-    def _leakage_conductance(self, case: Case, below: Interface, above: Interface) -> float:
-        """Electronic conductance G_e (S; S/m in planar 2D) of the electrolyte between the
-        electrode contacts: the energy of the unit-voltage solution of ∇·(σ_e∇u) = 0 with u = 1
-        on the bottom contacts, 0 on the top ones, no flux elsewhere (so the electron path
-        constricts at voids like the ionic one). Zero unless electrochemistry.electronic_leakage,
-        and zero when either electrode has an electron-blocking sheet."""
-        if not case.electrochemistry.electronic_leakage:
-            return 0.0
-        material = case.material(case.electrolyte.name)
-        if material.electronic_conductivity is None:
-            raise CaseError("required by electrochemistry.electronic_leakage",
-                            key=f"materials.{case.electrolyte.material}.electronic_conductivity")
-        if self.cathode is not None:
-            raise CaseError("not available with a homogenised cathode yet",
-                            key="electrochemistry.electronic_leakage")
-        if any(case.material(name).electron_blocking
-               for item in (below, above) for name in item.sheets):
-            return 0.0
-        import dolfinx.fem.petsc
-        import ufl
-
-        dolfinx = load_dolfinx()
-        sigma = material.electronic_conductivity
-        u, v = ufl.TrialFunction(self.space), ufl.TestFunction(self.space)
-        split = set(self.split)
-        electrolyte = case.electrolyte.name
-        bcs = [dolfinx.fem.dirichletbc(
-            dolfinx.default_scalar_type(value),
-            self._dofs_on((item.side_tags(electrolyte, item.name in split)[0],)), self.space)
-            for item, value in ((below, 1.0), (above, 0.0))]
-        zero = dolfinx.fem.Constant(self.mesh, dolfinx.default_scalar_type(0.0))
-        problem = dolfinx.fem.petsc.LinearProblem(
-            sigma * ufl.inner(ufl.grad(u), ufl.grad(v)) * self.weight * ufl.dx,
-            zero * v * ufl.dx, bcs=bcs, petsc_options_prefix=f"ssbstack_leak_{id(self)}_",
-            petsc_options={k: v for k, v in petsc_solver_options(case).items()
-                           if not k.startswith("snes")})
-        unit = problem.solve()
-        return self._integral(sigma * ufl.inner(ufl.grad(unit), ufl.grad(unit)) * self.weight
-                              * ufl.dx(domain=self.mesh))
-
-    def _nominal_area(self, stack_mesh: StackMesh) -> float:
-        """Projected electrode area: the measure of the bottom collector boundary (m² or m)."""
-        import ufl
-
-        dolfinx = load_dolfinx()
-        ds = ufl.Measure("ds", domain=stack_mesh.mesh, subdomain_data=stack_mesh.facet_tags)
-        one = dolfinx.fem.Constant(stack_mesh.mesh, dolfinx.default_scalar_type(1.0))
-        return self._integral(one * self._weight(stack_mesh.mesh) * ds(BOTTOM))
-
-    def _facets(self, tags: tuple[int, ...]) -> np.ndarray:
-        return np.unique(np.concatenate([self.facet_tags.find(t) for t in tags])).astype(np.int32)
-
-    def _has_facets(self, tag: int) -> bool:
-        """Does any rank hold a facet with ``tag`` (collective)?"""
-        from mpi4py import MPI
-
-        return self.comm.allreduce(len(self.facet_tags.find(tag)), op=MPI.SUM) > 0
-
-    def _dofs_on(self, tags: tuple[int, ...]) -> np.ndarray:
-        """Local (owned and ghost) φ dofs on the facets with ``tags``."""
-        dolfinx = load_dolfinx()
-        fdim = self.mesh.topology.dim - 1
-        return dolfinx.fem.locate_dofs_topological(self.space, fdim, self._facets(tags))
-
-    def _sheet_space(self, interface: Interface, tags: tuple[int, ...], degree: int,
-                     normal: float, contact_tag: int) -> tuple[Any, np.ndarray]:
-        """δ as a P_k function of the electrolyte mesh held at 0 off the interface (and on the
-        contact facets when R_n = 0), and its owned interface dofs (the same indices as φ_e's).
-
-        Not a facet submesh: DOLFINx 0.11 (FFCx 0.11) evaluates the gradient of a codim-1
-        submesh coefficient in a parent ``ds`` integral with the wrong Jacobian (fixed upstream
-        in 2026-09, FFCx PR 879), which made the lateral term wrong on unstructured meshes. On
-        the parent mesh the surface gradient ∇δ − (∇δ·n)n of a facet is exact."""
-        dolfinx = load_dolfinx()
-
-        space = dolfinx.fem.functionspace(self.mesh, ("Lagrange", degree))  # its own BCs
-        if not np.array_equal(space.tabulate_dof_coordinates(),
-                              self.space.tabulate_dof_coordinates()):
-            raise RuntimeError("sheet space does not share the electrolyte's dof layout")
-        delta = dolfinx.fem.Function(space, name=f"delta_{interface.name.replace('|', '_')}")
-        local = len(delta.x.array)
-        on_interface = self._dofs_on(tags)
-        pinned = np.setdiff1d(np.arange(local, dtype=np.int32), on_interface)
-        if normal == 0.0:
-            pinned = np.union1d(pinned, self._dofs_on((contact_tag,))).astype(np.int32)
-        self.bcs.append(dolfinx.fem.dirichletbc(dolfinx.default_scalar_type(0.0), pinned, space))
-        owned = space.dofmap.index_map.size_local
-        return delta, on_interface[on_interface < owned]
+        return self.domain.integral(self.weight * self.ds(side.contact_tag))
 
     # -- runner interface ----------------------------------------------------------------------
     def columns(self) -> list[str]:
@@ -593,7 +385,7 @@ class ElectrochemistryModel:
         for u in self.unknowns:
             u.x.scatter_forward()
         for index, alloy in self.alloys.items():
-            if dt > 0.0 and not alloy.step(dt, self._nodal_current(index, alloy.se_dofs)):
+            if dt > 0.0 and not alloy.step(dt, self.currents.nodal_current(index, alloy.se_dofs)):
                 return StepResult(False, iterations, message="alloy Li diffusion solve failed")
         self._last_values = self._outputs(iterations)
         if self.cathode is not None:
@@ -608,21 +400,27 @@ class ElectrochemistryModel:
     def net_current_density(self) -> float:
         """Anodic current leaving the bottom electrode per nominal area (A/m²) of the last solve
         (collective): the applied one under galvanostatic control, to the Newton tolerance."""
-        return self._total("current_bottom") / self.nominal_area
+        return self.total("current_bottom") / self.nominal_area
 
-    def _total(self, name: str) -> float:
+    def metal_current_density(self) -> float:
+        """Li current out of the bottom metal per nominal area (A/m²): the net current, or
+        the feed into a coupled film (collective)."""
+        if self.sides[0].feed is None:
+            return self.net_current_density()
+        return self.total("feed_bottom") / self.nominal_area
+
+    def total(self, name: str) -> float:
+        """One post-processing integral of the last solve (collective)."""
         from mpi4py import MPI
 
         dolfinx = load_dolfinx()
         return self.comm.allreduce(dolfinx.fem.assemble_scalar(self._post[name]), op=MPI.SUM)
 
     def _outputs(self, iterations: int) -> dict[str, float]:
-        from mpi4py import MPI
-
         voltage = float(self.voltage.x.array[0])
-        current = self._total("current_bottom")  # A (per unit depth in planar 2D)
-        current_top = self._total("current_top")
-        sheets = sum(self._total(f"sheet_{k}") for k in range(len(self.forms.sheet_dissipation)))
+        current = self.total("current_bottom")  # A (per unit depth in planar 2D)
+        current_top = self.total("current_top")
+        sheets = sum(self.total(f"sheet_{k}") for k in range(len(self.forms.sheet_dissipation)))
         mean_density = current / self.nominal_area
         bottom_minus_top = -voltage if self.cathode is not None else voltage
         leakage_density = self.leakage_conductance * bottom_minus_top / self.nominal_area
@@ -631,7 +429,7 @@ class ElectrochemistryModel:
         parts = ["ohmic_V", "kinetic_bottom_V", "kinetic_top_V", "interlayer_V", "constriction_V",
                  "asr_ohm_m2"]
         # collectives first, on every rank; branch on their (reduced) values only afterwards
-        joule, power_bottom, power_top = (self._total(n) for n in ("joule", "power_bottom",
+        joule, power_bottom, power_top = (self.total(n) for n in ("joule", "power_bottom",
                                                                     "power_top"))
         if abs(current) > 0.0:
             ohmic = joule / current
@@ -646,83 +444,9 @@ class ElectrochemistryModel:
         else:
             values |= dict.fromkeys(parts, math.nan)
         for name, side, integral in zip(SIDES, self.sides, (current, current_top), strict=True):
-            _, local = self.interface_current(side)
-            peak = self.comm.allreduce(float(np.max(np.abs(local), initial=0.0)), op=MPI.MAX)
-            averaged = (np.zeros(0) if side.volumetric else
-                        self.averaged_current(side, in_contact=True)[
-                            :self.vertex_space.dofmap.index_map.size_local])
-            peak_averaged = self.comm.allreduce(float(np.max(np.abs(averaged), initial=0.0)),
-                                                op=MPI.MAX)
-            area = side.area if side.indicator is None else self._active_area(side)
-            mean = abs(integral) / area if area > 0.0 else math.nan  # (no contact left)
-            values[f"mean_current_{name}_A_m2"] = mean
-            values[f"max_current_{name}_A_m2"] = peak
-            values[f"peak_current_avg_{name}_A_m2"] = (math.nan if side.volumetric
-                                                       else peak_averaged)
-            ratio = mean > 0 and not side.volumetric
-            values[f"hot_spot_factor_{name}"] = peak / mean if ratio else math.nan
-            values[f"hot_spot_factor_avg_{name}"] = peak_averaged / mean if ratio else math.nan
+            values |= self.currents.side_values(name, side, integral)
         values["charge_balance_A"] = current + current_top
         return values
-
-    def _active_area(self, side: _Side) -> float:
-        """∫ χ dA (m²; m in planar 2D): the area in contact now (collective)."""
-        _, lumped, _ = side.averaged
-        owned = self.vertex_space.dofmap.index_map.size_local
-        local = float(lumped[:owned] @ side.indicator.x.array[:owned])
-        from mpi4py import MPI
-
-        return self.comm.allreduce(local, op=MPI.SUM)
-
-    def interface_current(self, side: _Side) -> tuple[np.ndarray, np.ndarray]:
-        """Owned nodes (coordinates, m) and anodic current density into the electrolyte there
-        (A/m²) on one interface; bare interfaces also list their void nodes (j = 0)."""
-        index = self.sides.index(side)
-        kinetics = ContactKinetics.at(side.kinetics, self.case.conditions.temperature)
-        owned = self.space.dofmap.index_map.size_local
-        coordinates = self.space.tabulate_dof_coordinates()
-        if side.volumetric:
-            return coordinates[:0], np.zeros(0)
-        electrode = self._electrode_nodal(index)
-        if side.sheet is not None:
-            delta, dofs = side.sheet
-            eta = electrode[dofs] + delta.x.array[dofs] - self.phi.x.array[dofs]
-            return coordinates[dofs], butler_volmer(eta, kinetics, self.f, np.exp)
-        contact = side.phi_dofs[side.phi_dofs < owned]
-        current = self._nodal_current(index, contact, electrode)
-        if side.indicator is not None:
-            nodal = load_dolfinx().fem.Function(self.space)
-            nodal.interpolate(side.indicator)
-            current = current * nodal.x.array[contact]
-        void = self._dofs_on((side.void_tag,))
-        void = np.setdiff1d(void[void < owned], contact)
-        points = np.concatenate([coordinates[contact], coordinates[void]])
-        return points, np.concatenate([current, np.zeros(len(void))])
-
-    def _electrode_nodal(self, index: int) -> np.ndarray:
-        """φ_s − U − Ω σ_n/F (V) of one side at every local φ dof."""
-        electrode = np.full(len(self.phi.x.array),
-                            (float(self.voltage.x.array[0]) if index == self.voltage_side else 0.0)
-                            - self._ocp[index])
-        if self.contact_stress:
-            electrode -= self._nodal_shift(index)
-        if index in self.alloys:
-            electrode -= self.alloys[index].ocp.x.array
-        return electrode
-
-    def _nodal_current(self, index: int, dofs: np.ndarray,
-                       electrode: np.ndarray | None = None) -> np.ndarray:
-        """Anodic current density (A/m²) of a bare side at local φ ``dofs``."""
-        electrode = self._electrode_nodal(index) if electrode is None else electrode
-        kinetics = ContactKinetics.at(self.sides[index].kinetics, self.case.conditions.temperature)
-        return butler_volmer(electrode[dofs] - self.phi.x.array[dofs], kinetics, self.f, np.exp)
-
-    def _nodal_shift(self, index: int) -> np.ndarray:
-        """Ω σ_n/F (V) of one side at the φ dofs (P1 interpolation of the cell-wise stress)."""
-        dolfinx = load_dolfinx()
-        nodal = dolfinx.fem.Function(self.space)
-        nodal.interpolate(self.contact_stress[index])
-        return self._stress_factor[index] * nodal.x.array
 
     def accept(self) -> None:
         """Keep the solved state as the initial guess for the next solve (alloys: as history)."""
@@ -766,7 +490,7 @@ class ElectrochemistryModel:
     def film_stored_charge(self, index: int) -> float:
         """Li the film of side ``index`` holds above its equilibrium content, as charge
         ∫ F c₀ t (θ − 1) dA (C; C/m in planar 2D), with the residual's quadrature (collective)."""
-        return self._total(f"stored_{SIDES[index]}")
+        return self.total(f"stored_{SIDES[index]}")
 
     def film_min_lithiation(self, index: int) -> float:
         """Smallest θ = c/c₀ of a film (1: as much Li as in equilibrium with Li metal;
@@ -804,7 +528,7 @@ class ElectrochemistryModel:
         key = (self._last_values.get("voltage_V", 0.0) > 0.0, current)  # strips first, then |i|
         better = self._profile is None or key >= self._profile["key"]
         if self.outdir is not None and self.case.outputs.plots and self.comm.bcast(better, root=0):
-            gathered = [self.comm.gather(self.interface_current(side), root=0)
+            gathered = [self.comm.gather(self.currents.nodal(side), root=0)
                         for side in self.sides]
             self._profile = {"key": key, "mean": current, "time": time, "sides": gathered}
 
@@ -831,21 +555,3 @@ def solve_static(case: Case, comm: Any, current: float, stack_mesh: StackMesh | 
     if not result.converged:
         raise SolverError(f"{case.name}: {result.message}")
     return result.values, model
-
-
-def _per_area(values: np.ndarray, areas: np.ndarray) -> np.ndarray:
-    """values / areas at each vertex, 0 where the area is nil (an open or off-interface one)."""
-    average = np.zeros_like(values)
-    on = areas > 1e-12 * np.max(areas, initial=0.0)
-    average[on] = values[on] / areas[on]
-    return average
-
-
-def pinned_sparsity(delta: Any, zero: Any) -> Any:
-    """0 × ∫ δ w dx: puts every dof of a sheet's space in the Jacobian's sparsity, so that the
-    rows of the dofs held at 0 off the interface get their unit diagonal (``zero`` a Constant 0;
-    a literal 0 would be simplified away)."""
-    import ufl
-
-    w = ufl.TestFunction(delta.function_space)
-    return zero * delta * w * ufl.dx(domain=delta.function_space.mesh)

@@ -18,6 +18,7 @@ from ssbstack.errors import CaseError
 from ssbstack.io.checkpoint import original_cell_keys
 from ssbstack.meshing.stack import StackMesh
 from ssbstack.meshing.tags import Interface
+from ssbstack.numerics.electrolyte_domain import measure_weight
 from ssbstack.numerics.solver_options import petsc_solver_options
 from ssbstack.physics.electrochemistry import (
     FARADAY,
@@ -29,7 +30,8 @@ from ssbstack.physics.electrochemistry import (
 )
 
 if TYPE_CHECKING:
-    from ssbstack.numerics.electrochemistry import ElectrochemistryModel, _Side
+    from ssbstack.numerics.electrochemistry import ElectrochemistryModel
+    from ssbstack.numerics.electrode_sides import ElectrodeSide
 
 
 MAX_OCP_CHANGE = 0.05  # V: largest change of an alloy's U(c_surface) in one time step (numerical)
@@ -48,7 +50,7 @@ class AlloyLayer:
     """
 
     def __init__(self, model: ElectrochemistryModel, stack_mesh: StackMesh, layer: str,
-                 interface: Interface, side: _Side):
+                 interface: Interface, side: ElectrodeSide):
         dolfinx = load_dolfinx()
         import ufl
         from dolfinx.fem.petsc import NonlinearProblem
@@ -94,7 +96,7 @@ class AlloyLayer:
                 material.diffusivity))
         residual = alloy_diffusion_residual(
             self.concentration, self.previous, self.dt, diffusivity, self.molar_flux,
-            ds(interface.contact_tag), model._weight(self.mesh))
+            ds(interface.contact_tag), measure_weight(self.mesh, model.axisymmetric))
         options = petsc_solver_options(case)  # Newton for D(c); one linear solve for constant D
         if not self.nonlinear:
             options = {key: value for key, value in options.items()

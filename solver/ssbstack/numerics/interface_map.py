@@ -9,7 +9,7 @@ Built once at set-up, identical on any number of ranks:
   g_p (g_c = ``coupling.conducting_gap``) is set at the electrolyte's interface vertices, where the
   electrochemistry multiplies its interface current by χ (P1 between vertices);
 - electrochemistry → contact: the facet-averaged current w (A/m², at the vertices; see
-  ``ElectrochemistryModel.averaged_current``) is interpolated to every pair (vertex and, for a
+  ``InterfaceCurrents.averaged``) is interpolated to every pair (vertex and, for a
   quadratic displacement, mid-edge pairs). With the pairs' lumped areas A_p this moves exactly the
   Li the current carries: Σ_p A_p w(x_p) = ∫ χ j dA (the lumped rule integrates a piecewise-linear
   w exactly on flat facets), so the Li balance holds to round-off.
@@ -81,7 +81,7 @@ class InterfaceMap:
 
         dolfinx = load_dolfinx()
         fdim = self.echem.mesh.topology.dim - 1
-        facets = self.echem._facets(side.reaction_tags)
+        facets = self.echem.domain.facets(side.reaction_tags)
         dofs = dolfinx.fem.locate_dofs_topological(space, fdim, facets)
         dofs = dofs[dofs < space.dofmap.index_map.size_local]
         points = space.tabulate_dof_coordinates()[dofs]
@@ -102,13 +102,13 @@ class InterfaceMap:
         """Facet-averaged current density (A/m²) with which the Li strips at every pair (global
         array, collective): per nominal area (the Li flux), or ``in_contact`` per area in
         contact; 0 on pairs of interfaces that are not coupled. Under a film it is the metal's
-        feed into the film (``ElectrochemistryModel.metal_current``)."""
-        return self._to_pairs(lambda side: self.echem.metal_current(side, in_contact))
+        feed into the film (``InterfaceCurrents.metal``)."""
+        return self._to_pairs(lambda side: self.echem.currents.metal(side, in_contact))
 
     def pair_contact(self) -> np.ndarray:
         """Facet-averaged contact indicator ∫χ v / ∫v at every pair (global array, collective):
         the contact the current used, Σ_p A_p c_p = ∫χ dA; 0 on pairs of uncoupled interfaces."""
-        return self._to_pairs(self.echem.averaged_contact)
+        return self._to_pairs(self.echem.currents.contact)
 
     def _to_pairs(self, vertex_values: Any) -> np.ndarray:
         """Per-vertex values of each coupled interface (``vertex_values(side)``, local array) at

@@ -100,7 +100,7 @@ def verify_film_full_contact(comm: Any) -> tuple[float, float, float, float]:
     through χ and the ideal-contact resistance R_feed = IDEAL_FEED × the kinetic resistance
     (the uncoupled one through δ = 0 on the contact), so the coupled voltage is the uncoupled one
     plus exactly i R_feed (2e-6 V here, 7.6e-5 of it); that sum is checked."""
-    from ssbstack.numerics.electrochemistry import IDEAL_FEED
+    from ssbstack.numerics.electrode_sides import IDEAL_FEED
     from ssbstack.physics.electrochemistry import FARADAY, GAS_CONSTANT
 
     coupled, uncoupled = _coupled_and_uncoupled(comm, "coupled_film_flat")

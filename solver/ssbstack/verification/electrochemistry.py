@@ -59,7 +59,7 @@ def _solve_case(comm: Any, name: str, current: float, overrides: list[str] | Non
 # -- flat stack -----------------------------------------------------------------------------------
 def _flat_reference(model: Any, current: float, butler_volmer: bool) -> float:
     """Exact cell voltage (V) of the flat stack at ``current`` (A/m²)."""
-    from ssbstack.numerics.electrochemistry import sheet_properties
+    from ssbstack.numerics.electrode_sides import sheet_properties
 
     case = model.case
     temperature = case.conditions.temperature
@@ -204,8 +204,8 @@ def verify_charge_conservation(comm: Any) -> tuple[float, float, float, float]:
     _, model = _solve_case(comm, "echem_sheet_void", 30.0,
                            ["materials.MIEC.sheet_li_conductance=1e-3"])
     reference = 30.0 * model.nominal_area
-    current_in = model._total("current_bottom")
-    current_out = -model._total("current_top")
+    current_in = model.total("current_bottom")
+    current_out = -model.total("current_top")
     error = max(abs(current_in - reference), abs(current_out - reference)) / reference
     return reference, current_out, error, 1e-10
 
@@ -218,7 +218,7 @@ def _mms_errors(comm: Any, n: int) -> tuple[float, float, float]:
     import ufl
 
     from ssbstack.compat import load_dolfinx
-    from ssbstack.numerics.electrochemistry import pinned_sparsity
+    from ssbstack.numerics.electrode_sides import pinned_sparsity
     from ssbstack.physics.electrochemistry import (
         ContactKinetics,
         Electrode,

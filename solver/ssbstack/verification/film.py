@@ -56,7 +56,8 @@ def _film_run(comm: Any, steps_per_tau: int) -> tuple[list[float], list[float]]:
         return _CACHE[key]
     from ssbstack.config.loader import load_case
     from ssbstack.meshing.stack import build_mesh
-    from ssbstack.numerics.electrochemistry import ElectrochemistryModel, sheet_properties
+    from ssbstack.numerics.electrochemistry import ElectrochemistryModel
+    from ssbstack.numerics.electrode_sides import sheet_properties
     from ssbstack.numerics.model import Control
 
     case = load_case(CASES / "film_void.toml")
@@ -79,7 +80,7 @@ def _film_run(comm: Any, steps_per_tau: int) -> tuple[list[float], list[float]]:
             raise RuntimeError(f"film_void: {result.message}")
         model.accept()
         if number in marks:
-            computed.append(model._total("current_bottom") - eta / resistance * contact_length)
+            computed.append(model.total("current_bottom") - eta / resistance * contact_length)
             reference.append(void_current(number * dt, eta, resistance, film.film_conductance,
                                           capacitance, half_width))
     model.close()
