@@ -1,7 +1,7 @@
 """Predicted vs measured CCD of every CCD case of a source (issue 11, item 5).
 
     .venv/bin/python scripts/ccd_table.py A [--jobs 2] [--ranks 1] [--out results/ccd]
-        [--only NAME ...] [--set KEY=VALUE ...] [--fresh] [--cases DIR]
+        [--only NAME ...] [--set KEY=VALUE ...] [--fresh] [--cases DIR] [--as-written]
 
 Runs every ``cases/<source>/ccd/*_ccd.toml`` (source A: badding2025, B: chen2023, C: ham2024)
 (``--cases``: the ``*_ccd.toml`` of another folder) with ``ssbstack run`` into
@@ -10,6 +10,12 @@ keep jobs × ranks at the number of cores). Resumable: a run whose
 ``run.json`` has a final status is kept, one with a checkpoint is restarted from it (kill the
 script and start it again), anything else is rerun (``--fresh``: rerun all). Progress: a line per
 run started and finished, with its outcome and wall time.
+
+A folder's ``table.toml`` may set values for single cases (``[<case file stem>]`` with ``set = [
+"KEY=VALUE", ...]`` and a ``label`` saying what the run is), e.g. source A's CE1 on the shortened
+protocol its τ_v was calibrated on, so that the whole table runs within an hour on 2 cores; such
+a run goes to ``<out>/<source>/<stem>-table`` and the summary lists its label under the table.
+``--as-written``: run the case files as they are.
 
 Writes ``<out>/<source>/summary.md`` (stack, predicted CCD, failure mode, measured CCD where
 ``papers.md`` gives one, role: calibration point or prediction, miss) and ``ccd.png`` (predicted
@@ -24,6 +30,7 @@ import json
 import subprocess
 import sys
 import time
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +50,32 @@ def case_files(source: str, only: list[str], folder: Path | None = None) -> list
     if not files:
         sys.exit(f"ccd_table: no CCD cases in {folder}" + (f" named {only}" if only else ""))
     return files
+
+
+def table_settings(folder: Path) -> dict[str, dict]:
+    """``{case stem: {"set": [...], "label": str}}`` from the folder's ``table.toml`` (empty
+    without one); exits with one line naming the file and key when an entry is malformed."""
+    path = folder / "table.toml"
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as error:
+        sys.exit(f"ccd_table: {path}: {error}")
+    for stem, entry in data.items():
+        if not isinstance(entry, dict) or not isinstance(entry.get("label"), str) \
+                or not all(isinstance(item, str) for item in entry.get("set", [None])):
+            sys.exit(f"ccd_table: {path}: [{stem}] needs set = [\"KEY=VALUE\", ...] and a "
+                     "label string")
+        if not (folder / f"{stem}.toml").exists():
+            sys.exit(f"ccd_table: {path}: [{stem}] names no case file in {folder}")
+    return data
+
+
+def run_folder(out: Path, stem: str, labels: dict[str, str]) -> Path:
+    """Where a case's run goes: ``<stem>``, or ``<stem>-table`` when ``table.toml`` sets values
+    for it (a run of the case as written is never taken for it, nor the other way round)."""
+    return out / (f"{stem}-table" if stem in labels else stem)
 
 
 def run_state(outdir: Path) -> str:
@@ -161,18 +194,22 @@ def outcome(result: dict) -> dict:
             "above": above / 10.0 if above is not None else None}
 
 
-def table(files: list[Path], out: Path, source: str) -> list[dict]:
-    """One row per case: predicted and measured CCD (mA/cm²), mode, role."""
+def table(files: list[Path], out: Path, source: str, labels: dict[str, str] | None = None
+          ) -> list[dict]:
+    """One row per case: predicted and measured CCD (mA/cm²), mode, role; ``labels`` (case
+    stem → what its run changed from the case file) are listed under the table."""
+    labels = labels or {}
     from ssbstack.config.loader import load_case
 
     rows = []
     for case_file in files:
         case = load_case(case_file)
-        result = summary(out / case_file.stem)
+        result = summary(run_folder(out, case_file.stem, labels))
         target = case.targets.get("ccd")
         rows.append({
             "case": case_file.stem,
-            "stack": case.source.configuration or case.name,
+            "stack": (case.source.configuration or case.name)
+            + (" *" if case_file.stem in labels else ""),
             **outcome(result),
             "mode": mode(result),
             "measured": target.value if target is not None else None,
@@ -189,6 +226,8 @@ def table(files: list[Path], out: Path, source: str) -> list[dict]:
         miss = miss_text(row)
         lines.append(f"| {row['stack']} | `{row['case']}` | {predicted} | {row['mode']} | "
                      f"{failed} | {measured} | {row['role']} | {miss} |")
+    for stem, label in labels.items():
+        lines.append(f"\n\\* `{stem}` was run with values set by `table.toml`: {label}.")
     (out / "summary.md").write_text("\n".join(lines) + "\n")
     return rows
 
@@ -265,14 +304,23 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="rerun runs that are done")
     parser.add_argument("--cases", type=Path, default=None,
                         help="folder of *_ccd.toml to run instead of the source's")
+    parser.add_argument("--as-written", action="store_true",
+                        help="ignore the folder's table.toml (run the case files as they are)")
     args = parser.parse_args()
     files = case_files(args.source, args.only, args.cases)
+    settings = {} if args.as_written else table_settings(files[0].parent)
+    settings = {stem: entry for stem, entry in settings.items()
+                if stem in {f.stem for f in files}}
     out = args.out / args.source
     print(f"ccd_table: source {args.source}, {len(files)} case(s), {args.jobs} at a time → "
           f"{out}", flush=True)
     started = time.time()
-    run_all([Job(case, out / case.stem, args.set) for case in files], args)
-    rows = table(files, out, args.source)
+    for stem, entry in settings.items():
+        print(f"  {stem}: {entry['label']}", flush=True)
+    labels = {stem: entry["label"] for stem, entry in settings.items()}
+    run_all([Job(case, run_folder(out, case.stem, labels),
+                 settings.get(case.stem, {}).get("set", []) + args.set) for case in files], args)
+    rows = table(files, out, args.source, labels)
     chart(rows, out, args.source)
     print((out / "summary.md").read_text())
     print(f"ccd_table: {(time.time() - started) / 60:.1f} min; wrote {out / 'summary.md'} and "
