@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/ccd_table.py A [--jobs 2] [--ranks 1] [--out results/ccd]
         [--only NAME ...] [--set KEY=VALUE ...] [--fresh] [--cases DIR] [--as-written]
+        [--settings FILE]
 
 Runs every ``cases/<source>/ccd/*_ccd.toml`` (source A: badding2025, B: chen2023, C: ham2024)
 (``--cases``: the ``*_ccd.toml`` of another folder) with ``ssbstack run`` into
@@ -11,11 +12,11 @@ keep jobs × ranks at the number of cores). Resumable: a run whose
 script and start it again), anything else is rerun (``--fresh``: rerun all). Progress: a line per
 run started and finished, with its outcome and wall time.
 
-A folder's ``table.toml`` may set values for single cases (``[<case file stem>]`` with ``set = [
-"KEY=VALUE", ...]`` and a ``label`` saying what the run is), e.g. source A's CE1 on the shortened
-protocol its τ_v was calibrated on, so that the whole table runs within an hour on 2 cores; such
-a run goes to ``<out>/<source>/<stem>-table`` and the summary lists its label under the table.
-``--as-written``: run the case files as they are.
+``cases/common/ccd_table.toml`` (``--settings``) may set values for single cases
+(``[<case file stem>]`` with ``set = ["KEY=VALUE", ...]`` and a ``label`` saying what the run
+is), e.g. source A's CE1 on the shortened protocol its τ_v was calibrated on, so that the whole
+table runs within an hour on 2 cores; such a run goes to ``<out>/<source>/<stem>-table`` and the
+summary lists its label under the table. ``--as-written``: run the case files as they are.
 
 Writes ``<out>/<source>/summary.md`` (stack, predicted CCD, failure mode, measured CCD where
 ``papers.md`` gives one, role: calibration point or prediction, miss) and ``ccd.png`` (predicted
@@ -37,6 +38,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = {"A": "badding2025", "B": "chen2023", "C": "ham2024"}
+SETTINGS = ROOT / "cases" / "common" / "ccd_table.toml"
 FINAL = ("completed", "failed")
 
 
@@ -52,10 +54,10 @@ def case_files(source: str, only: list[str], folder: Path | None = None) -> list
     return files
 
 
-def table_settings(folder: Path) -> dict[str, dict]:
-    """``{case stem: {"set": [...], "label": str}}`` from the folder's ``table.toml`` (empty
-    without one); exits with one line naming the file and key when an entry is malformed."""
-    path = folder / "table.toml"
+def table_settings(path: Path, folders: list[Path]) -> dict[str, dict]:
+    """``{case stem: {"set": [...], "label": str}}`` from a settings file (empty without one);
+    exits with one line naming the file and entry when an entry is malformed or names no
+    ``*_ccd.toml`` in ``folders``."""
     if not path.exists():
         return {}
     try:
@@ -67,13 +69,13 @@ def table_settings(folder: Path) -> dict[str, dict]:
                 or not all(isinstance(item, str) for item in entry.get("set", [None])):
             sys.exit(f"ccd_table: {path}: [{stem}] needs set = [\"KEY=VALUE\", ...] and a "
                      "label string")
-        if not (folder / f"{stem}.toml").exists():
-            sys.exit(f"ccd_table: {path}: [{stem}] names no case file in {folder}")
+        if not any((folder / f"{stem}.toml").exists() for folder in folders):
+            sys.exit(f"ccd_table: {path}: [{stem}] names no CCD case file")
     return data
 
 
 def run_folder(out: Path, stem: str, labels: dict[str, str]) -> Path:
-    """Where a case's run goes: ``<stem>``, or ``<stem>-table`` when ``table.toml`` sets values
+    """Where a case's run goes: ``<stem>``, or ``<stem>-table`` when the settings file sets values
     for it (a run of the case as written is never taken for it, nor the other way round)."""
     return out / (f"{stem}-table" if stem in labels else stem)
 
@@ -227,7 +229,7 @@ def table(files: list[Path], out: Path, source: str, labels: dict[str, str] | No
         lines.append(f"| {row['stack']} | `{row['case']}` | {predicted} | {row['mode']} | "
                      f"{failed} | {measured} | {row['role']} | {miss} |")
     for stem, label in labels.items():
-        lines.append(f"\n\\* `{stem}` was run with values set by `table.toml`: {label}.")
+        lines.append(f"\n\\* `{stem}` was run with values set by `ccd_table.toml`: {label}.")
     (out / "summary.md").write_text("\n".join(lines) + "\n")
     return rows
 
@@ -305,10 +307,13 @@ def main() -> None:
     parser.add_argument("--cases", type=Path, default=None,
                         help="folder of *_ccd.toml to run instead of the source's")
     parser.add_argument("--as-written", action="store_true",
-                        help="ignore the folder's table.toml (run the case files as they are)")
+                        help="ignore the settings file (run the case files as they are)")
+    parser.add_argument("--settings", type=Path, default=SETTINGS,
+                        help="per-case settings (default cases/common/ccd_table.toml)")
     args = parser.parse_args()
     files = case_files(args.source, args.only, args.cases)
-    settings = {} if args.as_written else table_settings(files[0].parent)
+    folders = [files[0].parent, *(ROOT / "cases" / name / "ccd" for name in SOURCES.values())]
+    settings = {} if args.as_written else table_settings(args.settings, folders)
     settings = {stem: entry for stem, entry in settings.items()
                 if stem in {f.stem for f in files}}
     out = args.out / args.source

@@ -78,20 +78,22 @@ def test_runs_on_several_ranks_use_the_environments_mpi_launcher(tmp_path):
     assert line[3] == sys.executable
 
 
-def test_table_toml_sets_values_for_one_case_and_the_summary_says_so(tmp_path):
-    """A folder's table.toml gives one case its own values (source A: CE1 on the shortened
-    protocol): its run goes to <stem>-table, never mixed with a run of the case as written, and
-    the summary marks the row and names what was set; a malformed entry is one clear line."""
+def test_settings_file_sets_values_for_one_case_and_the_summary_says_so(tmp_path):
+    """A settings file (cases/common/ccd_table.toml) gives one case its own values (source A:
+    CE1 on the shortened protocol): its run goes to <stem>-table, never mixed with a run of the
+    case as written, and the summary marks the row and names what was set; a malformed entry is
+    one clear line."""
     sys.path.insert(0, str(SCRIPT.parent))
     from ccd_table import run_folder, table, table_settings
 
     cases = tmp_path / "cases"
     cases.mkdir()
     write_study_case(cases / "rve_ccd.toml", 0.3)
-    assert table_settings(cases) == {}
-    (cases / "table.toml").write_text('[rve_ccd]\nset = ["coupling.vacancy.lifetime=1 s"]\n'
+    settings_file = tmp_path / "ccd_table.toml"
+    assert table_settings(settings_file, [cases]) == {}
+    settings_file.write_text('[rve_ccd]\nset = ["coupling.vacancy.lifetime=1 s"]\n'
                                       'label = "a longer lifetime"\n')
-    settings = table_settings(cases)
+    settings = table_settings(settings_file, [cases])
     assert settings["rve_ccd"]["set"] == ["coupling.vacancy.lifetime=1 s"]
     labels = {"rve_ccd": "a longer lifetime"}
     out = tmp_path / "out"
@@ -104,11 +106,11 @@ def test_table_toml_sets_values_for_one_case_and_the_summary_says_so(tmp_path):
     rows = table([cases / "rve_ccd.toml"], out, "A", labels)
     assert rows[0]["predicted"] == 0.2 and rows[0]["stack"].endswith(" *")
     summary = (out / "summary.md").read_text()
-    assert "`rve_ccd` was run with values set by `table.toml`: a longer lifetime." in summary
+    assert "`rve_ccd` was run with values set by `ccd_table.toml`: a longer lifetime." in summary
     for text, message in (('[rve_ccd]\nset = ["a=1"]\n', "needs set"),
-                          ('[other_ccd]\nset = ["a=1"]\nlabel = "x"\n', "names no case file"),
-                          ('[rve_ccd\n', "table.toml")):
-        (cases / "table.toml").write_text(text)
+                          ('[other_ccd]\nset = ["a=1"]\nlabel = "x"\n', "names no CCD case file"),
+                          ('[rve_ccd\n', "ccd_table.toml")):
+        settings_file.write_text(text)
         with pytest.raises(SystemExit) as exit_info:
-            table_settings(cases)
+            table_settings(settings_file, [cases])
         assert message in str(exit_info.value) and "\n" not in str(exit_info.value)
