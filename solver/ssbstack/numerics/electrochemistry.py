@@ -143,6 +143,8 @@ class ElectrochemistryModel:
         # Normal stress at each contact (Pa, tension positive; cell-wise on the electrolyte mesh),
         # set by mechanics when electrochemistry.stress_coupling is on; Ω/F per side, m³/C.
         self.contact_stress: list[Any] = []
+        self._stress_space = (dolfinx.fem.functionspace(self.mesh, ("Discontinuous Lagrange", 0))
+                              if case.electrochemistry.stress_coupling else None)
         self.stress_factor: list[float] = []
         self.ocp: list[float] = []  # open-circuit potential U per side, V
         self.alloys: dict[int, AlloyLayer] = {}  # side index → volume interlayer with Li diffusion
@@ -243,8 +245,7 @@ class ElectrochemistryModel:
             if omega is None:
                 raise CaseError("required by electrochemistry.stress_coupling",
                                 key=f"materials.{case.layer(neighbour).material}.molar_volume")
-            stress_space = dolfinx.fem.functionspace(self.mesh, ("Discontinuous Lagrange", 0))
-            stress = dolfinx.fem.Function(stress_space, name=f"contact_stress_{neighbour}")
+            stress = dolfinx.fem.Function(self._stress_space, name=f"contact_stress_{neighbour}")
             self.contact_stress.append(stress)
             self.stress_factor.append(omega / FARADAY)
             shift = shift + omega / FARADAY * stress

@@ -18,7 +18,6 @@ from ssbstack.errors import CaseError
 from ssbstack.io.checkpoint import original_cell_keys
 from ssbstack.meshing.stack import StackMesh
 from ssbstack.meshing.tags import Interface
-from ssbstack.numerics.electrolyte_domain import measure_weight
 from ssbstack.numerics.solver_options import petsc_solver_options
 from ssbstack.physics.electrochemistry import (
     FARADAY,
@@ -96,7 +95,7 @@ class AlloyLayer:
                 material.diffusivity))
         residual = alloy_diffusion_residual(
             self.concentration, self.previous, self.dt, diffusivity, self.molar_flux,
-            ds(interface.contact_tag), measure_weight(self.mesh, model.axisymmetric))
+            ds(interface.contact_tag), model.domain.weight_on(self.mesh))
         options = petsc_solver_options(case)  # Newton for D(c); one linear solve for constant D
         if not self.nonlinear:
             options = {key: value for key, value in options.items()

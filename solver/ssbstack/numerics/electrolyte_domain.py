@@ -8,7 +8,6 @@ interfaces, assembled vertex vectors. It builds no physics.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -17,15 +16,7 @@ from ssbstack.compat import load_dolfinx
 from ssbstack.io.checkpoint import original_cell_keys
 from ssbstack.meshing.stack import StackMesh
 from ssbstack.meshing.tags import BOTTOM
-
-
-def measure_weight(mesh: Any, axisymmetric: bool) -> Any:
-    """Integrand weight: 2πr on an axisymmetric r–z mesh (x = r), else 1."""
-    import ufl
-
-    if axisymmetric:
-        return 2.0 * math.pi * ufl.SpatialCoordinate(mesh)[0]
-    return 1.0
+from ssbstack.physics.mechanics import measure_weight
 
 
 class ElectrolyteDomain:
@@ -54,10 +45,18 @@ class ElectrolyteDomain:
         # integrals of the same current then agree to round-off (charge balance).
         self.ds = ufl.Measure("ds", domain=self.mesh, subdomain_data=self.facet_tags,
                               metadata={"quadrature_degree": 2 * degree + 2})
-        self.weight = measure_weight(self.mesh, self.axisymmetric)
+        self.weight = self.weight_on(self.mesh)
         self.space = dolfinx.fem.functionspace(self.mesh, ("Lagrange", degree))
         self.vertex_space = dolfinx.fem.functionspace(self.mesh, ("Lagrange", 1))
         self.nominal_area = self._nominal_area(stack_mesh)
+
+    def weight_on(self, mesh: Any) -> Any:
+        """Integrand weight on ``mesh`` (this one or another of the same stack): 2πr on an
+        axisymmetric r–z mesh (x = r), else 1 (the mechanics' volume weight, one law)."""
+        import ufl
+
+        kinematics = "axisymmetric" if self.axisymmetric else "plane_strain"
+        return measure_weight(kinematics, ufl.SpatialCoordinate(mesh))
 
     def integral(self, expression: Any) -> float:
         """∫ of a UFL form over all ranks (collective)."""
@@ -99,7 +98,7 @@ class ElectrolyteDomain:
         dolfinx = load_dolfinx()
         ds = ufl.Measure("ds", domain=stack_mesh.mesh, subdomain_data=stack_mesh.facet_tags)
         one = dolfinx.fem.Constant(stack_mesh.mesh, dolfinx.default_scalar_type(1.0))
-        return self.integral(one * measure_weight(stack_mesh.mesh, self.axisymmetric) * ds(BOTTOM))
+        return self.integral(one * self.weight_on(stack_mesh.mesh) * ds(BOTTOM))
 
 
 def per_area(values: np.ndarray, areas: np.ndarray) -> np.ndarray:

@@ -37,6 +37,8 @@ class InterfaceCurrents:
     def __init__(self, model: ElectrochemistryModel):
         self.model = weakref.proxy(model)
         self.domain = model.domain
+        self._coordinates = model.domain.space.tabulate_dof_coordinates()
+        self._void_dofs: dict[int, np.ndarray] = {}  # side index → owned void-only φ dofs
 
     def averaged(self, side: ElectrodeSide, in_contact: bool = False) -> np.ndarray:
         """Facet-averaged anodic current density (A/m²) at the vertices of one interface:
@@ -86,7 +88,7 @@ class InterfaceCurrents:
         model, space = self.model, self.domain.space
         index = model.sides.index(side)
         owned = space.dofmap.index_map.size_local
-        coordinates = space.tabulate_dof_coordinates()
+        coordinates = self._coordinates
         if side.volumetric:
             return coordinates[:0], np.zeros(0)
         electrode = self.electrode_potential(index)
@@ -101,8 +103,10 @@ class InterfaceCurrents:
             nodal = load_dolfinx().fem.Function(space)
             nodal.interpolate(side.indicator)
             current = current * nodal.x.array[contact]
-        void = self.domain.dofs_on((side.void_tag,))
-        void = np.setdiff1d(void[void < owned], contact)
+        if index not in self._void_dofs:  # every rank reaches here for the same sides
+            void = self.domain.dofs_on((side.void_tag,))
+            self._void_dofs[index] = np.setdiff1d(void[void < owned], contact)
+        void = self._void_dofs[index]
         points = np.concatenate([coordinates[contact], coordinates[void]])
         return points, np.concatenate([current, np.zeros(len(void))])
 
