@@ -1,13 +1,16 @@
 """Fit a cell's interfacial contact fraction to its measured CCD (issue 11, item 4).
 
     .venv/bin/python scripts/fit_contact_fraction.py CASE --fractions 0.4,0.6,0.8
-        [--reference 1e-4] [--out DIR] [--jobs 2] [--set KEY=VALUE ...] [--check]
+        [--measured R_INT] [--reference 1e-4] [--out DIR] [--jobs 2] [--set KEY=VALUE ...] [--check]
 
 CASE has seeded partial contact (``morphology = "contact_fraction"``) on its interfaces, the
 quasi-steady vacancy rule with its vacancy lifetime τ_v already fixed (fitted on another data
 point), and its measured CCD in ``[targets.ccd]``. The contact fraction f is the one parameter of
 the contact state: every interface of the case gets the same f (same processing), the patch
-layout drawn from the case's seeds at each f.
+layout drawn from the case's seeds at each f. With ``--measured R_INT`` (a measured small-signal
+interfacial resistance per interface, e.g. "10.6 Ohm cm2") the real contact's R_ct is not held
+fixed but derived at every f by the R_int route (``ssbstack interface``, physics.md §3.2), as the
+case derives it at its own f: then f is still the one fitted value and R_ct follows from it.
 
 How. As in ``fit_vacancy_lifetime.py``: the rule's nucleation margin is ∝ √τ_v and nothing
 before the first void depends on τ_v, so ONE run per f at a reference lifetime (no void) gives
@@ -87,6 +90,34 @@ def fraction_overrides(case_file: Path, fraction: float, extra: list[str]) -> li
     return [f'geometry.interfaces."{name}".contact_fraction={fraction:g}' for name in names]
 
 
+def derived_resistance(case_file: Path, items: list[str], measured: str) -> str:
+    """``--set`` item putting the R_ct that the R_int route derives from ``measured`` (text with
+    a unit) at the contact state ``items`` give the case (serial solves, seconds on an RVE)."""
+    from ssbstack.compat import load_dolfinx
+
+    load_dolfinx()
+    from mpi4py import MPI
+
+    from ssbstack.config.loader import load_case
+    from ssbstack.errors import CaseError, SolverError
+    from ssbstack.post.interface_resistance import OHM_CM2, derive_charge_transfer
+    from ssbstack.units import UnitError, to_si
+
+    try:
+        value = to_si(measured, "area resistance")
+        derivation = derive_charge_transfer(
+            load_case(case_file, items), value, MPI.COMM_SELF, per_interface=False
+        )
+    except UnitError as error:
+        sys.exit(f"{PROG}: --measured '{measured}': {error}")
+    except (CaseError, SolverError) as error:
+        sys.exit(f"{PROG}: {case_file}: R_int route at {' '.join(items)}: {error}")
+    return (
+        "electrochemistry.kinetics.charge_transfer_resistance="
+        f'"{derivation.case_value / OHM_CM2:.4g} Ohm cm2"'
+    )
+
+
 def plot(
     maxima: dict[float, tuple[float, float]],
     scale: float,
@@ -140,6 +171,11 @@ def main() -> None:
         "--out", type=Path, default=None, help="default results/fit/contact_fraction/<case stem>"
     )
     parser.add_argument("--jobs", type=int, default=2, help="runs at a time")
+    parser.add_argument(
+        "--measured",
+        metavar="R_INT",
+        help='derive R_ct at every f from this measured interfacial resistance, e.g. "10.6 Ohm cm2"',
+    )
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--check", action="store_true", help="rerun at the fitted f")
     args = parser.parse_args()
@@ -164,10 +200,16 @@ def main() -> None:
     protocol, levels, per_level = labelled_ramp(args.case, target.value * 10.0, args.set)
     completed = len(levels) - 2
     reference = [*args.set, protocol, f"coupling.vacancy.lifetime={args.reference:g} s"]
-    jobs = {
-        f: Job(args.case, out / f"f{f:g}", [*reference, *fraction_overrides(args.case, f, args.set)])
-        for f in fractions
-    }
+
+    def contact_state(f: float) -> list[str]:
+        """The ``--set`` items of contact fraction f (and its derived R_ct with --measured)."""
+        items = fraction_overrides(args.case, f, args.set)
+        if args.measured:
+            items.append(derived_resistance(args.case, [*args.set, *items], args.measured))
+        return items
+
+    contact = {f: contact_state(f) for f in fractions}
+    jobs = {f: Job(args.case, out / f"f{f:g}", [*reference, *contact[f]]) for f in fractions}
     run_all(list(jobs.values()), argparse.Namespace(jobs=args.jobs, ranks=1, fresh=False))
     maxima: dict[float, tuple[float, float]] = {}
     early: dict[float, str] = {}  # f whose reference run failed by another mechanism: how
@@ -198,6 +240,16 @@ def main() -> None:
         "",
         f"Each level runs {per_level}.",
         "",
+        *(
+            [
+                f"R_ct derived at each f from R_int = {args.measured} (measured, `--measured`): "
+                + ", ".join(f"{contact[f][-1].split('"')[1]} at f = {f:g}" for f in fractions)
+                + ".",
+                "",
+            ]
+            if args.measured
+            else []
+        ),
         f"| f | largest margin to {ccd:g} | largest margin to {failing:g} | CCD level |",
         "|---|---|---|---|",
     ]
@@ -241,7 +293,7 @@ def main() -> None:
     if fitted is not None and args.check:
         check = out / "check"
         run_all(
-            [Job(args.case, check, [*args.set, protocol, *fraction_overrides(args.case, fitted, args.set)])],
+            [Job(args.case, check, [*args.set, protocol, *contact_state(fitted)])],
             argparse.Namespace(jobs=1, ranks=1, fresh=False),
         )
         rows = finished_rows(check, PROG)

@@ -76,3 +76,16 @@ def test_fitted_fraction_reproduces_the_ccd(tmp_path):
     assert 0.5 < fitted < 0.9
     check = json.loads((out / "check" / "run.json").read_text())["summary"]
     assert check["ccd_A_m2"] == pytest.approx(4.0)  # 0.4 mA/cm², the target
+
+
+def test_measured_resistance_is_derived_as_ssbstack_interface_derives_it(fit):
+    """--measured: R_ct follows f by the R_int route; at CE1's stated f = 0.3 it is the case's
+    own derived value (ssbstack interface, 2.157 Ohm cm2); a bad unit exits with one line."""
+    ce1 = ROOT / "cases" / "badding2025" / "ce1_bare_contact_fraction.toml"
+    stated = fit.fraction_overrides(ce1, 0.3, [])
+    item = fit.derived_resistance(ce1, stated, "10.6 Ohm cm2")
+    assert item == 'electrochemistry.kinetics.charge_transfer_resistance="2.157 Ohm cm2"'
+    denser = fit.derived_resistance(ce1, fit.fraction_overrides(ce1, 0.4, []), "10.6 Ohm cm2")
+    assert denser != item  # f enters the derivation
+    with pytest.raises(SystemExit, match="--measured '10.6 mA': "):
+        fit.derived_resistance(ce1, stated, "10.6 mA")

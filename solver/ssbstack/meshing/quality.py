@@ -71,9 +71,13 @@ def tagged_measures(stack_mesh: Any) -> dict[str, float]:
     from ssbstack.compat import load_dolfinx
 
     dolfinx = load_dolfinx()
+    from ssbstack.physics.mechanics import measure_weight
+
     mesh, tags = stack_mesh.mesh, stack_mesh.tags
-    weight = 2.0 * math.pi * ufl.SpatialCoordinate(mesh)[0] if stack_mesh.axisymmetric else \
-        dolfinx.fem.Constant(mesh, dolfinx.default_scalar_type(1.0))
+    kinematics = "axisymmetric" if stack_mesh.axisymmetric else "plane_strain"
+    weight = measure_weight(kinematics, ufl.SpatialCoordinate(mesh))
+    if not isinstance(weight, ufl.core.expr.Expr):  # 1: a Constant, so that it can be restricted
+        weight = dolfinx.fem.Constant(mesh, dolfinx.default_scalar_type(weight))
     dx = ufl.Measure("dx", domain=mesh, subdomain_data=stack_mesh.cell_tags)
     ds = ufl.Measure("ds", domain=mesh, subdomain_data=stack_mesh.facet_tags)
     dS = ufl.Measure("dS", domain=mesh, subdomain_data=stack_mesh.facet_tags)
