@@ -154,7 +154,7 @@ class CoupledModel:
             result = self.echem.solve(time, h, control)
             if not result.converged:
                 return False, 0.5, iteration, result.message
-            passed = Control(self.echem.metal_current_density())  # what mechanics strips
+            passed = Control(self.echem.currents.metal_current_density())  # what mechanics strips
             current = self.map.pair_current()
             in_contact = self.map.pair_current(in_contact=True)
             self.pair_current = current
@@ -328,7 +328,7 @@ class CoupledModel:
         """The current density the protocol asks for now (A/m², positive strips the bottom),
         else (potentiostatic) the one the last solve passed (collective)."""
         applied = self.control.current_density if self.control is not None else None
-        return applied if applied is not None else self.echem.net_current_density()
+        return applied if applied is not None else self.echem.currents.net_current_density()
 
     def _stripping_fraction(self) -> float:
         """Contact fraction of the electrode that strips now; inf at rest (collective)."""

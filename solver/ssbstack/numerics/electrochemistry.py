@@ -343,11 +343,6 @@ class ElectrochemistryModel:
         self.voltage.x.array[:] = ocv[self.voltage_side] - ocv[ground]
         self.phi.x.array[:] = -ocv[ground]
 
-    def contact_area(self, side: ElectrodeSide) -> float:
-        """Measure of the facets where the electrode touches the electrolyte (or its film) in
-        the mesh (m²; m in planar 2D; collective)."""
-        return self.domain.integral(self.weight * self.ds(side.contact_tag))
-
     # -- runner interface ----------------------------------------------------------------------
     def columns(self) -> list[str]:
         """Columns this model adds to timeseries.csv (+ the surface Li fraction of alloys)."""
@@ -397,18 +392,6 @@ class ElectrochemistryModel:
             self._last_values[f"film_min_lithiation_{SIDES[index]}"] = self.film_min_lithiation(
                 index)
         return StepResult(True, iterations, dict(self._last_values))
-
-    def net_current_density(self) -> float:
-        """Anodic current leaving the bottom electrode per nominal area (A/m²) of the last solve
-        (collective): the applied one under galvanostatic control, to the Newton tolerance."""
-        return self.total("current_bottom") / self.nominal_area
-
-    def metal_current_density(self) -> float:
-        """Li current out of the bottom metal per nominal area (A/m²): the net current, or
-        the feed into a coupled film (collective)."""
-        if self.sides[0].feed is None:
-            return self.net_current_density()
-        return self.total("feed_bottom") / self.nominal_area
 
     def total(self, name: str) -> float:
         """One post-processing integral of the last solve (collective)."""

@@ -82,6 +82,23 @@ class InterfaceCurrents:
         local = float(lumped[:owned] @ side.indicator.x.array[:owned])
         return self.domain.comm.allreduce(local, op=MPI.SUM)
 
+    def contact_area(self, side: ElectrodeSide) -> float:
+        """Measure of the facets where the electrode touches the electrolyte (or its film) in
+        the mesh (m²; m in planar 2D; collective)."""
+        return self.domain.integral(self.domain.weight * self.domain.ds(side.contact_tag))
+
+    def net_current_density(self) -> float:
+        """Anodic current leaving the bottom electrode per nominal area (A/m²) of the last solve
+        (collective): the applied one under galvanostatic control, to the Newton tolerance."""
+        return self.model.total("current_bottom") / self.domain.nominal_area
+
+    def metal_current_density(self) -> float:
+        """Li current out of the bottom metal per nominal area (A/m²): the net current, or
+        the feed into a coupled film (collective)."""
+        if self.model.sides[0].feed is None:
+            return self.net_current_density()
+        return self.model.total("feed_bottom") / self.domain.nominal_area
+
     def nodal(self, side: ElectrodeSide) -> tuple[np.ndarray, np.ndarray]:
         """Owned nodes (coordinates, m) and anodic current density into the electrolyte there
         (A/m²) on one interface; bare interfaces also list their void nodes (j = 0)."""

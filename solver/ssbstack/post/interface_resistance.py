@@ -163,7 +163,7 @@ def model_split(case: Case, comm: Any, charge_transfer: float, stack_mesh: Any =
     from ssbstack.numerics.electrochemistry import solve_static
 
     values, model = solve_static(_variant(case, charge_transfer, full), comm, current, stack_mesh)
-    fractions = tuple(model.contact_area(side) / model.nominal_area for side in model.sides)
+    fractions = tuple(model.currents.contact_area(side) / model.nominal_area for side in model.sides)
     model_resistance = (values["voltage_V"] / current - model.thickness / model.conductivity) / 2
     split = Split(charge_transfer, model_resistance,
                   model_resistance - charge_transfer / 2 * sum(1.0 / f for f in fractions),
