@@ -3,7 +3,7 @@
     .venv/bin/python scripts/fit_vacancy_lifetime.py [CASE] [--reference 1e-4] [--out DIR]
         [--set KEY=VALUE ...] [--check] [--ranks N]
 
-CASE (default: source A's CE1, ``cases/badding2025/ccd/ce1_ccd.toml``) must use the quasi-steady
+CASE (default: source A's Ex1, ``cases/badding2025/ccd/ex1_agmg_ccd.toml``) must use the quasi-steady
 vacancy rule and name its measured CCD in ``[targets.ccd]``. The rule's nucleation margin at a
 pair is Π/(p_c + σ_nuc) with Π = R T (j/F) √(τ_v/D_v): ∝ √τ_v, and nothing else in a run depends
 on τ_v until the first void nucleates. So ONE run at a reference lifetime small enough that no
@@ -32,7 +32,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_CASE = ROOT / "cases" / "badding2025" / "ccd" / "ce1_ccd.toml"
+DEFAULT_CASE = ROOT / "cases" / "badding2025" / "ccd" / "ex1_agmg_ccd.toml"
 
 
 def level_margins(rows: list[dict[str, str]]) -> dict[int, float]:

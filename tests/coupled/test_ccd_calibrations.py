@@ -2,7 +2,7 @@
 (stack pressure, temperature, σ_nuc, D_v, τ_v), the closed form of the vacancy rule puts the first
 void in the ramp level after the measured CCD. Catches an edit to any of them without a refit
 (scripts/fit_vacancy_lifetime.py); cheap (no solve). The coupled runs that reproduce these CCDs
-are in the README (source B: RT-MCL, source C: the 30-min hold)."""
+are in the README (source A: Ex1, source B: RT-MCL, source C: the 30-min hold)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,11 @@ from ssbstack.config.protocol import RampBlock, ramp_levels
 from ssbstack.numerics.vacancy import full_contact_critical_current
 
 CASES = Path(__file__).resolve().parents[2] / "cases"
-FULL_CONTACT_CALIBRATIONS = ["chen2023/ccd/rt_mcl_ccd.toml", "ham2024/ccd/hold_30min_ccd.toml"]
+FULL_CONTACT_CALIBRATIONS = [
+    "badding2025/ccd/ex1_agmg_ccd.toml",
+    "chen2023/ccd/rt_mcl_ccd.toml",
+    "ham2024/ccd/hold_30min_ccd.toml",
+]
 
 
 @pytest.mark.parametrize("name", FULL_CONTACT_CALIBRATIONS)
