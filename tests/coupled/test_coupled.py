@@ -262,8 +262,9 @@ def test_the_coupled_step_reports_its_sub_steps():
 def test_the_largest_vacancy_margin_does_not_depend_on_the_first_sub_step():
     """Source A CE1's RVE stripped at 0.6 mA/cm² (τ_v = 1e-4 s: no void): the quasi-steady
     nucleation margin rises in the first ~0.3 s as the contact rims open, then falls (at the
-    formerly assumed f = 0.3 from 0.048 to 0.068). One 3-s time step finds the peak that steps of 0.01-3 s find (the sub-steps follow
-    the margin's change); with a first sub-step of 3 s it was 0.0657 against 0.0678."""
+    formerly assumed f = 0.3 from 0.048 to 0.068). One 3-s time step finds the peak that steps
+    of 0.01-3 s find (the sub-steps follow the margin's change); with a first sub-step of 3 s it
+    was 0.0657 against 0.0678."""
     case = load_case(CE1_CCD, ["coupling.vacancy.lifetime=1e-4 s"])
     peaks = []
     for times in ([3.0], [0.01, 0.03, 0.1, 0.3, 1.0, 3.0]):
