@@ -91,8 +91,8 @@ def fraction_overrides(case_file: Path, fraction: float, extra: list[str]) -> li
 
 
 def derived_resistance(case_file: Path, items: list[str], measured: str) -> str:
-    """``--set`` item putting the R_ct that the R_int route derives from ``measured`` (text with
-    a unit) at the contact state ``items`` give the case (serial solves, seconds on an RVE)."""
+    """The R_ct (text, Ohm cm2) that the R_int route derives from ``measured`` (text with a unit)
+    at the contact state ``items`` give the case (serial solves, seconds on an RVE)."""
     from ssbstack.compat import load_dolfinx
 
     load_dolfinx()
@@ -112,10 +112,7 @@ def derived_resistance(case_file: Path, items: list[str], measured: str) -> str:
         sys.exit(f"{PROG}: --measured '{measured}': {error}")
     except (CaseError, SolverError) as error:
         sys.exit(f"{PROG}: {case_file}: R_int route at {' '.join(items)}: {error}")
-    return (
-        "electrochemistry.kinetics.charge_transfer_resistance="
-        f'"{derivation.case_value / OHM_CM2:.4g} Ohm cm2"'
-    )
+    return f"{derivation.case_value / OHM_CM2:.4g} Ohm cm2"
 
 
 def plot(
@@ -201,11 +198,14 @@ def main() -> None:
     completed = len(levels) - 2
     reference = [*args.set, protocol, f"coupling.vacancy.lifetime={args.reference:g} s"]
 
+    resistances: dict[float, str] = {}  # f → R_ct derived there (--measured)
+
     def contact_state(f: float) -> list[str]:
         """The ``--set`` items of contact fraction f (and its derived R_ct with --measured)."""
         items = fraction_overrides(args.case, f, args.set)
         if args.measured:
-            items.append(derived_resistance(args.case, [*args.set, *items], args.measured))
+            resistances[f] = derived_resistance(args.case, [*args.set, *items], args.measured)
+            items.append(f'electrochemistry.kinetics.charge_transfer_resistance="{resistances[f]}"')
         return items
 
     contact = {f: contact_state(f) for f in fractions}
@@ -243,7 +243,7 @@ def main() -> None:
         *(
             [
                 f"R_ct derived at each f from R_int = {args.measured} (measured, `--measured`): "
-                + ", ".join(f"{contact[f][-1].split('"')[1]} at f = {f:g}" for f in fractions)
+                + ", ".join(f"{resistances[f]} at f = {f:g}" for f in fractions)
                 + ".",
                 "",
             ]
