@@ -14,9 +14,9 @@ run started and finished, with its outcome and wall time.
 
 ``cases/common/ccd_table.toml`` (``--settings``) may set values for single cases
 (``[<case file stem>]`` with ``set = ["KEY=VALUE", ...]`` and a ``label`` saying what the run
-is), e.g. source A's CE1 on the shortened protocol its τ_v was calibrated on, so that the whole
-table runs within an hour on 2 cores; such a run goes to ``<out>/<source>/<stem>-table`` and the
-summary lists its label under the table. ``--as-written``: run the case files as they are.
+is), e.g. source A's CE1 on the shortened protocol its contact fraction was calibrated on, so
+that the whole table runs within an hour on 2 cores; such a run goes to
+``<out>/<source>/<stem>-table`` and the summary lists its label under the table. ``--as-written``: run the case files as they are.
 
 Writes ``<out>/<source>/summary.md`` (stack, predicted CCD, failure mode, measured CCD where
 ``papers.md`` gives one, role: calibration point or prediction, miss) and ``ccd.png`` (predicted
