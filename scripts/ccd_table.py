@@ -16,7 +16,8 @@ run started and finished, with its outcome and wall time.
 (``[<case file stem>]`` with ``set = ["KEY=VALUE", ...]`` and a ``label`` saying what the run
 is), e.g. source A's CE1 on the shortened protocol its contact fraction was calibrated on, so
 that the whole table runs within an hour on 2 cores; such a run goes to
-``<out>/<source>/<stem>-table`` and the summary lists its label under the table. ``--as-written``: run the case files as they are.
+``<out>/<source>/<stem>-table`` and the summary lists its label under the table.
+``--as-written``: run the case files as they are.
 
 Writes ``<out>/<source>/summary.md`` (stack, predicted CCD, failure mode, measured CCD where
 ``papers.md`` gives one, role: calibration point or prediction, miss) and ``ccd.png`` (predicted
