@@ -6,11 +6,15 @@
 CASE has seeded partial contact (``morphology = "contact_fraction"``) on its interfaces, the
 quasi-steady vacancy rule with its vacancy lifetime τ_v already fixed (fitted on another data
 point), and its measured CCD in ``[targets.ccd]``. The contact fraction f is the one parameter of
-the contact state: every interface of the case gets the same f (same processing), the patch
-layout drawn from the case's seeds at each f. With ``--measured R_INT`` (a measured small-signal
-interfacial resistance per interface, e.g. "10.6 Ohm cm2") the real contact's R_ct is not held
-fixed but derived at every f by the R_int route (``ssbstack interface``, physics.md §3.2), as the
-case derives it at its own f: then f is still the one fitted value and R_ct follows from it.
+the contact state: every interface of the case gets the same f (same processing). The patch
+layout is the case's: where an interface sets ``layout_fraction`` every sample keeps the layout
+drawn there, its patches scaled to f, so the contact (and the margins) change continuously with
+f; without it each f draws its own layout from the seed, the patch count and centres jump
+between samples, and so can the CCD (source A's CE1: README). With ``--measured R_INT`` (a
+measured small-signal interfacial resistance per interface, e.g. "10.6 Ohm cm2") the real
+contact's R_ct is not held fixed but derived at every f by the R_int route (``ssbstack
+interface``, physics.md §3.2), as the case derives it at its own f: then f is still the one
+fitted value and R_ct follows from it.
 
 How. As in ``fit_vacancy_lifetime.py``: the rule's nucleation margin is ∝ √τ_v and nothing
 before the first void depends on τ_v, so ONE run per f at a reference lifetime (no void) gives
@@ -24,7 +28,8 @@ time, resumable), interpolates log(s · max) linearly in f between them, and rep
 of f that reproduces the CCD and its middle (the fitted value). The seeded layout changes with f,
 so the interpolation is between different layouts: the interval is as good as the samples are
 dense. It exits 1 with a message if the samples do not bracket the interval. Writes ``fit.md``
-and ``fraction.png``; ``--check`` reruns the case at the fitted f and reports the CCD it gives.
+and ``fraction.png``; ``--check`` reruns the case at the fitted f (into ``check-f<f>``) and reports
+the CCD it gives.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ import argparse
 import math
 import sys
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 import itertools
@@ -88,6 +94,19 @@ def fraction_overrides(case_file: Path, fraction: float, extra: list[str]) -> li
     if not names:
         sys.exit(f'{PROG}: {case_file}: no interface has morphology = "contact_fraction"')
     return [f'geometry.interfaces."{name}".contact_fraction={fraction:g}' for name in names]
+
+
+def held_layouts(case: Any) -> list[float]:
+    """The ``layout_fraction`` values the case's seeded interfaces hold (empty: each f draws its
+    own layout)."""
+    return sorted({spec.layout_fraction for spec in case.geometry.interfaces.values()
+                   if spec.morphology == "contact_fraction" and spec.layout_fraction is not None})
+
+
+def layout_suffix(layouts: list[float]) -> str:
+    """The part of a run folder's name that says which layout it holds (a resumed fit must not
+    take a run of another layout for its own)."""
+    return "".join(f"-layout{value:g}" for value in layouts)
 
 
 def derived_resistance(case_file: Path, items: list[str], measured: str) -> str:
@@ -209,7 +228,9 @@ def main() -> None:
         return items
 
     contact = {f: contact_state(f) for f in fractions}
-    jobs = {f: Job(args.case, out / f"f{f:g}", [*reference, *contact[f]]) for f in fractions}
+    layouts = held_layouts(case)
+    jobs = {f: Job(args.case, out / f"f{f:g}{layout_suffix(layouts)}", [*reference, *contact[f]])
+            for f in fractions}
     run_all(list(jobs.values()), argparse.Namespace(jobs=args.jobs, ranks=1, fresh=False))
     maxima: dict[float, tuple[float, float]] = {}
     early: dict[float, str] = {}  # f whose reference run failed by another mechanism: how
@@ -239,6 +260,12 @@ def main() -> None:
         f"(no void) to {failing:g} mA/cm²; margins scaled by √(τ_v/τ_ref) = {scale:.4g}.",
         "",
         f"Each level runs {per_level}.",
+        "",
+        (f"Every sample holds the seeded layout drawn at f = {', '.join(f'{v:g}' for v in layouts)} "
+         "(`layout_fraction`), its patches scaled to each f."
+         if layouts else
+         "**Each f draws its own seeded layout** (no `layout_fraction`): between samples the "
+         "patch count and centres may change, and the interpolation is then between layouts."),
         "",
         *(
             [
@@ -291,7 +318,7 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     plot(maxima, scale, (ccd, failing), fitted, out / "fraction.png")
     if fitted is not None and args.check:
-        check = out / "check"
+        check = out / f"check-f{fitted:.4g}{layout_suffix(layouts)}"
         run_all(
             [Job(args.case, check, [*args.set, protocol, *contact_state(fitted)])],
             argparse.Namespace(jobs=1, ranks=1, fresh=False),

@@ -74,7 +74,8 @@ def test_fitted_fraction_reproduces_the_ccd(tmp_path):
     assert "| 0.3 | inf | inf | < 0.4 (stripping: contact lost at 0.4 mA/cm² without a void) |" in report
     fitted = float(report.split("**f = ")[1].split("**")[0])
     assert 0.5 < fitted < 0.9
-    check = json.loads((out / "check" / "run.json").read_text())["summary"]
+    # the check run's folder is keyed by its f: a rerun with other samples makes a new one
+    check = json.loads((out / f"check-f{fitted:.4g}" / "run.json").read_text())["summary"]
     assert check["ccd_A_m2"] == pytest.approx(4.0)  # 0.4 mA/cm², the target
 
 

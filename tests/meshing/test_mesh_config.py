@@ -6,7 +6,7 @@ import pytest
 
 from ssbstack.errors import CaseError
 from ssbstack.meshing.reference import reference_case
-from ssbstack.meshing.stack import check_geometry
+from ssbstack.meshing.stack import check_geometry, interface_patches
 
 
 def test_electrode_radius_larger_than_electrolyte_is_rejected():
@@ -57,6 +57,23 @@ def test_patches_that_cannot_fit_are_a_case_error():
         "morphology": "single_void", "radius": "10 um", "position": ["95 um"]}}})
     with pytest.raises(CaseError, match="does not fit"):
         check_geometry(case)
+
+
+def test_layout_fraction_holds_the_seeded_layout_at_another_contact_fraction():
+    def patches(**values):
+        spec = {"morphology": "contact_fraction", "patch_radius": "4 um", "seed": 1, **values}
+        case = reference_case("planar2d", {"interfaces": {"bottom_li|se": spec}})
+        item = next(i for i in case.tags.interfaces if i.name == "bottom_li|se")
+        return interface_patches(case, item, 1e6)[0]
+
+    drawn = patches(contact_fraction=0.3)
+    held = patches(contact_fraction=0.25, layout_fraction=0.3)
+    assert [p.centre for p in held] == [p.centre for p in drawn]
+    assert sum(p.radius for p in held) == pytest.approx(0.25 / 0.3 * sum(p.radius for p in drawn))
+    assert [p.centre for p in patches(contact_fraction=0.25)] != [p.centre for p in drawn]
+    with pytest.raises(CaseError, match=r"layout_fraction: 0\.6 and contact_fraction 0\.3 must lie "
+                                        r"on the same side of 0\.5"):
+        patches(contact_fraction=0.3, layout_fraction=0.6)
 
 
 def test_quantities_are_read_with_units():

@@ -15,6 +15,7 @@ from ssbstack.meshing.morphology import (
     patch_measure,
     random_patches,
     rough_profile,
+    scaled_patches,
     single_patch,
 )
 
@@ -37,6 +38,26 @@ def test_same_seed_same_layout_other_seed_other_layout(region):
     first = random_patches(region, 0.2, 4.0, 0.3, seed=3)
     assert random_patches(region, 0.2, 4.0, 0.3, seed=3) == first
     assert random_patches(region, 0.2, 4.0, 0.3, seed=4) != first
+
+
+@pytest.mark.parametrize("region", REGIONS, ids=lambda r: r.kind)
+def test_scaled_patches_keep_the_layout_and_cover_the_new_fraction(region):
+    layout = random_patches(region, 0.3, 5.0, 0.4, seed=7)
+    for fraction in (0.2, 0.33):
+        scaled = scaled_patches(region, layout, fraction)
+        assert [p.centre for p in scaled] == [p.centre for p in layout]
+        factors = [s.radius / p.radius for s, p in zip(scaled, layout, strict=True)]
+        assert max(factors) == pytest.approx(min(factors), rel=1e-12)  # one common factor
+        assert (min(factors) < 1.0) == (fraction < 0.3)
+        covered = sum(patch_measure(region, p) for p in scaled)
+        assert covered == pytest.approx(fraction * region.measure, rel=1e-12)
+
+
+def test_scaled_patches_that_would_overlap_are_refused():
+    region = Region("interval", (100.0,))
+    layout = random_patches(region, 0.3, 5.0, 0.4, seed=7)
+    with pytest.raises(MorphologyError, match=r"scaled to fraction 0\.95 overlap or leave"):
+        scaled_patches(region, layout, 0.95)
 
 
 def test_single_patch_defaults_to_the_centre_and_must_fit():

@@ -75,6 +75,24 @@ class ContactFraction(Section):
         0.3, ge=0.0, le=2.0, description="log-normal standard deviation of the patch radius, 1"
     )
     seed: int = Field(0, ge=0, description="random seed: same seed, same mesh on any rank count")
+    layout_fraction: float | None = Field(
+        None, gt=0.0, lt=1.0,
+        description="contact fraction at which the seeded layout (patch count and centres) is "
+        "drawn; its patches are then scaled by one common factor to contact_fraction, so that "
+        "varying contact_fraction at a fixed layout_fraction changes the contact continuously "
+        "(a fit or sweep of f). Default: contact_fraction itself (a new draw at every f), 1",
+    )
+
+    @model_validator(mode="after")
+    def _same_phase(self) -> ContactFraction:
+        layout = self.layout_fraction
+        if layout is not None and (layout >= 0.5) != (self.contact_fraction >= 0.5):
+            raise ValueError(
+                f"layout_fraction: {layout:g} and contact_fraction {self.contact_fraction:g} "
+                "must lie on the same side of 0.5 (the patches are voids above it, contact spots "
+                "below)"
+            )
+        return self
 
 
 class SingleVoid(Section):

@@ -145,6 +145,28 @@ def random_patches(region: Region, fraction: float, mean_radius: float, spread: 
     return [Patch(p.centre, p.radius * shrink) for p in patches]
 
 
+def scaled_patches(region: Region, patches: list[Patch], fraction: float) -> list[Patch]:
+    """``patches`` (non-overlapping, inside the region) with every radius scaled by one common
+    factor so that they cover exactly ``fraction`` of the region's measure: the same layout at
+    another fraction. Raises :class:`MorphologyError` when the grown patches overlap or leave the
+    region."""
+    if not 0.0 < fraction < 1.0:
+        raise MorphologyError(f"patch fraction {fraction} must be in (0, 1)")
+    covered = sum(patch_measure(region, p) for p in patches)
+    power = 2.0 if region.kind in ("rectangle", "disc") else 1.0
+    factor = (fraction * region.measure / covered) ** (1.0 / power)
+    scaled = [Patch(p.centre, p.radius * factor) for p in patches]
+    if factor > 1.0 and (
+        not all(fits(region, p, 0.0) for p in scaled)
+        or any(overlaps(p, q, 0.0) for i, p in enumerate(scaled) for q in scaled[i + 1:])
+    ):
+        raise MorphologyError(
+            f"the layout's patches scaled to fraction {fraction:.4g} overlap or leave the "
+            "interface: choose a layout_fraction nearer the contact fraction"
+        )
+    return scaled
+
+
 def _place(region: Region, radius: float, gap: float, placed: list[Patch],
            rng: np.random.Generator) -> Patch:
     low = radius + gap

@@ -118,8 +118,12 @@ def interface_patches(case: Case, item: Interface, scale: float = 1.0) -> tuple[
         if isinstance(spec, ContactFraction):
             voids = spec.contact_fraction >= 0.5
             fraction = 1.0 - spec.contact_fraction if voids else spec.contact_fraction
-            patches = morphology.random_patches(region, fraction, spec.patch_radius * scale,
-                                                spec.radius_spread, spec.seed)
+            layout = spec.contact_fraction if spec.layout_fraction is None else spec.layout_fraction
+            patches = morphology.random_patches(region, 1.0 - layout if voids else layout,
+                                                spec.patch_radius * scale, spec.radius_spread,
+                                                spec.seed)
+            if spec.layout_fraction is not None:
+                patches = morphology.scaled_patches(region, patches, fraction)
             return patches, voids
     except MorphologyError as exc:
         raise CaseError(str(exc), key=key) from None
