@@ -39,8 +39,8 @@ Scope: a metal | electrolyte | metal cell, with or without thin films, meshed fr
 (no meshed alloy layer, cathode, per-interface kinetics or mesh files). The derivation
 disables mechanics, coupling, electronic leakage and stress coupling (none enters a small-signal
 interfacial resistance here).
-Not offered: the reverse route (R_ct fixed → f): each trial f is a new seeded layout and mesh, and
-R_model(f) is not smooth across layouts, so it is neither cheap nor well posed as a root search.
+Not offered: the reverse route (R_ct fixed → f): each trial f is a new mesh, and unless the case
+holds its layout (``layout_fraction``) a new seeded layout, across which R_model(f) is not smooth.
 
 Collective: every rank makes the same solves; the numbers that steer the iteration come from
 rank 0 (broadcast). Nothing is printed or written here.
@@ -240,7 +240,10 @@ def _rows(case: Case, comm: Any, names: tuple[str, str], joint: Split,
         stated, layout = None, "full contact"
         if isinstance(morphology, ContactFraction):
             stated = morphology.contact_fraction
-            layout = f"seeded patches, r = {morphology.patch_radius * 1e6:g} um (seed {morphology.seed})"
+            held = (f", drawn at f = {morphology.layout_fraction:g}"
+                    if morphology.layout_fraction is not None else "")
+            layout = (f"seeded patches, r = {morphology.patch_radius * 1e6:g} um "
+                      f"(seed {morphology.seed}{held})")
         elif isinstance(morphology, SingleVoid):
             layout = f"one void, r = {morphology.radius * 1e6:g} um"
         provenance = case.provenance.get(f"geometry.interfaces.{name}.contact_fraction", {})
@@ -252,13 +255,13 @@ def _rows(case: Case, comm: Any, names: tuple[str, str], joint: Split,
 def table_lines(derivation: Derivation) -> list[str]:
     """The derivation as a short text table (Ω cm²) with the reproduction check."""
     d, r_ct = derivation, derivation.charge_transfer
-    header = (f"{'interface':16s} {'f mesh':>6s} {'f stated':>18s}  {'layout':34s} "
+    header = (f"{'interface':16s} {'f mesh':>6s} {'f stated':>18s}  {'layout':52s} "
               f"{'R_constr':>9s} {'R_ct/f':>9s} {'sum':>9s}")
     lines = [header, "-" * len(header)]
     for row in d.rows:
         stated = (f"{row.stated_fraction:g} {row.status}".strip() if row.stated_fraction
                   is not None else "-")
-        lines.append(f"{row.name:16s} {row.fraction:6.4f} {stated:>18s}  {row.layout:34.34s} "
+        lines.append(f"{row.name:16s} {row.fraction:6.4f} {stated:>18s}  {row.layout:52.52s} "
                      f"{row.constriction / OHM_CM2:9.4f} {r_ct / row.fraction / OHM_CM2:9.4f} "
                      f"{(row.constriction + r_ct / row.fraction) / OHM_CM2:9.4f}")
     final, joint = d.final, 2.0 * d.final.constriction
