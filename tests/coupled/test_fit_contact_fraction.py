@@ -80,13 +80,23 @@ def test_fitted_fraction_reproduces_the_ccd(tmp_path):
 
 
 def test_measured_resistance_is_derived_as_ssbstack_interface_derives_it(fit):
-    """--measured: R_ct follows f by the R_int route; at CE1's stated f = 0.3 it is the case's
-    own derived value (ssbstack interface, 2.157 Ohm cm2); a bad unit exits with one line."""
+    """--measured: R_ct follows f by the R_int route; at CE1's formerly stated f = 0.3 with the
+    layout drawn there it is the value ``ssbstack interface`` derived for the case then (2.157 Ohm
+    cm2); the held layout enters; a bad unit exits with one line."""
     ce1 = ROOT / "cases" / "badding2025" / "ce1_bare_contact_fraction.toml"
-    stated = fit.fraction_overrides(ce1, 0.3, [])
+
+    def drawn_at(layout: float) -> list[str]:
+        return [f'geometry.interfaces."{name}".layout_fraction={layout:g}'
+                for name in ("bottom_li|se", "se|top_li")]
+
+    stated = [*fit.fraction_overrides(ce1, 0.3, []), *drawn_at(0.3)]
     item = fit.derived_resistance(ce1, stated, "10.6 Ohm cm2")
     assert item == "2.157 Ohm cm2"
-    denser = fit.derived_resistance(ce1, fit.fraction_overrides(ce1, 0.4, []), "10.6 Ohm cm2")
+    denser = fit.derived_resistance(ce1, [*fit.fraction_overrides(ce1, 0.32, []), *drawn_at(0.3)],
+                                    "10.6 Ohm cm2")
     assert denser != item  # f enters the derivation
+    other_layout = fit.derived_resistance(
+        ce1, [*fit.fraction_overrides(ce1, 0.3, []), *drawn_at(0.4)], "10.6 Ohm cm2")
+    assert other_layout != item  # and so does the layout
     with pytest.raises(SystemExit, match=r"--measured '10\.6 mA': "):
         fit.derived_resistance(ce1, stated, "10.6 mA")
