@@ -25,11 +25,11 @@ the per-level margins M_k(f), and at the case's τ_v the CCD is level c exactly 
 Fewer contacts crowd the current, so both maxima fall as f grows. The script runs the reference
 ramp (to the first level above the measured CCD) at every ``--fractions`` value (``--jobs`` at a
 time, resumable), interpolates log(s · max) linearly in f between them, and reports the interval
-of f that reproduces the CCD and its middle (the fitted value). The seeded layout changes with f,
-so the interpolation is between different layouts: the interval is as good as the samples are
-dense. It exits 1 with a message if the samples do not bracket the interval. Writes ``fit.md``
-and ``fraction.png``; ``--check`` reruns the case at the fitted f (into ``check-f<f>``) and reports
-the CCD it gives.
+of f that reproduces the CCD and its middle (the fitted value). Without a held layout the
+interpolation is between different layouts and the interval is only as good as the samples are
+dense (the report says which). It exits 1 with a message if the samples do not bracket the
+interval. Writes ``fit.md`` and ``fraction.png``; ``--check`` reruns the case at the fitted f
+(into ``check-f<f>``) and reports the CCD it gives.
 """
 
 from __future__ import annotations
