@@ -13,8 +13,9 @@ script and start it again), anything else is rerun (``--fresh``: rerun all). Pro
 run started and finished, with its outcome and wall time.
 
 ``cases/common/ccd_table.toml`` (``--settings``) may set values for single cases
-(``[<case file stem>]`` with ``set = ["KEY=VALUE", ...]`` and a ``label`` saying what the run
-is), e.g. source A's CE1 on the shortened protocol its contact fraction was calibrated on, so
+(``[<case file stem>]`` with ``set = ["KEY=VALUE", ...]``, a ``label`` saying what the run
+is and optionally ``ranks``: MPI ranks for that run, at most ``--jobs`` × ``--ranks``; such runs
+start first), e.g. source A's CE1 on the shortened protocol its contact fraction was calibrated on, so
 that the whole table runs within an hour on 2 cores; such a run goes to
 ``<out>/<source>/<stem>-table`` and the summary lists its label under the table.
 ``--as-written``: run the case files as they are.
@@ -70,6 +71,10 @@ def table_settings(path: Path, folders: list[Path]) -> dict[str, dict]:
                 or not all(isinstance(item, str) for item in entry.get("set", [None])):
             sys.exit(f"ccd_table: {path}: [{stem}] needs set = [\"KEY=VALUE\", ...] and a "
                      "label string")
+        ranks = entry.get("ranks", 1)
+        if not isinstance(ranks, int) or isinstance(ranks, bool) or ranks < 1:
+            sys.exit(f"ccd_table: {path}: [{stem}] ranks must be a whole number >= 1, "
+                     f"not {ranks!r}")
         if not any((folder / f"{stem}.toml").exists() for folder in folders):
             sys.exit(f"ccd_table: {path}: [{stem}] names no CCD case file")
     return data
@@ -98,6 +103,7 @@ class Job:
     case: Path
     outdir: Path
     overrides: list[str] = field(default_factory=list)
+    ranks: int | None = None  # MPI ranks of this run (None: the batch's ``--ranks``)
 
 
 def command(job: Job, state: str, ranks: int) -> list[str]:
@@ -118,29 +124,34 @@ def command(job: Job, state: str, ranks: int) -> list[str]:
 
 
 def run_all(jobs: list[Job], args: argparse.Namespace) -> None:
-    """Run the jobs, ``args.jobs`` at a time on ``args.ranks`` ranks each (``args.fresh``: rerun
-    finished ones), with progress lines; a job's log is ``<outdir>.log``."""
+    """Run the jobs on ``args.jobs`` × ``args.ranks`` cores: each on its own ``ranks`` (at most
+    all the cores) or ``args.ranks``, the widest first, a job started when its ranks are free
+    (``args.fresh``: rerun finished ones), with progress lines; a job's log is
+    ``<outdir>.log``."""
+    cores = args.jobs * args.ranks
     pending = []
     for job in jobs:
         state = "new" if args.fresh else run_state(job.outdir)
         if state == "done":
             print(f"  {job.outdir.name}: done before (kept)", flush=True)
         else:
-            pending.append((job, state))
-    running: list[tuple[subprocess.Popen, Path, float, Any]] = []
+            pending.append((job, state, min(job.ranks or args.ranks, cores)))
+    pending.sort(key=lambda item: -item[2])  # stable: the listed order among equals
+    running: list[tuple[subprocess.Popen, Path, float, Any, int]] = []
     while pending or running:
-        while pending and len(running) < args.jobs:
-            job, state = pending.pop(0)
+        while pending and sum(item[4] for item in running) + pending[0][2] <= cores:
+            job, state, ranks = pending.pop(0)
             job.outdir.parent.mkdir(parents=True, exist_ok=True)
             log = open(job.outdir.parent / f"{job.outdir.name}.log", "a")  # noqa: SIM115
-            process = subprocess.Popen(command(job, state, args.ranks), stdout=log,
+            process = subprocess.Popen(command(job, state, ranks), stdout=log,
                                        stderr=subprocess.STDOUT, cwd=ROOT)
-            running.append((process, job.outdir, time.time(), log))
-            print(f"  {job.outdir.name}: {'restarted' if state == 'restart' else 'started'}",
+            running.append((process, job.outdir, time.time(), log, ranks))
+            on = f" on {ranks} ranks" if ranks > 1 else ""
+            print(f"  {job.outdir.name}: {'restarted' if state == 'restart' else 'started'}{on}",
                   flush=True)
         time.sleep(2.0)
         for item in list(running):
-            process, outdir, started, log = item
+            process, outdir, started, log, _ = item
             if process.poll() is None:
                 continue
             running.remove(item)
@@ -325,7 +336,8 @@ def main() -> None:
         print(f"  {stem}: {entry['label']}", flush=True)
     labels = {stem: entry["label"] for stem, entry in settings.items()}
     run_all([Job(case, run_folder(out, case.stem, labels),
-                 settings.get(case.stem, {}).get("set", []) + args.set) for case in files], args)
+                 settings.get(case.stem, {}).get("set", []) + args.set,
+                 settings.get(case.stem, {}).get("ranks")) for case in files], args)
     rows = table(files, out, args.source, labels)
     chart(rows, out, args.source)
     print((out / "summary.md").read_text())

@@ -109,8 +109,34 @@ def test_settings_file_sets_values_for_one_case_and_the_summary_says_so(tmp_path
     assert "`rve_ccd` was run with values set by `ccd_table.toml`: a longer lifetime." in summary
     for text, message in (('[rve_ccd]\nset = ["a=1"]\n', "needs set"),
                           ('[other_ccd]\nset = ["a=1"]\nlabel = "x"\n', "names no CCD case file"),
+                          ('[rve_ccd]\nset = ["a=1"]\nlabel = "x"\nranks = 0\n', "ranks must be"),
                           ('[rve_ccd\n', "ccd_table.toml")):
         settings_file.write_text(text)
         with pytest.raises(SystemExit) as exit_info:
             table_settings(settings_file, [cases])
         assert message in str(exit_info.value) and "\n" not in str(exit_info.value)
+
+
+def test_a_run_with_its_own_ranks_starts_first_and_alone(tmp_path, monkeypatch, capsys):
+    """A job with more ranks (source A's CE1 on both cores) starts before the one-rank jobs and
+    runs alone until its ranks are free; ranks beyond the batch's cores are capped to them."""
+    import argparse
+
+    sys.path.insert(0, str(SCRIPT.parent))
+    import ccd_table
+
+    launched = []
+
+    def fake_command(job, state, ranks):
+        launched.append((job.outdir.name, ranks))
+        return [sys.executable, "-c", "import time; time.sleep(0.2)"]
+
+    monkeypatch.setattr(ccd_table, "command", fake_command)
+    jobs = [ccd_table.Job(Path("a.toml"), tmp_path / "one"),
+            ccd_table.Job(Path("b.toml"), tmp_path / "wide", ranks=4),
+            ccd_table.Job(Path("c.toml"), tmp_path / "two")]
+    ccd_table.run_all(jobs, argparse.Namespace(jobs=2, ranks=1, fresh=True))
+    assert launched == [("wide", 2), ("one", 1), ("two", 1)]
+    lines = [line.strip() for line in capsys.readouterr().out.splitlines()]
+    assert lines[0] == "wide: started on 2 ranks" and lines[1].startswith("wide: exit 0")
+    assert lines[2:4] == ["one: started", "two: started"]
