@@ -138,9 +138,11 @@ def run_all(jobs: list[Job], args: argparse.Namespace) -> None:
             pending.append((job, state, min(job.ranks or args.ranks, cores)))
     pending.sort(key=lambda item: -item[2])  # stable: the listed order among equals
     running: list[tuple[subprocess.Popen, Path, float, Any, int]] = []
+    free = cores
     while pending or running:
-        while pending and sum(item[4] for item in running) + pending[0][2] <= cores:
+        while pending and pending[0][2] <= free:
             job, state, ranks = pending.pop(0)
+            free -= ranks
             job.outdir.parent.mkdir(parents=True, exist_ok=True)
             log = open(job.outdir.parent / f"{job.outdir.name}.log", "a")  # noqa: SIM115
             process = subprocess.Popen(command(job, state, ranks), stdout=log,
@@ -151,10 +153,11 @@ def run_all(jobs: list[Job], args: argparse.Namespace) -> None:
                   flush=True)
         time.sleep(2.0)
         for item in list(running):
-            process, outdir, started, log, _ = item
+            process, outdir, started, log, ranks = item
             if process.poll() is None:
                 continue
             running.remove(item)
+            free += ranks
             log.close()
             outcome = summary(outdir).get("status", f"exit {process.returncode}")
             print(f"  {outdir.name}: {outcome} ({(time.time() - started) / 60:.1f} min)",

@@ -140,3 +140,21 @@ def test_a_run_with_its_own_ranks_starts_first_and_alone(tmp_path, monkeypatch, 
     lines = [line.strip() for line in capsys.readouterr().out.splitlines()]
     assert lines[0] == "wide: started on 2 ranks" and lines[1].startswith("wide: exit 0")
     assert lines[2:4] == ["one: started", "two: started"]
+
+
+@pytest.mark.parametrize("bound", ["ce3_mg_ce1_contact", "ce4_agmg_reversed_ce1_contact"])
+def test_bound_cases_keep_ce1s_contact_state_and_table_protocol(bound):
+    """The source A bound cases copy CE1's calibrated contact state and the shortened protocol
+    that ccd_table.toml sets for CE1: a recalibration of CE1 must not leave them behind."""
+    import tomllib
+
+    from ssbstack.config.loader import load_case
+
+    source_a = ROOT / "cases" / "badding2025"
+    settings = tomllib.loads((ROOT / "cases" / "common" / "ccd_table.toml").read_text())
+    ce1 = load_case(source_a / "ccd" / "ce1_ccd.toml", settings["ce1_ccd"]["set"])
+    case = load_case(source_a / "bounds" / f"{bound}.toml")
+    assert case.geometry.width == ce1.geometry.width
+    assert case.geometry.mesh == ce1.geometry.mesh
+    assert case.geometry.interfaces == ce1.geometry.interfaces
+    assert case.protocol == ce1.protocol
