@@ -127,3 +127,41 @@ def test_plane_strain_feeds_one_column_per_layer_and_wall():
     travel = -(rows[2]["plate_displacement_m"] - rows[1]["plate_displacement_m"]) * width
     extruded = rows[2]["extruded_volume_m3"] - rows[1]["extruded_volume_m3"]
     assert travel == pytest.approx(extruded, rel=2e-3)
+
+
+def test_rim_sink_block_follows_its_odes_and_the_error_falls_with_the_substep_tolerance():
+    """die_extrusion_exit = "rim": the plane-strain block's columns take their Li out of the
+    layers as a lateral sink eigenstrain (verification/die.py, extrusion_rim_reference)."""
+    reference, computed, fine = checks.extrusion_errors(COMM, 5e-4, at_rim=True)
+    assert fine <= 0.01, (reference, computed)
+    coarse = checks.extrusion_errors(COMM, 2e-3, at_rim=True)[2]
+    assert math.log(coarse / fine) / math.log(4.0) == pytest.approx(1.0, abs=0.25)
+
+
+def test_rim_exit_passes_no_node_past_the_wall_and_keeps_the_volume_balance():
+    """Axisymmetric, Li under LPSCl, the Li leaving at the rim: the wall lets no node pass
+    (allowance 0, the side overlaps it by the penalty's p/k_n only), the plate still
+    moves by the extruded volume / area, and the column grows as with the bulge (a few %: the
+    rim is not where the wall-exit bulge takes the Li from)."""
+    data = load_raw(case_file("die_extrusion"))
+    data["stack"] = [{"name": "lower", "material": "Li", "thickness": "50 um"},
+                     {"name": "upper", "material": "LPSCl", "thickness": "50 um"}]
+    data["mechanics"]["die_extrusion_exit"] = "rim"
+    case = build_case(data, file=str(case_file("die_extrusion")))
+    model, rows = run_history(case, COMM, [10.0, 100.0])
+    assert np.all(model.wall.allowance == 0.0)
+    assert rows[2]["min_die_gap_m"] > -1e-12  # the penalty's overlap only (the bulge: µm)
+    area = math.pi * case.geometry.electrode_radius ** 2
+    travel = -(rows[2]["plate_displacement_m"] - rows[1]["plate_displacement_m"]) * area
+    extruded = rows[2]["extruded_volume_m3"] - rows[1]["extruded_volume_m3"]
+    assert extruded > 0.0
+    assert travel == pytest.approx(extruded, rel=2e-3)
+    bulge = run_history(_with_materials("Li", "LPSCl"), COMM, [10.0, 100.0])[1]
+    assert rows[2]["extrusion_length_m"] == pytest.approx(bulge[2]["extrusion_length_m"],
+                                                          rel=0.1)
+
+
+def test_rim_exit_needs_a_gap():
+    with pytest.raises(CaseError, match="die_extrusion_exit = 'rim' needs a die_extrusion_gap"):
+        load_case(case_file("die_extrusion"), ["mechanics.die_extrusion_gap=0",
+                                               'mechanics.die_extrusion_exit="rim"'])

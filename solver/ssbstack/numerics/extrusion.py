@@ -27,6 +27,13 @@ thickness (:func:`entry_profile`, largest at the plunger, where the gap opens), 
 strain is spread over the foil instead of stepping within one cell at the corner. A node shared
 by two extruding layers counts half for each. With weights ω: A_side = Σ ω a and
 s = Σ ω V/A_side, so Σ a s is the columns' volume exactly.
+
+With ``die_extrusion_exit = "rim"`` no node passes the wall (the bulge cannot be followed by a
+moving mesh: README, Li creep). The Li a column takes in a sub-step, ΔV, leaves its rim instead:
+a lateral (radial; plane strain: x) eigenstrain increment −ΔV / V_rim at every rim point (V_rim
+the rim's volume in the current configuration), so the rim loses exactly ΔV and the Li behind
+it creeps outward to fill it, as stripping's eigenstrain takes Li off a foil. The rim's cells
+are material cells: in a long run a moving mesh keeps them near the wall only by smoothing.
 """
 
 from __future__ import annotations
@@ -53,17 +60,17 @@ class DieExtrusion:
     """The columns of Li in the plunger/die gap: one per extruding layer and wall (collective)."""
 
     def __init__(self, wall: DieWall, node_layers: dict[int, np.ndarray],
-                 rims: dict[tuple[int, bool], tuple[np.ndarray, np.ndarray]],
-                 laws: dict[int, phys.CreepRate], gap: float, axisymmetric: bool, comm: Any):
+                 rims: dict[tuple[int, bool], np.ndarray], laws: dict[int, phys.CreepRate],
+                 gap: float, axisymmetric: bool, comm: Any, exit_at_rim: bool = False):
         """``node_layers``: for each extruding layer index, the weight ω of each of the wall's
         (owned) side nodes in that layer's column (0 off it); ``rims``: for each (layer, outer
-        wall?) the owned quadrature points of its rim and their volumes (m³; m² per metre in
-        plane strain); ``laws``: its creep law; ``gap``: w (m)."""
+        wall?) the owned quadrature points of its rim; ``laws``: its creep law; ``gap``: w (m);
+        ``exit_at_rim``: the columns' Li leaves the rims as a sink, not past the wall."""
         from mpi4py import MPI
 
-        self.wall, self.comm, self.gap = wall, comm, gap
+        self.wall, self.comm, self.gap, self.exit_at_rim = wall, comm, gap, exit_at_rim
         self.groups: list[np.ndarray] = []  # node weights ω
-        self.rims: list[tuple[np.ndarray, np.ndarray]] = []  # (points, volumes)
+        self.rims: list[np.ndarray] = []  # quadrature points
         self.laws: list[phys.CreepRate] = []
         self.perimeter: list[float] = []  # m (1 per metre of depth in plane strain)
         self.side_area: list[float] = []  # m² (m per metre of depth in plane strain)
@@ -91,31 +98,53 @@ class DieExtrusion:
         return (lengths - self.entry) * self.gap * np.asarray(self.perimeter)
 
     def allowance(self, lengths: np.ndarray) -> np.ndarray:
-        """How far each wall node may pass the wall (m): s = Σ ω V / A_side over its columns."""
+        """How far each wall node may pass the wall (m): s = Σ ω V / A_side over its columns
+        (0 when the Li leaves at the rim)."""
         allowance = np.zeros(self.wall.nodes.size)
+        if self.exit_at_rim:
+            return allowance
         for weight, volume, area in zip(self.groups, self.volumes(lengths), self.side_area,
                                         strict=True):
             allowance += weight * (volume / area)
         return allowance
 
-    def entrance_pressures(self, stress: np.ndarray) -> np.ndarray:
-        """Mean Li pressure −tr σ/3 (Pa) of each column's rim for quadrature-point ``stress``
-        (Mandel, Pa; collective)."""
+    def _rim_sums(self, values: np.ndarray, volumes: np.ndarray) -> np.ndarray:
+        """(Σ volume × value, Σ volume) over each column's rim (collective)."""
         from mpi4py import MPI
 
-        sums = np.array([[float(np.dot(volume, phys.pressure(stress[points]))),
-                          float(volume.sum())] for points, volume in self.rims]).reshape(-1, 2)
-        total = self.comm.allreduce(sums, op=MPI.SUM)
+        sums = np.array([[float(np.dot(volumes[points], values[points])),
+                          float(volumes[points].sum())] for points in self.rims]).reshape(-1, 2)
+        return self.comm.allreduce(sums, op=MPI.SUM)
+
+    def entrance_pressures(self, stress: np.ndarray, volumes: np.ndarray) -> np.ndarray:
+        """Mean Li pressure −tr σ/3 (Pa) of each column's rim for quadrature-point ``stress``
+        (Mandel, Pa) and point ``volumes`` (m³; m² per metre in plane strain; collective)."""
+        total = self._rim_sums(phys.pressure(stress), volumes)
         return total[:, 0] / total[:, 1]
 
-    def advance(self, lengths: np.ndarray, stress: np.ndarray, dt: float) -> np.ndarray:
+    def advance(self, lengths: np.ndarray, stress: np.ndarray, volumes: np.ndarray, dt: float
+                ) -> np.ndarray:
         """Column lengths after ``dt`` (s) from ``lengths`` with the quadrature-point
-        ``stress`` of the state they start from (collective)."""
+        ``stress`` and ``volumes`` of the state they start from (collective)."""
         if dt <= 0.0 or not self.groups:
             return lengths.copy()
-        pressures = self.entrance_pressures(stress)
+        pressures = self.entrance_pressures(stress, volumes)
         return np.array([phys.column_length_after(length, p, dt, law, 0.5 * self.gap)
                          for length, p, law in zip(lengths, pressures, self.laws, strict=True)])
+
+    def sink(self, before: np.ndarray, after: np.ndarray, volumes: np.ndarray, lateral: int,
+             ncomp: int) -> np.ndarray:
+        """Eigenstrain increments (points, ``ncomp``) that take the Li the columns gain from
+        ``before`` to ``after`` (lengths, m) out of their rims: −ΔV / V_rim in the ``lateral``
+        component at each rim point (zero unless the Li leaves at the rim; collective)."""
+        eigen = np.zeros((volumes.size, ncomp))
+        if not self.exit_at_rim or not self.groups:
+            return eigen
+        gained = self.volumes(after) - self.volumes(before)
+        rim_volume = self._rim_sums(np.zeros(volumes.size), volumes)[:, 1]
+        for points, volume, total in zip(self.rims, gained, rim_volume, strict=True):
+            eigen[points, lateral] -= volume / total
+        return eigen
 
     def summary(self, lengths: np.ndarray) -> dict[str, float]:
         """Longest column's extruded length (m) and the total extruded volume (m³)."""

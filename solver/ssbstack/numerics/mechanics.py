@@ -397,9 +397,9 @@ class MechanicsModel(SubstepNewton, StackMeasures, MechanicsContact, MechanicsOu
             h = remaining if remaining < 1.25 * h else h
             if self.roller is not None:  # the load at the sub-step's end
                 self.roller.set_time(self.step_end - dt + elapsed + h)
-            eigen = self._stripping_strain(h, current)
+            columns, sink = self._extruded(h)
+            eigen = self._stripping_strain(h, current) + sink
             offset = self.current.offset + self._offset_increment(h, current)
-            columns = self._extruded(h)
             ok, its, d, (stress, dp), message = self._newton(
                 h, eigen, offset, guess * (h / h_previous if h_previous else 0.0),
                 plate_guess * (h / h_previous if h_previous else 0.0),

@@ -84,24 +84,31 @@ class MechanicsContact:
                 stops = np.concatenate(self.comm.allgather(height[side & blocked]))
                 profile[side] = entry_profile(height[side], stops, thickness[index])
             node_layers[index] = share * member[index] * profile
-        return DieExtrusion(self.wall, node_layers, self._rims(thickness), laws,
-                            self.config.die_extrusion_gap, self.kin == "axisymmetric", self.comm)
-
-    def _rims(self, thickness: dict[int, float]
-              ) -> dict[tuple[int, bool], tuple[np.ndarray, np.ndarray]]:
-        """For each extruding layer (index: its thickness, m) and wall (outer?), its owned cells
-        whose centre lies within the layer's thickness of the wall, as (quadrature points, their
-        volumes) (collective)."""
         import ufl
 
+        space = dolfinx.fem.functionspace(self.mesh, ("DG", 0))
+        weight = phys.measure_weight(self.kin, ufl.SpatialCoordinate(self.mesh))
+        self.cell_volume = dolfinx.fem.form(weight * ufl.TestFunction(space) * ufl.dx)
+        return DieExtrusion(self.wall, node_layers, self._rims(thickness), laws,
+                            self.config.die_extrusion_gap, self.kin == "axisymmetric", self.comm,
+                            exit_at_rim=self.config.die_extrusion_exit == "rim")
+
+    def _point_volumes(self) -> np.ndarray:
+        """Volume (m³; m² per metre in plane strain) of each quadrature point of the owned cells
+        in the current configuration (ghost cells' points 0)."""
+        volume = np.zeros(self.ncells)
+        volume[: self.nowned] = self.dolfinx.fem.assemble_vector(
+            self.cell_volume).array[: self.nowned]
+        return np.outer(volume, self.qweights).ravel()
+
+    def _rims(self, thickness: dict[int, float]) -> dict[tuple[int, bool], np.ndarray]:
+        """For each extruding layer (index: its thickness, m) and wall (outer?), the quadrature
+        points of its owned cells whose centre lies within the layer's thickness of the wall
+        (collective)."""
         dolfinx = self.dolfinx
         tdim = self.mesh.topology.dim
         cells = np.arange(self.nowned, dtype=np.int32)
         centre = dolfinx.mesh.compute_midpoints(self.mesh, tdim, cells)[:, 1 - self.vert]
-        space = dolfinx.fem.functionspace(self.mesh, ("DG", 0))
-        weight = phys.measure_weight(self.kin, ufl.SpatialCoordinate(self.mesh))
-        volume = dolfinx.fem.assemble_vector(dolfinx.fem.form(
-            weight * ufl.TestFunction(space) * ufl.dx)).array[: self.nowned]
         rims = {}
         for index, width in thickness.items():
             for outer, position in self.wall.walls.items():
@@ -114,17 +121,21 @@ class MechanicsContact:
                                     "thickness of the die wall: refine geometry.mesh",
                                     key="mechanics.die_extrusion_gap")
                 points = (chosen[:, None] * self.nqp + np.arange(self.nqp)).ravel()
-                rims[(index, outer)] = (points, np.outer(volume[chosen], self.qweights).ravel())
+                rims[(index, outer)] = points
         return rims
 
-    def _extruded(self, h: float) -> np.ndarray:
-        """Column lengths after a sub-step of ``h`` s from the current state, and the wall set to
-        pass that Li (collective); the state's lengths when nothing extrudes."""
+    def _extruded(self, h: float) -> tuple[np.ndarray, np.ndarray]:
+        """Column lengths after a sub-step of ``h`` s from the current state, with the wall set
+        to pass that Li, and the rims' sink eigenstrain increments that take it out instead
+        (zero unless it leaves at the rim; collective); the state's lengths and no sink when
+        nothing extrudes."""
         if self.extrusion is None:
-            return self.current.extrusion
-        columns = self.extrusion.advance(self.current.extrusion, self.current.stress, h)
+            return self.current.extrusion, np.zeros((self.current.stress.shape[0], self.ncomp))
+        volumes = self._point_volumes()
+        columns = self.extrusion.advance(self.current.extrusion, self.current.stress, volumes, h)
         self.wall.allowance = self.extrusion.allowance(columns)
-        return columns
+        return columns, self.extrusion.sink(self.current.extrusion, columns, volumes,
+                                            1 - self.vert, self.ncomp)
 
     def _initial_bonds(self) -> np.ndarray:
         """With an adhesion strength: every pair that starts closed (not a seeded void)."""
