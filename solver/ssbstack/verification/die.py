@@ -159,23 +159,35 @@ def verify_confined_creep(comm: Any) -> tuple[float, float, float, float]:
 EXTRUSION_TIMES = [1.0, 10.0, 100.0]
 
 
+def _block(case: Case) -> tuple[float, float, float, float, float, float, float]:
+    """(E, ν, P (Pa), Norton rate A θ at 1 MPa (1/s), n, gap w (m), block height H (m)) of an
+    extrusion block."""
+    young, nu, pressure = _elastic(case)
+    exponent = case.material(case.stack[0].name).creep.exponent
+    return (young, nu, pressure, norton_rate(case, 1e6), exponent,
+            case.mechanics.die_extrusion_gap, sum(layer.thickness for layer in case.stack))
+
+
+def _column_growth(rate: float, n: float, width: float, mean_pressure: float, length: float
+                   ) -> float:
+    """dL/dt (m/s) of a Norton column (``rate`` A θ at 1 MPa, 1/s; exponent ``n``) of length
+    ``length`` in a gap ``width`` (m) at entrance pressure ``mean_pressure`` (Pa, the Li's
+    −tr σ/3): the slit's closed form √3 A (w/2) (√3 τ_w)ⁿ / (n + 2), τ_w = p̄ w / (2 L)."""
+    shear = mean_pressure * width / (2.0 * length)
+    return math.sqrt(3.0) * rate * width / 2 * (math.sqrt(3.0) * shear / 1e6) ** n / (n + 2)
+
+
 def extrusion_reference(case: Case, times: list[float], steps: int = 20_000
                         ) -> list[tuple[float, float]]:
     """(wall pressure p (Pa), column length L (m)) at ``times`` (s) of the uniform confined block
     extruding into two columns (case comment), by RK4 on log-spaced steps from 1e-9 s. The slit
     flow is the Norton closed form here, not the solver's quadrature."""
-    young, nu, pressure = _elastic(case)
-    law = case.material(case.stack[0].name).creep
-    n = law.exponent
-    rate = norton_rate(case, 1e6)  # A θ at 1 MPa, 1/s
-    width = case.mechanics.die_extrusion_gap
-    height = sum(layer.thickness for layer in case.stack)
+    young, nu, pressure, rate, n, width, height = _block(case)
     radius = case.geometry.electrode_radius
     stiffness = young / (1.0 - nu)
 
     def slope(p: float, length: float) -> tuple[float, float]:
-        shear = (pressure + 2.0 * p) / 3.0 * width / (2.0 * length)  # the Li pressure −tr σ/3
-        growth = math.sqrt(3.0) * rate * width / 2 * (math.sqrt(3.0) * shear / 1e6) ** n / (n + 2)
+        growth = _column_growth(rate, n, width, (pressure + 2.0 * p) / 3.0, length)
         creep = rate * (max(pressure - p, 0.0) / 1e6) ** n
         return stiffness * (creep / 2.0 - 2.0 * width / height * growth / radius), growth
 
@@ -211,12 +223,7 @@ def extrusion_rim_reference(case: Case, times: list[float], steps: int = 20_000
     ε_x = ε_z = 0 and the sink ė_x = −4 L̇ w / (W H) (two columns per layer of thickness H/2 and
     width W): ε̇ᵉ = −ε̇ᶜʳ − ė, Norton ε̇ᶜʳ = (3/2) A σ_eqⁿ⁻¹ s, plane-strain elasticity with σ̇_y = 0,
     and L̇ of the slit at p̄ = −tr σ / 3 (RK4 as :func:`extrusion_reference`)."""
-    young, nu, pressure = _elastic(case)
-    law = case.material(case.stack[0].name).creep
-    n = law.exponent
-    rate = norton_rate(case, 1e6)  # A θ at 1 MPa, 1/s
-    width = case.mechanics.die_extrusion_gap
-    height = sum(layer.thickness for layer in case.stack)
+    young, nu, pressure, rate, n, width, height = _block(case)
     block = case.geometry.width
 
     def slope(state: tuple[float, ...]) -> tuple[float, float, float]:
@@ -227,8 +234,7 @@ def extrusion_rim_reference(case: Case, times: list[float], steps: int = 20_000
         equivalent = math.sqrt(1.5 * float(dev @ dev))
         creep = (1.5 * rate * (equivalent / 1e6) ** n / equivalent * dev if equivalent > 0.0
                  else np.zeros(3))
-        shear = -mean * width / (2.0 * length)
-        growth = math.sqrt(3.0) * rate * width / 2 * (math.sqrt(3.0) * shear / 1e6) ** n / (n + 2)
+        growth = _column_growth(rate, n, width, -mean, length)
         sink = -4.0 * growth * width / (block * height)
         elastic_x, elastic_z = -creep[0] - sink, -creep[2]
         factor = young / (1.0 - nu * nu)
