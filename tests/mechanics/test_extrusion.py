@@ -110,8 +110,9 @@ def test_extrusion_survives_a_checkpoint():
 
 
 @pytest.mark.skipif(COMM.size > 1, reason="launches its own 2-rank run")
-def test_two_ranks_give_the_serial_extrusion_history():
-    serial, parallel = two_rank_history("die_extrusion", [1.0, 10.0])
+@pytest.mark.parametrize("case", ["die_extrusion", "die_extrusion_rim"])
+def test_two_ranks_give_the_serial_extrusion_history(case):
+    serial, parallel = two_rank_history(case, [1.0, 10.0])
     for a, b in zip(serial, parallel, strict=True):
         for key in ("extrusion_length_m", "extruded_volume_m3", "die_pressure_Pa"):
             assert b[key] == pytest.approx(a[key], rel=1e-6, abs=1e-20), key  # sum order
