@@ -46,6 +46,8 @@ class MechanicsContact:
         """Columns of Li in the plunger/die gap fed by the outer layers that creep; a wall node
         feeds the columns of the layers holding it (equal shares) unless a layer that does not
         extrude holds it too, weighted by the entry profile (:func:`entry_profile`; collective)."""
+        import ufl
+
         dolfinx = self.dolfinx
         names = [layer.name for layer in self.case.stack if layer.name in self.tags.layers]
         cells = self.V.dofmap.list
@@ -84,8 +86,6 @@ class MechanicsContact:
                 stops = np.concatenate(self.comm.allgather(height[side & blocked]))
                 profile[side] = entry_profile(height[side], stops, thickness[index])
             node_layers[index] = share * member[index] * profile
-        import ufl
-
         space = dolfinx.fem.functionspace(self.mesh, ("DG", 0))
         weight = phys.measure_weight(self.kin, ufl.SpatialCoordinate(self.mesh))
         self.cell_volume = dolfinx.fem.form(weight * ufl.TestFunction(space) * ufl.dx)
