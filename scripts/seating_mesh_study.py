@@ -192,6 +192,8 @@ def main() -> None:
 def plot(path: Path, factors: list[float], interface: float,
          histories: list[list[dict[str, float]]], measured_drop: float | None, title: str) -> None:
     """Stack pressure (MPa) against time (h, log) per mesh, with the measured 30-min point."""
+    import textwrap
+
     import matplotlib
 
     matplotlib.use("Agg")
@@ -210,7 +212,7 @@ def plot(path: Path, factors: list[float], interface: float,
     ax.set_xscale("log")
     ax.set_xlabel("time (h)")
     ax.set_ylabel("stack pressure (MPa)")
-    ax.set_title(title, fontsize=9)
+    ax.set_title(textwrap.fill(title, 80), fontsize=9)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
