@@ -147,7 +147,7 @@ def test_rim_exit_passes_no_node_past_the_wall_and_keeps_the_volume_balance():
     data = load_raw(case_file("die_extrusion"))
     data["stack"] = [{"name": "lower", "material": "Li", "thickness": "50 um"},
                      {"name": "upper", "material": "LPSCl", "thickness": "50 um"}]
-    data["mechanics"]["die_extrusion_exit"] = "rim"
+    data["mechanics"]["die_extrusion_exit"] = "rim"  # the default; the file sets "wall"
     case = build_case(data, file=str(case_file("die_extrusion")))
     model, rows = run_history(case, COMM, [10.0, 100.0])
     assert np.all(model.wall.allowance == 0.0)
@@ -162,7 +162,8 @@ def test_rim_exit_passes_no_node_past_the_wall_and_keeps_the_volume_balance():
                                                           rel=0.1)
 
 
-def test_rim_exit_needs_a_gap():
-    with pytest.raises(CaseError, match="die_extrusion_exit = 'rim' needs a die_extrusion_gap"):
-        load_case(case_file("die_extrusion"), ["mechanics.die_extrusion_gap=0",
-                                               'mechanics.die_extrusion_exit="rim"'])
+def test_the_wall_exit_refuses_large_deformation():
+    with pytest.raises(CaseError, match="die_extrusion_exit = 'wall' needs large_deformation"):
+        load_case(case_file("die_extrusion"), ["mechanics.large_deformation=true"])
+    load_case(case_file("die_extrusion"), ["mechanics.large_deformation=true",
+                                           'mechanics.die_extrusion_exit="rim"'])

@@ -195,10 +195,10 @@ class Mechanics(Section):
         "(numerics/extrusion.py); 0: a closed die"
     )
     die_extrusion_exit: Literal["wall", "rim"] = Field(
-        "wall", description="where the Li the columns take leaves the meshed foil: 'wall' lets "
-        "the foil's side pass the die wall by that volume (a bulge; small strain), 'rim' removes "
+        "rim", description="where the Li the columns take leaves the meshed foil: 'rim' removes "
         "it from the foil's rim (cells within one foil thickness of the wall) as a lateral sink "
-        "eigenstrain, so no node passes the wall (for large_deformation)"
+        "eigenstrain, so no node passes the wall; 'wall' lets the foil's side pass the die wall "
+        "by that volume (a bulge; small strain only: a moving mesh cannot follow it)"
     )
     roller: Roller | None = Field(
         None, description="a roll pressing the top surface (moving Hertz pressure, planar2d) "
@@ -241,8 +241,10 @@ class Mechanics(Section):
             raise ValueError("die_clearance needs sides = 'die'")
         if self.die_extrusion_gap > 0.0 and self.sides != "die":
             raise ValueError("die_extrusion_gap needs sides = 'die'")
-        if self.die_extrusion_exit == "rim" and self.die_extrusion_gap == 0.0:
-            raise ValueError("die_extrusion_exit = 'rim' needs a die_extrusion_gap")
+        if self.die_extrusion_gap > 0.0 and self.die_extrusion_exit == "wall" and \
+                self.large_deformation:
+            raise ValueError("die_extrusion_exit = 'wall' needs large_deformation = false (a "
+                             "moving mesh cannot follow the bulge past the wall); use 'rim'")
         if self.roller is not None and (self.stiffness or self.fixture != "fixed_gap"):
             raise ValueError("roller: the roll replaces the top plate; use fixture = 'fixed_gap' "
                              "without stiffness")
