@@ -89,17 +89,24 @@ class MechanicsContact:
         space = dolfinx.fem.functionspace(self.mesh, ("DG", 0))
         weight = phys.measure_weight(self.kin, ufl.SpatialCoordinate(self.mesh))
         self.cell_volume = dolfinx.fem.form(weight * ufl.TestFunction(space) * ufl.dx)
+        self.fixed_point_volumes: np.ndarray | None = None  # small strain: assembled once
         return DieExtrusion(self.wall, node_layers, self._rims(thickness), laws,
                             self.config.die_extrusion_gap, self.kin == "axisymmetric", self.comm,
                             exit_at_rim=self.config.die_extrusion_exit == "rim")
 
     def _point_volumes(self) -> np.ndarray:
         """Volume (m³; m² per metre in plane strain) of each quadrature point of the owned cells
-        in the current configuration (ghost cells' points 0)."""
+        in the current configuration (ghost cells' points 0); on a fixed (small-strain) mesh
+        assembled once."""
+        if self.fixed_point_volumes is not None:
+            return self.fixed_point_volumes
         volume = np.zeros(self.ncells)
         volume[: self.nowned] = self.dolfinx.fem.assemble_vector(
             self.cell_volume).array[: self.nowned]
-        return np.outer(volume, self.qweights).ravel()
+        volumes = np.outer(volume, self.qweights).ravel()
+        if not self.config.large_deformation:
+            self.fixed_point_volumes = volumes
+        return volumes
 
     def _rims(self, thickness: dict[int, float]) -> dict[tuple[int, bool], np.ndarray]:
         """For each extruding layer (index: its thickness, m) and wall (outer?), the quadrature
