@@ -21,7 +21,7 @@ from ssbstack.io import checkpoint
 from ssbstack.io.results import RunRecord, TimeseriesWriter, prepare_output
 from ssbstack.meshing.quality import describe
 from ssbstack.meshing.refine import faceting_warning
-from ssbstack.meshing.stack import build_mesh
+from ssbstack.meshing.stack import build_mesh, film_rim_warning
 from ssbstack.numerics.model import Model
 from ssbstack.numerics.runner import Position, ProtocolRunner, RunSummary
 from ssbstack.post.report import write_report
@@ -103,9 +103,9 @@ def run_case(case: Case, resolved: str, outdir: Path, comm: Any, *, overwrite: b
     record.memory("mesh")
     log(f"mesh: {describe(case.geometry.kind, stack_mesh.quality)}; "
         f"layers {', '.join(case.tags.layers)}")
-    warning = faceting_warning(case)
-    if warning:
-        log(f"warning: {warning}")
+    for warning in (faceting_warning(case), film_rim_warning(case)):
+        if warning:
+            log(f"warning: {warning}")
     record.update(mesh={"kind": case.geometry.kind, **stack_mesh.quality})
 
     started = time.perf_counter()

@@ -174,7 +174,8 @@ def default_sizes(case: Case) -> tuple[float, float, float]:
     Defaults: 2D interface min(thinnest/4, lateral/20); box3d min(thinnest/2, lateral/10); disc3d
     max(thinnest/2, lateral/30) (whole-cell discs are wide and thin: set sizes in [geometry.mesh]
     for accurate thin layers); rough interfaces at most wavelength/8; bulk max(interface,
-    lateral/8); edge min(interface/2, smallest patch radius/5)."""
+    lateral/8); edge min(interface/2, smallest patch radius/5, λ_c/4 of a film over patches with
+    a Li | film resistance, :func:`ssbstack.numerics.electrode_sides.rim_feed`)."""
     geometry = case.geometry
     thinnest = min(top - bottom for bottom, top in layer_bounds(case).values())
     lateral = geometry.lateral
@@ -191,9 +192,50 @@ def default_sizes(case: Case) -> tuple[float, float, float]:
     bulk = geometry.mesh.bulk or max(interface, lateral / 8.0)
     edge = interface / 2.0
     for item in case.tags.interfaces:
-        for patch in interface_patches(case, item)[0]:
+        patches = interface_patches(case, item)[0]
+        for patch in patches:
             edge = min(edge, patch.radius / 5.0)
+        feed = film_rim_feed(case, item) if patches else None
+        if feed is not None and feed.length > 0.0 and not feed.numerical:
+            edge = min(edge, feed.length / RIM_FEED_ELEMENTS)
     return interface, bulk, geometry.mesh.edge or edge
+
+
+RIM_FEED_ELEMENTS = 4  # default edge elements per rim feed length λ_c
+
+
+def film_rim_feed(case: Case, item: Interface) -> Any:
+    """:func:`ssbstack.numerics.electrode_sides.rim_feed` (imported here: that module needs the
+    mesh module)."""
+    from ssbstack.numerics.electrode_sides import rim_feed
+
+    return rim_feed(case, item)
+
+
+def film_rim_warning(case: Case) -> str | None:
+    """Why the vacancy margins at film-covered contact rims would not converge with the mesh,
+    or None: a coupled run with vacancy nucleation whose film feeds from a partial contact
+    through the numerical ideal feed (line-source limit) or with an edge mesh coarser than
+    λ_c/2 (fewer than two elements over the feed's peak)."""
+    coupling = case.coupling
+    if not (coupling.enabled and coupling.nucleation == "vacancy"):
+        return None
+    edge = default_sizes(case)[2]
+    for item in case.tags.interfaces:
+        feed = film_rim_feed(case, item) if interface_patches(case, item)[0] else None
+        if feed is None:
+            continue
+        if feed.numerical:
+            return (f"the films on '{item.name}' touch the Li through the numerical ideal "
+                    f"feed (electrochemistry.sheet_contact_resistance = 0): they draw their Li "
+                    f"from each contact rim over λ_c = {feed.length * 1e9:.3g} nm, far below "
+                    f"the edge mesh ({edge * 1e9:.3g} nm), so the vacancy margins at the rims "
+                    f"grow as the mesh is refined; give the Li | film contact a resistance")
+        if edge > 0.5 * feed.length:
+            return (f"geometry.mesh.edge = {edge * 1e9:.3g} nm does not resolve the films' "
+                    f"rim feed on '{item.name}' (λ_c = {feed.length * 1e9:.3g} nm): the "
+                    f"vacancy margins at the contact rims are not mesh-converged")
+    return None
 
 
 MAX_CELLS_PER_RANK = 5e6  # default limit of the estimated cell count, per MPI rank

@@ -256,8 +256,7 @@ class ElectrochemistryModel:
                ds_reaction: Any, indicator: Any) -> Sheet:
         """The thin interlayers of one interface as one sheet (its δ unknown and constants)."""
         film = sheet_properties(self.case, interface)
-        kinetic = 1.0 / (self.f * contact.exchange_current * (
-            1.0 if contact.linear else contact.alpha_anodic + contact.alpha_cathodic))
+        kinetic = contact.resistance(self.f)
         normal = film.normal
         coupled = self.case.coupling.enabled
         if coupled and normal == 0.0:  # the contact moves: feed through χ, not a BC

@@ -16,7 +16,7 @@ from ssbstack.errors import CaseError
 from ssbstack.meshing.tags import Interface
 from ssbstack.numerics.electrolyte_domain import ElectrolyteDomain
 from ssbstack.numerics.solver_options import petsc_solver_options
-from ssbstack.physics.electrochemistry import FARADAY, GAS_CONSTANT
+from ssbstack.physics.electrochemistry import FARADAY, GAS_CONSTANT, ContactKinetics
 
 # Coupled films touch the Li where χ says, through R_n; an ideal contact (R_n = 0) gets this
 # fraction of the kinetic resistance RT/(F i₀ (α_a + α_c)) instead (numerical, Ω m² per Ω m²).
@@ -63,6 +63,39 @@ def sheet_properties(case: Case, interface: Interface) -> FilmProperties:
         elif material.ionic_conductivity is not None:
             film.normal += thickness / material.ionic_conductivity_at(temperature)
     return film
+
+
+@dataclass(frozen=True)
+class RimFeed:
+    """How a film draws its Li from the rim of the Li's contact (physics.md §3.3, §7)."""
+
+    length: float  # λ_c = √(G / (1/R_kin + 1/R_n)), m: the feed's peak width at the rim
+    normal: float  # R_n, Ω m², the film's own or the coupled ideal feed
+    numerical: bool  # R_n is the coupled ideal feed (IDEAL_FEED × R_kin), not a case value
+
+
+def rim_feed(case: Case, interface: Interface) -> RimFeed | None:
+    """The rim feed of the films on ``interface`` (None without a film moving Li laterally).
+
+    Where the Li touches a film it feeds it through R_n, and the film passes Li sideways to
+    where the Li does not touch: the feed −δ/R_n peaks at the contact's rim over λ_c
+    (closed form: ``verification.film.rim_feed``). The Li strips at the feed, so a mesh must
+    resolve λ_c for the vacancy margin at a film-covered rim to converge; as R_n → 0 the feed
+    becomes a line source at the rim, whose margin has no mesh limit."""
+    if not interface.sheets:
+        return None
+    film = sheet_properties(case, interface)
+    conductance = film.conductance + film.film_conductance
+    if conductance == 0.0:
+        return None
+    temperature = case.conditions.temperature
+    kinetic = ContactKinetics.at(case.kinetics(interface.name), temperature).resistance(
+        FARADAY / (GAS_CONSTANT * temperature))
+    numerical = film.normal == 0.0 and case.coupling.enabled
+    normal = IDEAL_FEED * kinetic if numerical else film.normal
+    if normal == 0.0:  # uncoupled ideal contact: δ = 0 on the contact, a line source
+        return RimFeed(0.0, 0.0, False)
+    return RimFeed((conductance / (1.0 / kinetic + 1.0 / normal)) ** 0.5, normal, numerical)
 
 
 @dataclass

@@ -75,6 +75,12 @@ class ContactKinetics:
         return cls(kinetics.exchange_current(temperature), kinetics.alpha_anodic,
                    kinetics.alpha_cathodic, kinetics.form == "linear")
 
+    def resistance(self, f: Any) -> Any:
+        """Small-signal kinetic resistance RT/(F i₀ (α_a + α_c)) (Ω m²; i₀ f alone when
+        linear); ``f`` = F/RT in 1/V."""
+        return 1.0 / (f * self.exchange_current * (
+            1.0 if self.linear else self.alpha_anodic + self.alpha_cathodic))
+
 
 def butler_volmer(eta: Any, kinetics: ContactKinetics, f: Any, exp: Callable = ufl.exp) -> Any:
     """Anodic current density (A/m²) at overpotential ``eta`` (V); ``f`` = F/(RT) in 1/V.
