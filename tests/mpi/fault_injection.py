@@ -5,7 +5,9 @@ Usage: python [-m mpi4py] fault_injection.py MODE ROW RANK -- <ssbstack argument
 MODE ``kill`` sends SIGKILL to this process (no clean-up at all), ``term`` sends SIGTERM (a
 scheduler's time limit), ``raise`` raises an exception. The fault fires on rank RANK when it
 has recorded ROW rows. ``term-substep`` sends SIGTERM at the start of the ROW-th coupled sub-step
-instead (inside a runner time step). Used by tests only: production code has no fault hooks.
+instead (inside a runner time step); ``term-failing`` makes that and every later coupled sub-step
+fail (as a mechanics Newton that does not converge) and sends SIGTERM at its start. Used by tests
+only: production code has no fault hooks.
 """
 
 import os
@@ -25,7 +27,7 @@ def main() -> int:
         original(self, values)
         from mpi4py import MPI
 
-        if mode != "term-substep" and self.rows == row and MPI.COMM_WORLD.rank == rank:
+        if not mode.startswith("term-") and self.rows == row and MPI.COMM_WORLD.rank == rank:
             if mode == "kill":
                 os.kill(os.getpid(), signal.SIGKILL)
             elif mode == "term":
@@ -34,7 +36,7 @@ def main() -> int:
                 raise RuntimeError(f"injected fault on rank {rank}")
 
     results.TimeseriesWriter.write = write
-    if mode == "term-substep":
+    if mode in ("term-substep", "term-failing"):
         from ssbstack.numerics.coupled import CoupledModel
 
         substep, calls = CoupledModel._substep, [0]
@@ -43,6 +45,8 @@ def main() -> int:
             calls[0] += 1
             if calls[0] == row and self.comm.rank == rank:
                 os.kill(os.getpid(), signal.SIGTERM)
+            if mode == "term-failing" and calls[0] >= row:
+                return False, 0.5, 1, "injected: the mechanics Newton did not converge"
             return substep(self, *args, **kwargs)
 
         CoupledModel._substep = counted

@@ -109,6 +109,17 @@ def test_coupled_run_killed_while_its_void_grows_restarts_to_the_same_history(
                        skip=("newton_iterations", "substeps", "coupling_iterations"))
 
 
+def test_sigterm_while_coupled_substeps_keep_failing_stops_at_once(tmp_path):
+    """SIGTERM while the 4th and every later coupled sub-step fails (the sub-step halves towards
+    its 1e-9 s minimum, ~35 failures, and the runner then cuts the time step and starts over):
+    the run stops at the next failed sub-step, with the last accepted state checkpointed."""
+    out = tmp_path / "run"
+    stopped = _serial([INJECT, "term-failing", "4", "0", "--", *COUPLED, "-o", str(out)])
+    assert stopped.returncode == 75, stopped.stderr
+    assert "stopped at t = 0 s" in stopped.stderr
+    assert len(read_timeseries(out / "timeseries.csv")["time_s"]) == 1  # the initial row only
+
+
 def test_sigterm_inside_a_coupled_step_stops_at_the_next_substep(tmp_path, coupled_straight):
     """SIGTERM during the 4th coupled sub-step of the first runner step (which takes 7): the run
     stops after that sub-step, not at the step's end, with the last accepted state (t = 0)

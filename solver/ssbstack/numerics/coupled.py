@@ -255,8 +255,9 @@ class CoupledModel:
         minimum = self.case.mechanics.min_substep
         cut = False
         while elapsed < dt * (1.0 - 1e-12):
-            if substeps and self.stop_requested():  # a stiff step can take minutes: do not
-                # keep a scheduler waiting for its end (the runner saves the last accepted state)
+            if (substeps or cut) and self.stop_requested():  # a stiff step (or one whose
+                # sub-steps keep failing) can take minutes: do not keep a scheduler waiting for
+                # its end (the runner saves the last accepted state)
                 return StepResult(False, iterations, message="stop requested", stopped=True)
             remaining = dt - elapsed
             h = remaining if remaining < (1.0 if cut else 1.25) * h else h
