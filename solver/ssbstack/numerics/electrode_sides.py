@@ -82,14 +82,15 @@ def rim_feed(case: Case, interface: Interface) -> RimFeed | None:
     (closed form: ``verification.film.rim_feed``). The Li strips at the feed, so a mesh must
     resolve λ_c for the vacancy margin at a film-covered rim to converge; as R_n → 0 the feed
     becomes a line source at the rim, whose margin has no mesh limit."""
-    if not interface.sheets:
+    kinetics = case.kinetics(interface.name)
+    if not interface.sheets or kinetics is None:  # no film, or no electrochemistry
         return None
     film = sheet_properties(case, interface)
     conductance = film.conductance + film.film_conductance
     if conductance == 0.0:
         return None
     temperature = case.conditions.temperature
-    kinetic = ContactKinetics.at(case.kinetics(interface.name), temperature).resistance(
+    kinetic = ContactKinetics.at(kinetics, temperature).resistance(
         FARADAY / (GAS_CONSTANT * temperature))
     numerical = film.normal == 0.0 and case.coupling.enabled
     normal = IDEAL_FEED * kinetic if numerical else film.normal
