@@ -21,7 +21,8 @@ from ssbstack.io import checkpoint
 from ssbstack.io.results import RunRecord, TimeseriesWriter, prepare_output
 from ssbstack.meshing.quality import describe
 from ssbstack.meshing.refine import faceting_warning
-from ssbstack.meshing.stack import build_mesh, film_rim_warning
+from ssbstack.meshing.stack import build_mesh
+from ssbstack.numerics.electrode_sides import film_rim_warning
 from ssbstack.numerics.model import Model
 from ssbstack.numerics.runner import Position, ProtocolRunner, RunSummary
 from ssbstack.post.report import write_report

@@ -10,8 +10,13 @@ from mpi4py import MPI
 from conftest import echem_model, serial_and_parallel_results
 from ssbstack.config.loader import load_case
 from ssbstack.config.schema import Case
-from ssbstack.meshing.stack import default_sizes, film_rim_warning
-from ssbstack.numerics.electrode_sides import IDEAL_FEED, rim_feed, sheet_properties
+from ssbstack.meshing.stack import default_sizes
+from ssbstack.numerics.electrode_sides import (
+    IDEAL_FEED,
+    film_rim_warning,
+    rim_feed,
+    sheet_properties,
+)
 from ssbstack.numerics.model import Control
 from ssbstack.verification import discover, run_check
 from ssbstack.verification.electrochemistry import CASES

@@ -212,32 +212,6 @@ def film_rim_feed(case: Case, item: Interface) -> Any:
     return rim_feed(case, item)
 
 
-def film_rim_warning(case: Case) -> str | None:
-    """Why the vacancy margins at film-covered contact rims would not converge with the mesh,
-    or None: a coupled run with vacancy nucleation whose film feeds from a partial contact
-    through the numerical ideal feed (line-source limit) or with an edge mesh coarser than
-    λ_c/2 (fewer than two elements over the feed's peak)."""
-    coupling = case.coupling
-    if not (coupling.enabled and coupling.nucleation == "vacancy"):
-        return None
-    edge = default_sizes(case)[2]
-    for item in case.tags.interfaces:
-        feed = film_rim_feed(case, item) if interface_patches(case, item)[0] else None
-        if feed is None:
-            continue
-        if feed.numerical:
-            return (f"the films on '{item.name}' touch the Li through the numerical ideal "
-                    f"feed (electrochemistry.sheet_contact_resistance = 0): they draw their Li "
-                    f"from each contact rim over λ_c = {feed.length * 1e9:.3g} nm, far below "
-                    f"the edge mesh ({edge * 1e9:.3g} nm), so the vacancy margins at the rims "
-                    f"grow as the mesh is refined; give the Li | film contact a resistance")
-        if edge > 0.5 * feed.length:
-            return (f"geometry.mesh.edge = {edge * 1e9:.3g} nm does not resolve the films' "
-                    f"rim feed on '{item.name}' (λ_c = {feed.length * 1e9:.3g} nm): the "
-                    f"vacancy margins at the contact rims are not mesh-converged")
-    return None
-
-
 MAX_CELLS_PER_RANK = 5e6  # default limit of the estimated cell count, per MPI rank
 _CELLS_PER_SIZE = {2: 2.3, 3: 6.0}  # triangles per h² (equilateral), tetrahedra per h³ (gmsh)
 

@@ -49,8 +49,8 @@ from ssbstack.meshing.stack import StackMesh, build_mesh
 from ssbstack.meshing.tags import Interface
 from ssbstack.numerics.electrode_layers import AlloyLayer, Cathode
 from ssbstack.numerics.electrode_sides import (
-    IDEAL_FEED,
     ElectrodeSide,
+    feed_resistance,
     leakage_conductance,
     pinned_sparsity,
     sheet_properties,
@@ -257,10 +257,8 @@ class ElectrochemistryModel:
         """The thin interlayers of one interface as one sheet (its δ unknown and constants)."""
         film = sheet_properties(self.case, interface)
         kinetic = contact.resistance(self.f)
-        normal = film.normal
         coupled = self.case.coupling.enabled
-        if coupled and normal == 0.0:  # the contact moves: feed through χ, not a BC
-            normal = IDEAL_FEED * kinetic
+        normal = feed_resistance(film.normal, kinetic, coupled)  # coupled: through χ, not a BC
         delta, dofs, bc = sheet_space(self.domain, interface, side.reaction_tags,
                                       self.case.numerics.element_degree, normal, side.contact_tag)
         self.bcs.append(bc)

@@ -13,6 +13,7 @@ import numpy as np
 from ssbstack.compat import load_dolfinx
 from ssbstack.config.schema import Case, Kinetics
 from ssbstack.errors import CaseError
+from ssbstack.meshing.stack import default_sizes, interface_patches
 from ssbstack.meshing.tags import Interface
 from ssbstack.numerics.electrolyte_domain import ElectrolyteDomain
 from ssbstack.numerics.solver_options import petsc_solver_options
@@ -92,11 +93,44 @@ def rim_feed(case: Case, interface: Interface) -> RimFeed | None:
     temperature = case.conditions.temperature
     kinetic = ContactKinetics.at(kinetics, temperature).resistance(
         FARADAY / (GAS_CONSTANT * temperature))
-    numerical = film.normal == 0.0 and case.coupling.enabled
-    normal = IDEAL_FEED * kinetic if numerical else film.normal
+    normal = feed_resistance(film.normal, kinetic, case.coupling.enabled)
+    numerical = normal != film.normal
     if normal == 0.0:  # uncoupled ideal contact: δ = 0 on the contact, a line source
         return RimFeed(0.0, 0.0, False)
     return RimFeed((conductance / (1.0 / kinetic + 1.0 / normal)) ** 0.5, normal, numerical)
+
+
+def feed_resistance(normal: float, kinetic: float, coupled: bool) -> float:
+    """R_n the electrode feeds a film through (Ω m²): the films' own, or with the coupling on
+    and none given, the numerical ideal feed IDEAL_FEED × the kinetic resistance (the contact
+    moves, so δ cannot be held at 0 by a boundary condition)."""
+    return IDEAL_FEED * kinetic if coupled and normal == 0.0 else normal
+
+
+def film_rim_warning(case: Case) -> str | None:
+    """Why the vacancy margins at film-covered contact rims would not converge with the mesh,
+    or None: a coupled run with vacancy nucleation whose film feeds from a partial contact
+    through the numerical ideal feed (line-source limit) or with an edge mesh coarser than
+    λ_c/2 (fewer than two elements over the feed's peak)."""
+    coupling = case.coupling
+    if not (coupling.enabled and coupling.nucleation == "vacancy"):
+        return None
+    edge = default_sizes(case)[2]
+    for item in case.tags.interfaces:
+        feed = rim_feed(case, item) if interface_patches(case, item)[0] else None
+        if feed is None:
+            continue
+        if feed.numerical:
+            return (f"the films on '{item.name}' touch the Li through the numerical ideal "
+                    f"feed (electrochemistry.sheet_contact_resistance = 0): they draw their Li "
+                    f"from each contact rim over λ_c = {feed.length * 1e9:.3g} nm, far below "
+                    f"the edge mesh ({edge * 1e9:.3g} nm), so the vacancy margins at the rims "
+                    f"grow as the mesh is refined; give the Li | film contact a resistance")
+        if edge > 0.5 * feed.length:
+            return (f"geometry.mesh.edge = {edge * 1e9:.3g} nm does not resolve the films' "
+                    f"rim feed on '{item.name}' (λ_c = {feed.length * 1e9:.3g} nm): the "
+                    f"vacancy margins at the contact rims are not mesh-converged")
+    return None
 
 
 @dataclass
