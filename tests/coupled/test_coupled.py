@@ -259,6 +259,28 @@ def test_the_coupled_step_reports_its_sub_steps():
     assert "coupled sub-steps: " in lines[-1] and "of this 20 s time step" in lines[-1], lines
 
 
+def test_the_coupled_step_counts_and_names_its_cut_sub_steps():
+    """A sub-step that fails is redone smaller: the time step's row counts it and the progress
+    line names the last reason, so a slow run shows what cuts it."""
+    case = load_case(case_file("coupled_debond"))
+    (model,) = checks.build(case, MPI.COMM_WORLD)
+    lines: list[str] = []
+    model.progress = lines.append
+    substep, outcomes = model._substep, []
+
+    def fail_first(*args):
+        outcome = substep(*args) if outcomes else (False, 0.5, 1, "injected failure")
+        outcomes.append(outcome)
+        return outcome
+
+    model._substep = fail_first
+    rows = checks.run_models([model], [20.0])
+    failures = [outcome[3] for outcome in outcomes if not outcome[0]]
+    assert rows[-1]["coupled_failed_substeps"] == len(failures) >= 1
+    assert f", {len(failures)} cut (last: {failures[-1]})" in lines[-1], lines[-1]
+    assert failures[0] == "injected failure"
+
+
 def test_the_largest_vacancy_margin_does_not_depend_on_the_first_sub_step():
     """Source A CE1's RVE stripped at 0.6 mA/cm² (τ_v = 1e-4 s: no void): the quasi-steady
     nucleation margin rises in the first ~0.3 s as the contact rims open, then falls (at the

@@ -50,7 +50,8 @@ from ssbstack.numerics.plating import plating_criteria
 from ssbstack.numerics.substep_size import SubstepSize
 
 COLUMNS = ["contact_fraction_bottom", "contact_fraction_top", "max_gap_bottom_m",
-           "max_gap_top_m", "li_balance_error_m", "coupled_substeps", "coupling_iterations"]
+           "max_gap_top_m", "li_balance_error_m", "coupled_substeps", "coupling_iterations",
+           "coupled_failed_substeps"]
 VACANCY_COLUMNS = ["nucleated_fraction_bottom", "nucleated_fraction_top",
                    "max_vacancy_pressure_bottom_Pa", "max_vacancy_pressure_top_Pa",
                    "vacancy_margin_bottom", "vacancy_margin_top"]
@@ -253,7 +254,7 @@ class CoupledModel:
         mechanics = {"newton_iterations": 0.0, "substeps": 0.0, "min_mesh_quality": 1.0}
         h = min(self.size.next, self._longest(), dt)  # (and by the creep controller's proposal)
         minimum = self.case.mechanics.min_substep
-        cut = False
+        cut, failed, last_failure = False, 0, ""
         while elapsed < dt * (1.0 - 1e-12):
             if (substeps or cut) and self.stop_requested():  # a stiff step (or one whose
                 # sub-steps keep failing) can take minutes: do not keep a scheduler waiting for
@@ -266,6 +267,7 @@ class CoupledModel:
             iterations += count
             if not ok:
                 self.mechanics.rollback(start)
+                failed, last_failure = failed + 1, message
                 if h <= minimum:
                     return StepResult(False, iterations, message=f"coupled sub-step {h:.3g} s at "
                                       f"its minimum: {message}")
@@ -287,9 +289,10 @@ class CoupledModel:
                 break  # the run ends: no point in going on
             self.echem.advance_substep()  # the next sub-step starts from this one's Li contents
             self.progress(f"      … coupled sub-steps: {elapsed:.4g} s of this {dt:.4g} s time "
-                          f"step, next h = {h:.3g} s, {substeps} so far")
+                          f"step, next h = {h:.3g} s, {substeps} so far"
+                          + (f", {failed} cut (last: {last_failure})" if failed else ""))
         self.size.next = h
-        return self._result(substeps, iterations, mechanics)
+        return self._result(substeps, iterations, mechanics, failed)
 
     def _vacancies_at_start(self, time: float, control: Control) -> None:
         """The quasi-steady rule at the step's start (``time``, s) under the step's current, on
@@ -340,8 +343,9 @@ class CoupledModel:
                                            self.indicator(self.mechanics.pair_gaps()))
 
     def _result(self, substeps: int, iterations: int,
-                mechanics: dict[str, float] | None = None) -> StepResult:
-        """One row of all three models, and the failure check (collective)."""
+                mechanics: dict[str, float] | None = None, failed: int = 0) -> StepResult:
+        """One row of all three models, and the failure check (collective). ``failed``: the
+        sub-steps this time step cut and redid (each costs about as much as an accepted one)."""
         values = dict(self.echem._last_values)
         values |= self.mechanics._values() | (mechanics or {})
         gaps = self.mechanics.pair_gaps()
@@ -358,6 +362,7 @@ class CoupledModel:
         values["li_balance_error_m"] = (removed - self.mechanics.current.stripped) / collector
         values["coupled_substeps"] = float(substeps)
         values["coupling_iterations"] = float(iterations)
+        values["coupled_failed_substeps"] = float(failed)
         result = StepResult(True, max(1, iterations // max(substeps, 1)), values)
         current = self._applied_current()  # (a failed last solve must not hide the loss)
         plating = None
