@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import math
 import os
@@ -190,8 +191,7 @@ class TimeseriesWriter:
         error = None
         if comm.rank == 0 and resume_rows is not None:
             kept = path.read_text(encoding="utf-8").splitlines(keepends=True)[: resume_rows + 1]
-            if not kept or kept[0].rstrip("\r\n").split(",") != columns:
-                error = f"{path}: columns differ from this run's; cannot resume"
+            kept, error = _resumed_rows(path, kept, columns)
         error = comm.bcast(error, root=0)  # every rank raises together
         if error:
             raise CaseError(error)
@@ -217,6 +217,25 @@ class TimeseriesWriter:
         if self._file is not None:
             self._file.close()
             self._file = None
+
+
+def _resumed_rows(path: Path, kept: list[str], columns: list[str]) -> tuple[list[str], str | None]:
+    """The header and rows of a file being resumed, under this run's ``columns``: a file
+    written before a version added columns gets them empty in its old rows; one whose columns
+    this run lacks cannot be resumed (the error)."""
+    if not kept:
+        return kept, f"{path}: no header; cannot resume"
+    header = kept[0].rstrip("\r\n").split(",")
+    if header == columns:
+        return kept, None
+    if not set(header) <= set(columns):
+        return kept, f"{path}: columns differ from this run's; cannot resume"
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(columns)
+    for row in csv.DictReader(kept[1:], fieldnames=header):
+        writer.writerow([row.get(name) or "" for name in columns])
+    return buffer.getvalue().splitlines(keepends=True), None
 
 
 def _cell(value: Any) -> str:
