@@ -62,7 +62,7 @@ def _check(name):
 
 
 @pytest.mark.parametrize("name", ["creep_uniaxial", "creep_uniaxial_axisymmetric",
-                                  "creep_uniaxial_garofalo"])
+                                  "creep_uniaxial_garofalo", "creep_uniaxial_threshold"])
 def test_uniaxial_creep_rate_is_the_law(name):
     _, _, error = _check(name)
     assert error < 1e-6  # uniform stress: exact up to solver tolerance
@@ -70,6 +70,33 @@ def test_uniaxial_creep_rate_is_the_law(name):
 
 def test_relaxation_in_fixed_gap_matches_closed_form_ode():
     _check("creep_relaxation")
+
+
+def test_relaxation_with_a_threshold_stops_at_the_threshold_not_at_zero():
+    _, computed, _ = _check("creep_relaxation_threshold")
+    assert 0.5e6 < computed < 0.8e6  # relaxed by 0.26 MPa, held above σ_th = 0.5 MPa
+    plain = checks.relaxation_reference(load_case(checks.case_file("creep_relaxation")), 100.0)
+    assert plain < 0.3e6  # without the threshold the same block relaxes to 0.24 MPa
+
+
+def test_threshold_creep_return_map_never_crosses_the_threshold():
+    law = CreepRate(CreepLaw(coefficient_per_s_per_MPa_n=7.7e-3, exponent=6.56,
+                             threshold_stress=2e6), 298.15)
+    q_trial = np.array([1.0e6, 2.0e6, 2.5e6, 50e6])
+    shear = np.full(4, 2.83e9)
+    dp, _, _ = creep_increment(q_trial, 1e3, shear, law)
+    assert dp[0] == 0.0 and dp[1] == 0.0  # at or below σ_th: no creep
+    q_end = q_trial - 3.0 * shear * dp
+    assert np.all(q_end[2:] > 2e6)  # a long step relaxes towards σ_th, never below
+    assert q_end[3] == pytest.approx(2e6, abs=0.5e6)
+    np.testing.assert_allclose(dp[2:], 1e3 * law.rate(q_end[2:]), rtol=1e-9)  # backward Euler
+
+
+def test_threshold_stress_is_refused_for_the_anand_law():
+    data = apply_overrides(load_raw(checks.case_file("creep_anand")),
+                           ['materials.Li_anand.creep.threshold_stress="1 MPa"'])
+    with pytest.raises(CaseError, match=r"threshold_stress"):
+        build_case(data)
 
 
 def test_stripping_removes_exactly_charge_times_molar_volume():

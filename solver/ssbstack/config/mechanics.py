@@ -53,6 +53,12 @@ class CreepLaw(Section):
       used), so A is the pre-exponential factor (``coefficient_per_s``) and ``activation_energy``
       must be given.
 
+    ``threshold_stress`` σ_th (Pa; Norton and Garofalo, default 0) makes either an excess-stress
+    law: σ_eq is replaced by ⟨σ_eq − σ_th⟩, so no creep below σ_th and a stress held in a fixed gap
+    relaxes towards σ_th instead of zero. It stands for the strength of Li at the micrometre scale
+    of contact spots and voids, far above the bulk value (papers.md; physics.md §7), and is meant
+    for cases where that scale decides (a seeded partial contact at low stack pressure).
+
     Keys of the other laws are ignored.
     """
 
@@ -78,6 +84,8 @@ class CreepLaw(Section):
         None, ge=0.0, description="n (anand): strain-rate exponent of s*")
     hardening_exponent: float | None = Field(
         None, ge=1.0, description="a (anand): ṡ ∝ |1 − s/s*|^a")
+    threshold_stress: Pressure = Field(
+        0.0, ge=0.0, description="σ_th (norton, garofalo): creep driven by ⟨σ_eq − σ_th⟩, Pa")
 
     @model_validator(mode="after")
     def _parameters_of_model(self) -> CreepLaw:
@@ -91,6 +99,9 @@ class CreepLaw(Section):
         for key in needed:
             if getattr(self, key) is None or key not in self.model_fields_set:
                 raise ValueError(f"{key} is required for the {self.model} law")
+        if self.model == "anand" and self.threshold_stress > 0.0:
+            raise ValueError("threshold_stress is not defined for the anand law (its deformation "
+                             "resistance plays that part)")
         return self
 
 

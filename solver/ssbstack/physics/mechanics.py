@@ -144,8 +144,9 @@ def surface_load(test: Any, pressure: Any, vertical: int, weight: Any, ds: Any) 
 class CreepRate:
     """ε̇_eq(σ_eq) of one law at one temperature, vectorised over numpy arrays (σ in Pa).
 
-    Every law is ε̇ = C g(σ_eq/σ_s)^N with g(x) = x (Norton: σ_s = 1 MPa; Anand: σ_s = s, N = 1/m)
-    or g = sinh (Garofalo: σ_s = σ_G). For Anand the stress scale is per point: ``resistance``
+    Every law is ε̇ = C g(⟨σ_eq − σ_th⟩/σ_s)^N with g(x) = x (Norton: σ_s = 1 MPa; Anand: σ_s = s,
+    N = 1/m) or g = sinh (Garofalo: σ_s = σ_G); σ_th the threshold stress (0 unless the case gives
+    one; never for Anand). For Anand the stress scale is per point: ``resistance``
     holds s (Pa) of exactly the points the rate is evaluated at; :meth:`at` takes a subset of them.
     """
 
@@ -188,6 +189,11 @@ class CreepRate:
             raise ValueError("an Anand creep rate needs the deformation resistance of its points")
         return self.resistance
 
+    @property
+    def threshold(self) -> float:
+        """σ_th (Pa): no creep below it."""
+        return self.law.threshold_stress
+
     def at(self, index: np.ndarray) -> CreepRate:
         """The same law on a subset ``index`` of its points (Anand: their resistance)."""
         if self.resistance is None:
@@ -201,7 +207,7 @@ class CreepRate:
 
     def rate(self, q: np.ndarray) -> np.ndarray:
         """Equivalent creep strain rate (1/s) at equivalent stress ``q`` (Pa)."""
-        x = q / self.scale
+        x = np.maximum(q - self.threshold, 0.0) / self.scale
         return self.coefficient * (x if self.power_law else np.sinh(x)) ** self.power
 
     def stress(self, rate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -209,9 +215,10 @@ class CreepRate:
         n, scale = self.power, self.scale
         x = (rate / self.coefficient) ** (1.0 / n)
         if self.power_law:
-            q = scale * x
-            return q, q / n
-        return scale * np.arcsinh(x), scale * x / (n * np.sqrt(1.0 + x * x))
+            excess = scale * x
+            return self.threshold + excess, excess / n
+        return (self.threshold + scale * np.arcsinh(x),
+                scale * x / (n * np.sqrt(1.0 + x * x)))
 
     # --- Anand: the deformation resistance ------------------------------------------------------
 
@@ -272,12 +279,13 @@ def creep_increment(q_trial: np.ndarray, dt: float, shear_modulus: np.ndarray,
     if dt <= 0.0 or q_trial.size == 0:
         return dp, slope, 0
     g3 = 3.0 * shear_modulus
-    full = q_trial / g3
+    excess = q_trial - law.threshold  # creep cannot take q below σ_th
+    full = excess / g3
     with np.errstate(over="ignore"):  # sinh overflows to inf far above σ_G: then y0 = full
         explicit = dt * law.rate(q_trial)
         y0 = np.minimum(explicit, full)
-    tiny = (y0 <= 1e-14 * full) | (q_trial <= 0.0)
-    dp[tiny] = np.where(q_trial[tiny] > 0.0, explicit[tiny], 0.0)
+    tiny = (excess <= 0.0) | (y0 <= 1e-14 * full)
+    dp[tiny] = np.where(excess[tiny] > 0.0, explicit[tiny], 0.0)
     active = np.flatnonzero(~tiny)
     law = law.at(active)
     z = np.log(y0[active])
@@ -310,7 +318,8 @@ def slit_mean_velocity(law: CreepRate, wall_shear: float, half_width: float) -> 
 
         v̄ = h ∫₀¹ ξ γ̇(τ_w ξ) dξ     (Norton: √3 C h (√3 τ_w/σ_s)^n / (n + 2)).
 
-    Gauss–Legendre on 48 points; exact to round-off for Norton exponents up to ~90.
+    Gauss–Legendre on 48 points; exact to round-off for Norton exponents up to ~90 (without a
+    threshold stress: its kink in γ̇(τ) is integrated to the quadrature's accuracy only).
     """
     if wall_shear <= 0.0:
         return 0.0
