@@ -110,10 +110,11 @@ def command(job: Job, state: str, ranks: int) -> list[str]:
     """The ``ssbstack run`` command line of one job."""
     python = sys.executable
     run = [python, "-m", "ssbstack.cli", "run"]
+    outdir = job.outdir.resolve()  # the run's working directory is the repository, not the caller's
     if state == "restart":
-        run += ["--restart", str(job.outdir)]
+        run += ["--restart", str(outdir)]
     else:
-        run += [str(job.case), "-o", str(job.outdir), "--overwrite"]
+        run += [str(job.case.resolve()), "-o", str(outdir), "--overwrite"]
         for item in job.overrides:
             run += ["--set", item]
     run += ["--checkpoint-every", "1"]  # a restarted run too: a killed batch loses one step

@@ -158,3 +158,16 @@ def test_bound_cases_keep_ce1s_contact_state_and_table_protocol(bound):
     assert case.geometry.mesh == ce1.geometry.mesh
     assert case.geometry.interfaces == ce1.geometry.interfaces
     assert case.protocol == ce1.protocol
+
+
+def test_a_job_given_relative_paths_runs_them_from_the_callers_directory(tmp_path, monkeypatch):
+    """Jobs run with the repository as working directory: a case or output path relative to the
+    caller's directory is made absolute first (it once failed with 'file not found')."""
+    sys.path.insert(0, str(SCRIPT.parent))
+    from ccd_table import Job, command
+
+    monkeypatch.chdir(tmp_path)
+    line = command(Job(Path("my_case.toml"), Path("out/run")), "new", 1)
+    assert str(tmp_path / "my_case.toml") in line and str(tmp_path / "out" / "run") in line
+    assert str(tmp_path / "out" / "run") in command(Job(Path("c.toml"), Path("out/run")),
+                                                    "restart", 1)
