@@ -92,6 +92,23 @@ def test_threshold_creep_return_map_never_crosses_the_threshold():
     np.testing.assert_allclose(dp[2:], 1e3 * law.rate(q_end[2:]), rtol=1e-9)  # backward Euler
 
 
+@pytest.mark.parametrize("threshold", [2e6, 10e6])
+def test_threshold_return_map_converges_on_excesses_of_eleven_decades(threshold):
+    """Near σ_th the residual once cancelled σ_th against q_trial (round-off ~1e-9 Pa against an
+    excess of ~1e3 Pa): the map failed to converge when such points shared a call with others."""
+    law = CreepRate(CreepLaw(coefficient_per_s_per_MPa_n=7.7e-3, exponent=6.56,
+                             threshold_stress=threshold), 313.15)
+    rng = np.random.default_rng(0)
+    q_trial = threshold + 10.0 ** rng.uniform(-3.0, 8.5, 5000)
+    shear = np.full(q_trial.size, 2.83e9)
+    for dt in (1e-3, 1.0, 1e3):
+        dp, _, _ = creep_increment(q_trial, dt, shear, law)
+        q_end = q_trial - 3.0 * shear * dp
+        assert np.all(q_end >= threshold)
+        flowing = dp > 0.0
+        np.testing.assert_allclose(dp[flowing], dt * law.rate(q_end[flowing]), rtol=1e-8)
+
+
 def test_threshold_stress_is_refused_for_the_anand_law():
     data = apply_overrides(load_raw(checks.case_file("creep_anand")),
                            ['materials.Li_anand.creep.threshold_stress="1 MPa"'])

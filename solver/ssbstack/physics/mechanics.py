@@ -212,13 +212,18 @@ class CreepRate:
 
     def stress(self, rate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Inverse law: σ_eq (Pa) at ``rate`` (1/s) and S = dσ_eq/d ln(rate) (Pa)."""
+        excess, slope = self.excess_stress(rate)
+        return self.threshold + excess, slope
+
+    def excess_stress(self, rate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """σ_eq − σ_th (Pa) at ``rate`` (1/s) and S = dσ_eq/d ln(rate) (Pa): the inverse law
+        without adding σ_th, so that a return map near σ_th keeps its relative precision."""
         n, scale = self.power, self.scale
         x = (rate / self.coefficient) ** (1.0 / n)
         if self.power_law:
             excess = scale * x
-            return self.threshold + excess, excess / n
-        return (self.threshold + scale * np.arcsinh(x),
-                scale * x / (n * np.sqrt(1.0 + x * x)))
+            return excess, excess / n
+        return scale * np.arcsinh(x), scale * x / (n * np.sqrt(1.0 + x * x))
 
     # --- Anand: the deformation resistance ------------------------------------------------------
 
@@ -289,11 +294,11 @@ def creep_increment(q_trial: np.ndarray, dt: float, shear_modulus: np.ndarray,
     active = np.flatnonzero(~tiny)
     law = law.at(active)
     z = np.log(y0[active])
-    qt, g3a = q_trial[active], g3[active]
+    excess_trial, g3a = excess[active], g3[active]  # σ_th taken out once: no cancellation below
     for iterations in range(1, max_iterations + 1):  # noqa: B007 (returned)
         y = np.exp(z)
-        q, s = law.stress(y / dt)
-        residual = q + g3a * y - qt
+        q, s = law.excess_stress(y / dt)
+        residual = q + g3a * y - excess_trial
         step = residual / (s + g3a * y)
         z -= step
         if np.all(np.abs(step) <= tol):
@@ -302,7 +307,7 @@ def creep_increment(q_trial: np.ndarray, dt: float, shear_modulus: np.ndarray,
         raise ArithmeticError("creep return map did not converge")
     y = np.exp(z)
     dp[active] = y
-    slope[active] = law.stress(y / dt)[1]
+    slope[active] = law.excess_stress(y / dt)[1]
     return dp, slope, iterations
 
 
