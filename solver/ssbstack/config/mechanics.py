@@ -56,8 +56,9 @@ class CreepLaw(Section):
     ``threshold_stress`` σ_th (Pa; Norton and Garofalo, default 0) makes either an excess-stress
     law: σ_eq is replaced by ⟨σ_eq − σ_th⟩, so no creep below σ_th and a stress held in a fixed gap
     relaxes towards σ_th instead of zero. It stands for the strength of Li at the micrometre scale
-    of contact spots and voids, far above the bulk value (papers.md; physics.md §7), and is meant
-    for cases where that scale decides (a seeded partial contact at low stack pressure).
+    of contact spots and voids, far above the bulk value (physics.md §7; micro-pillars: Xu et al.,
+    PNAS 114 (2017) 57), and is meant for cases where that scale decides (a seeded partial
+    contact at low stack pressure).
 
     Keys of the other laws are ignored.
     """
