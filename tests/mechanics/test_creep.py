@@ -79,34 +79,26 @@ def test_relaxation_with_a_threshold_stops_at_the_threshold_not_at_zero():
     assert plain < 0.3e6  # without the threshold the same block relaxes to 0.24 MPa
 
 
-def test_threshold_creep_return_map_never_crosses_the_threshold():
-    law = CreepRate(CreepLaw(coefficient_per_s_per_MPa_n=7.7e-3, exponent=6.56,
-                             threshold_stress=2e6), 298.15)
-    q_trial = np.array([1.0e6, 2.0e6, 2.5e6, 50e6])
-    shear = np.full(4, 2.83e9)
-    dp, _, _ = creep_increment(q_trial, 1e3, shear, law)
-    assert dp[0] == 0.0 and dp[1] == 0.0  # at or below σ_th: no creep
-    q_end = q_trial - 3.0 * shear * dp
-    assert np.all(q_end[2:] > 2e6)  # a long step relaxes towards σ_th, never below
-    assert q_end[3] == pytest.approx(2e6, abs=0.5e6)
-    np.testing.assert_allclose(dp[2:], 1e3 * law.rate(q_end[2:]), rtol=1e-9)  # backward Euler
-
-
 @pytest.mark.parametrize("threshold", [2e6, 10e6])
-def test_threshold_return_map_converges_on_excesses_of_eleven_decades(threshold):
-    """Near σ_th the residual once cancelled σ_th against q_trial (round-off ~1e-9 Pa against an
-    excess of ~1e3 Pa): the map failed to converge when such points shared a call with others."""
+def test_threshold_return_map_is_backward_euler_and_never_crosses_the_threshold(threshold):
+    """Stresses at or below σ_th do not creep; above it, over eleven decades of excess and three
+    of dt, Δp = dt ε̇(q_end) with q_end ≥ σ_th, and a long step ends near σ_th. Near σ_th the
+    residual once cancelled σ_th against q_trial (round-off ~1e-9 Pa against an excess of ~1e3 Pa)
+    and the map failed to converge when such points shared a call with others."""
     law = CreepRate(CreepLaw(coefficient_per_s_per_MPa_n=7.7e-3, exponent=6.56,
                              threshold_stress=threshold), 313.15)
     rng = np.random.default_rng(0)
-    q_trial = threshold + 10.0 ** rng.uniform(-3.0, 8.5, 5000)
+    above = threshold + 10.0 ** rng.uniform(-3.0, 8.5, 5000)
+    q_trial = np.concatenate([[0.5 * threshold, threshold], above])
     shear = np.full(q_trial.size, 2.83e9)
     for dt in (1e-3, 1.0, 1e3):
         dp, _, _ = creep_increment(q_trial, dt, shear, law)
+        assert dp[0] == 0.0 and dp[1] == 0.0
         q_end = q_trial - 3.0 * shear * dp
-        assert np.all(q_end >= threshold)
+        assert np.all(q_end[2:] >= threshold)
         flowing = dp > 0.0
         np.testing.assert_allclose(dp[flowing], dt * law.rate(q_end[flowing]), rtol=1e-8)
+    assert np.max(q_end[2:][above < threshold + 50e6]) < threshold + 2e6  # relaxed towards σ_th
 
 
 def test_threshold_stress_is_refused_for_the_anand_law():
