@@ -66,12 +66,12 @@ def test_creep_arrhenius_factor_is_applied_up_to_the_li_melting_point(model):
 
 
 def test_a_threshold_law_is_left_out_of_the_bulk_comparison_on_purpose():
-    """The source C trial's Li has a threshold stress (no creep below σ_th: the µm scale); it is
-    bundled, but not compared with the 0.2–0.6 MPa bulk data, which it contradicts by design."""
+    """Source C's full cells give Li a threshold stress (no creep below σ_th: the µm scale); the
+    law is bundled, but not compared with the 0.2–0.6 MPa bulk data, which it contradicts by design."""
     from ssbstack.config.loader import load_case
 
-    trial = creep_laws.CASES / "ham2024" / "trials" / "full_cell_1MPa_as_laid_threshold.toml"
-    law = load_case(trial).materials["Li"].creep
+    full_cell = creep_laws.CASES / "ham2024" / "ccd" / "full_cell_fixed_gap_1MPa_ccd.toml"
+    law = load_case(full_cell).materials["Li"].creep
     assert law.threshold_stress > 0.0
     assert all(other.threshold_stress == 0.0 for other in LAWS.values())
     assert min(creep_laws.ratios(law)) == 0.0  # why: it does not creep at bulk-data stresses

@@ -44,7 +44,10 @@ def bundled_laws(root: Path = CASES) -> dict[str, CreepLaw]:
     case files under ``root`` outside ``verification/`` (the first file that defines it names
     it). A law with a threshold stress is left out: it stands for Li's strength at the µm scale
     of contact spots and does not creep below σ_th by design, so the bulk data it would be
-    compared with (0.2–0.6 MPa) say nothing about it."""
+    compared with (0.2–0.6 MPa) say nothing about it. A file whose creep table names no model
+    (its ``extends`` chain included) only overrides part of a law defined elsewhere (e.g.
+    ``common/full_cell_as_laid_source_c.toml`` adds a threshold): the law is judged in the files
+    that hold it whole."""
     laws: dict[str, CreepLaw] = {}
     seen: set[str] = set()
     for path in sorted(root.rglob("*.toml")):
@@ -52,7 +55,7 @@ def bundled_laws(root: Path = CASES) -> dict[str, CreepLaw]:
             continue
         materials = load_raw(path).get("materials", {})
         for name, raw in sorted(materials.items()):
-            if not isinstance(raw, dict) or "creep" not in raw or not (
+            if not isinstance(raw, dict) or "model" not in raw.get("creep", {}) or not (
                     name == "Li" or name.startswith("Li_")):
                 continue
             values, _ = extract_provenance(raw)
