@@ -296,3 +296,28 @@ def test_the_largest_vacancy_margin_does_not_depend_on_the_first_sub_step():
         peaks.append(max(margins))
     assert margins[0] < 0.75 * peaks[1]  # the peak is not at the start
     assert peaks[0] == pytest.approx(peaks[1], rel=5e-3)
+
+
+def test_a_solve_after_a_petsc_failure_is_a_fresh_one():
+    """With no contact left (χ = 0 on both interfaces) the galvanostatic system is singular: the
+    factorisation fails. That failed factorisation stayed in the solver, so the next solve,
+    even with contact back, raised in PETSc (MUMPS "invalid JOB"), and PETSc left that aborted
+    solve's vectors locked, so every later one failed too ("object in wrong state"), however
+    short the sub-step. Once contact is back the next solve must converge, to the closed form."""
+    from ssbstack.meshing.stack import build_mesh
+    from ssbstack.numerics.electrochemistry import ElectrochemistryModel
+    from ssbstack.simulation import split_for
+
+    case = load_case(case_file("coupled_flat"))
+    comm = MPI.COMM_WORLD
+    model = ElectrochemistryModel(case, build_mesh(case, comm, split=split_for(case)), comm)
+    for side in model.sides:
+        side.indicator.x.array[:] = 0.0
+    lost = model.solve(0.0, 0.0, Control(checks.CURRENT))
+    assert not lost.converged
+    for side in model.sides:
+        side.indicator.x.array[:] = 0.4
+    back = model.solve(0.0, 0.0, Control(checks.CURRENT))
+    assert back.converged, back.message
+    reference, _, _, _ = checks.verify_contact_indicator(comm)
+    assert back.values["voltage_V"] == pytest.approx(reference, rel=1e-9)

@@ -102,7 +102,6 @@ class ElectrochemistryModel:
     def __init__(self, case: Case, stack_mesh: StackMesh, comm: Any, outdir: Path | None = None):
         dolfinx = load_dolfinx()
         import basix.ufl
-        from dolfinx.fem.petsc import NonlinearProblem
 
         self.case, self.comm = case, comm
         self.outdir = Path(outdir) if outdir is not None else None
@@ -174,14 +173,7 @@ class ElectrochemistryModel:
             self.forms.residual.append(self.cathode.residual(self.forms.currents[1], self.weight))
             self.forms.unknowns.append(self.cathode.concentration)
         self.unknowns = self.forms.unknowns
-        self.problem = NonlinearProblem(
-            self.forms.residual,
-            self.unknowns,
-            kind="mpi",
-            petsc_options_prefix=f"ssbstack_echem_{id(self)}_",
-            petsc_options=petsc_solver_options(case),
-            bcs=self.bcs,
-        )
+        self.problem = self._new_problem()
         self._post = self._compile_integrals(electrodes)
         self._accepted = [u.x.array.copy() for u in self.unknowns]
         self._accepted_films = [film.previous.x.array.copy() for film in self.films.values()]
@@ -340,6 +332,20 @@ class ElectrochemistryModel:
         self.voltage.x.array[:] = ocv[self.voltage_side] - ocv[ground]
         self.phi.x.array[:] = -ocv[ground]
 
+    def _new_problem(self) -> Any:
+        """The Newton problem of the forms (collective); a new one after a PETSc error."""
+        from dolfinx.fem.petsc import NonlinearProblem
+
+        self._problems = getattr(self, "_problems", 0) + 1
+        return NonlinearProblem(
+            self.forms.residual,
+            self.unknowns,
+            kind="mpi",
+            petsc_options_prefix=f"ssbstack_echem_{id(self)}_{self._problems}_",
+            petsc_options=petsc_solver_options(self.case),
+            bcs=self.bcs,
+        )
+
     # -- runner interface ----------------------------------------------------------------------
     def columns(self) -> list[str]:
         """Columns this model adds to timeseries.csv (+ the surface Li fraction of alloys)."""
@@ -365,11 +371,21 @@ class ElectrochemistryModel:
         try:
             self.problem.solve()
         except PETSc.Error as exc:  # e.g. a singular system (no contact left): collective
+            # PETSc leaves the vectors of the aborted solve read-locked (the residual, as the
+            # linear solve's right-hand side): every later solve on this problem would fail
+            # ("object in wrong state") however short the sub-step. A new problem starts clean.
+            self.problem = self._new_problem()
+            cause = exc.__cause__ or exc.__context__  # a Python callback's own exception
             return StepResult(False, 0, message=f"electrochemistry solve failed in PETSc "
-                              f"(error {exc.ierr}): no current path left?")
+                              f"(error {exc.ierr}{f': {cause!r}' if cause else ''}): "
+                              "no current path left?")
         solver = self.problem.solver
         reason, iterations = solver.getConvergedReason(), solver.getIterationNumber()
         if reason <= 0:
+            if reason == PETSc.SNES.ConvergedReason.DIVERGED_LINEAR_SOLVE:
+                # a failed factorisation (a singular system) stays in the solver: its next
+                # solve, even of a regular system, would raise in PETSc (MUMPS: "invalid JOB")
+                self.problem = self._new_problem()
             return StepResult(
                 False, iterations,
                 message=f"electrochemistry Newton solve diverged (SNES reason {reason}) after "
