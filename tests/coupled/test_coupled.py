@@ -321,3 +321,22 @@ def test_a_solve_after_a_petsc_failure_is_a_fresh_one():
     assert back.converged, back.message
     reference, _, _, _ = checks.verify_contact_indicator(comm)
     assert back.values["voltage_V"] == pytest.approx(reference, rel=1e-9)
+
+
+def test_contact_only_between_vertices_is_no_current_path():
+    """Quadratic displacement: contact pairs at the vertices and mid-edges, the interface
+    current's χ at the vertices only. Contact left on the mid-edge pairs alone (a vacancy cascade
+    did that to a source C full cell) gives the pairs an area fraction of about 2/3 but no
+    current path: the stripping electrode's fraction is the current's, 0 (it then counted as
+    11 %, and the run ended in a singular electrolyte solve instead of a contact loss)."""
+    case = load_case(case_file("coupled_flat"))
+    (coupled,) = checks.build(case, MPI.COMM_WORLD)
+    mid_edge = np.ones(coupled.contact.count, dtype=bool)
+    mid_edge[np.concatenate(MPI.COMM_WORLD.allgather(
+        np.concatenate([item.vertex_pairs for item in coupled.map.sides])))] = False
+    chi = mid_edge.astype(float)
+    bottom = coupled.contact.electrode == 0
+    assert mid_edge[bottom].any() and not mid_edge[bottom].all()
+    assert coupled.pair_chi.area_fraction(0, chi) > 0.5
+    assert coupled.map.conducting_fraction(chi, bottom) == 0.0
+    assert coupled.map.conducting_fraction(np.ones_like(chi), bottom) == pytest.approx(1.0)

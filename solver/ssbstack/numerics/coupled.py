@@ -335,12 +335,23 @@ class CoupledModel:
         return applied if applied is not None else self.echem.currents.net_current_density()
 
     def _stripping_fraction(self) -> float:
-        """Contact fraction of the electrode that strips now; inf at rest (collective)."""
+        """Contact fraction of the electrode that strips now, the smaller of the contact pairs'
+        and the one its current sees; inf at rest (collective)."""
         current = self._applied_current()
         if current == 0.0:
             return math.inf
-        return self.pair_chi.area_fraction(stripping_electrode(current)[0],
-                                           self.indicator(self.mechanics.pair_gaps()))
+        which = stripping_electrode(current)[0]
+        chi = self.indicator(self.mechanics.pair_gaps())
+        return min(self.pair_chi.area_fraction(which, chi), self._conducting_fraction(which, chi))
+
+    def _conducting_fraction(self, which: int, chi: np.ndarray) -> float:
+        """The share of electrode ``which``'s interface that conducts as the electrochemistry
+        sees it (χ at the electrolyte's vertices only; collective). It is below the pairs' area
+        fraction where contact survives only on the pairs between vertices (a quadratic
+        displacement's mid-edge pairs): after a vacancy cascade that left 11 % of the pairs but
+        none at a vertex, the current had no path and the electrolyte solve was singular, a
+        contact loss the pairs did not report."""
+        return self.map.conducting_fraction(chi, self.contact.electrode == which)
 
     def _result(self, substeps: int, iterations: int,
                 mechanics: dict[str, float] | None = None, failed: int = 0) -> StepResult:
@@ -370,8 +381,10 @@ class CoupledModel:
             measures, plating = self.plating.evaluate(gaps, self.pair_current,
                                                       self.map.pair_contact(), current, self.time)
             values |= measures
-        stripping = stripping_electrode(current)[1]
+        which, stripping = stripping_electrode(current)
         fraction = values[f"contact_fraction_{stripping}"]
+        if current != 0.0:  # (as _stripping_fraction: the current's view too)
+            fraction = min(fraction, self._conducting_fraction(which, chi))
         result.note = (f"contact fraction {stripping} {fraction:.3g}, hot spot "
                        f"{values.get(f'hot_spot_factor_avg_{stripping}', math.nan):.3g}")
         if self.vacancy is not None:

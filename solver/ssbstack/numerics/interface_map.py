@@ -18,6 +18,7 @@ Built once at set-up, identical on any number of ranks:
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,6 +91,22 @@ class InterfaceMap:
             raise RuntimeError(f"interface '{side.interface.name}': electrolyte dofs without a "
                                "contact pair at the same place (the mesh is not split as expected)")
         return dofs.astype(np.int32), found
+
+    def conducting_fraction(self, indicator: np.ndarray, electrode: np.ndarray) -> float:
+        """∫ χ dA / A over the coupled interfaces whose pairs are in ``electrode`` (a mask of
+        the pairs), with χ = ``indicator`` at the electrolyte's vertices: the share of contact
+        the interface current sees (nan: no such interface; collective)."""
+        from mpi4py import MPI
+
+        active, area = 0.0, 0.0
+        for item in self.sides:
+            if not electrode[item.pairs].any():
+                continue
+            _, lumped, _ = item.side.averaged  # ∫ v_i dA at the vertices
+            active += float(lumped[item.vertex_dofs] @ indicator[item.vertex_pairs])
+            area += item.side.area
+        active = self.comm.allreduce(active, op=MPI.SUM)
+        return active / area if area > 0.0 else math.nan
 
     def set_indicator(self, indicator: np.ndarray) -> None:
         """χ of every pair (global array) → the electrochemistry's indicator functions."""
