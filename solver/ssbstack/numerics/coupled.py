@@ -334,14 +334,16 @@ class CoupledModel:
         applied = self.control.current_density if self.control is not None else None
         return applied if applied is not None else self.echem.currents.net_current_density()
 
-    def _stripping_fraction(self) -> float:
+    def _stripping_fraction(self, chi: np.ndarray | None = None) -> float:
         """Contact fraction of the electrode that strips now, the smaller of the contact pairs'
-        and the one its current sees; inf at rest (collective)."""
+        and the one its current sees, at ``chi`` (default: the present gaps'); inf at rest
+        (collective)."""
         current = self._applied_current()
         if current == 0.0:
             return math.inf
         which = stripping_electrode(current)[0]
-        chi = self.indicator(self.mechanics.pair_gaps())
+        if chi is None:
+            chi = self.indicator(self.mechanics.pair_gaps())
         return min(self.pair_chi.area_fraction(which, chi), self._conducting_fraction(which, chi))
 
     def _conducting_fraction(self, which: int, chi: np.ndarray) -> float:
@@ -381,10 +383,9 @@ class CoupledModel:
             measures, plating = self.plating.evaluate(gaps, self.pair_current,
                                                       self.map.pair_contact(), current, self.time)
             values |= measures
-        which, stripping = stripping_electrode(current)
-        fraction = values[f"contact_fraction_{stripping}"]
-        if current != 0.0:  # (as _stripping_fraction: the current's view too)
-            fraction = min(fraction, self._conducting_fraction(which, chi))
+        stripping = stripping_electrode(current)[1]
+        fraction = (values[f"contact_fraction_{stripping}"] if current == 0.0
+                    else self._stripping_fraction(chi))
         result.note = (f"contact fraction {stripping} {fraction:.3g}, hot spot "
                        f"{values.get(f'hot_spot_factor_avg_{stripping}', math.nan):.3g}")
         if self.vacancy is not None:

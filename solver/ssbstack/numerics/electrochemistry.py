@@ -173,6 +173,7 @@ class ElectrochemistryModel:
             self.forms.residual.append(self.cathode.residual(self.forms.currents[1], self.weight))
             self.forms.unknowns.append(self.cathode.concentration)
         self.unknowns = self.forms.unknowns
+        self._problems = 0  # Newton problems built so far (each gets its own options prefix)
         self.problem = self._new_problem()
         self._post = self._compile_integrals(electrodes)
         self._accepted = [u.x.array.copy() for u in self.unknowns]
@@ -336,7 +337,7 @@ class ElectrochemistryModel:
         """The Newton problem of the forms (collective); a new one after a PETSc error."""
         from dolfinx.fem.petsc import NonlinearProblem
 
-        self._problems = getattr(self, "_problems", 0) + 1
+        self._problems += 1
         return NonlinearProblem(
             self.forms.residual,
             self.unknowns,

@@ -73,13 +73,15 @@ class InterfaceCurrents:
             contact = side.feed[1]
         return per_area(self.domain.assembled(contact), lumped)
 
-    def active_area(self, side: ElectrodeSide) -> float:
-        """∫ χ dA (m²; m in planar 2D): the area in contact now (collective)."""
+    def active_area(self, side: ElectrodeSide, indicator: np.ndarray | None = None) -> float:
+        """∫ χ dA (m²; m in planar 2D): the area in contact now, or with χ = ``indicator`` (vertex
+        values, local owned + ghost) instead of the side's (collective)."""
         from mpi4py import MPI
 
         _, lumped, _ = side.averaged
         owned = self.domain.vertex_space.dofmap.index_map.size_local
-        local = float(lumped[:owned] @ side.indicator.x.array[:owned])
+        values = side.indicator.x.array if indicator is None else indicator
+        local = float(lumped[:owned] @ values[:owned])
         return self.domain.comm.allreduce(local, op=MPI.SUM)
 
     def contact_area(self, side: ElectrodeSide) -> float:

@@ -96,16 +96,14 @@ class InterfaceMap:
         """∫ χ dA / A over the coupled interfaces whose pairs are in ``electrode`` (a mask of
         the pairs), with χ = ``indicator`` at the electrolyte's vertices: the share of contact
         the interface current sees (nan: no such interface; collective)."""
-        from mpi4py import MPI
-
         active, area = 0.0, 0.0
         for item in self.sides:
             if not electrode[item.pairs].any():
                 continue
-            _, lumped, _ = item.side.averaged  # ∫ v_i dA at the vertices
-            active += float(lumped[item.vertex_dofs] @ indicator[item.vertex_pairs])
+            values = np.zeros(item.side.indicator.x.array.size)
+            values[item.vertex_dofs] = indicator[item.vertex_pairs]
+            active += self.echem.currents.active_area(item.side, values)
             area += item.side.area
-        active = self.comm.allreduce(active, op=MPI.SUM)
         return active / area if area > 0.0 else math.nan
 
     def set_indicator(self, indicator: np.ndarray) -> None:
