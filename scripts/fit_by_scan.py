@@ -54,9 +54,17 @@ def interval(values: list[float], hits: list[bool]) -> tuple[float, float, float
     return below, values[first], values[last], above
 
 
+def plotted(ccd: dict) -> tuple[float, str]:
+    """Where a run sits on the plot: its CCD ('o'), the level it failed in without a CCD ('v')
+    or the last level it passed ('^')."""
+    if ccd["predicted"] is None and ccd["failed"] is not None:
+        return ccd["failed"], "v"
+    return point(ccd)
+
+
 def write(out: Path, key: str, unit: str, values: list[float], cases: list[Path],
-          rows: dict[str, list[float | None]], texts: dict[str, list[str]],
-          measured: dict[str, float], fit: tuple[float, float, float, float]) -> float:
+          results: dict[str, list[dict]], measured: dict[str, float],
+          fit: tuple[float, float, float, float]) -> float:
     """fit.md and fit.png; returns the fitted value."""
     import matplotlib
 
@@ -71,16 +79,19 @@ def write(out: Path, key: str, unit: str, values: list[float], cases: list[Path]
              "|---|" + "---|" * len(cases)]
     for k, value in enumerate(values):
         lines.append(f"| {value:g} {unit} | "
-                     + " | ".join(texts[case.stem][k] for case in cases) + " |")
+                     + " | ".join(ccd_text(results[case.stem][k]) for case in cases) + " |")
     lines += ["", f"Every case reproduced at {a:g}–{b:g} {unit} (sampled); the interval that "
               f"reproduces lies inside ({below:g}, {above:g}) {unit}. "
               f"**Fitted: {fitted:.4g} {unit}** (the middle of the reproducing samples)."]
     fig, ax = plt.subplots(figsize=(4.8, 3.4))
     for number, case in enumerate(cases):
         color = f"C{number}"
-        ys = [y if y is not None else float("nan") for y in rows[case.stem]]
-        ax.plot(values, ys, "o-", color=color, label=case.stem)
+        marks = [plotted(ccd) for ccd in results[case.stem]]
+        ax.plot(values, [y for y, _ in marks], "-", color=color, label=case.stem)
+        for x, (y, marker) in zip(values, marks, strict=True):
+            ax.plot(x, y, marker, color=color)
         ax.axhline(measured[case.stem], color=color, ls="--", lw=0.8)
+    ax.plot([], [], "v", color="gray", label="failed in that level (no CCD)")
     ax.axvspan(a, b, color="tab:green", alpha=0.15, label="reproduces (sampled)")
     ax.axvline(fitted, color="k", lw=0.8, label=f"fitted {fitted:.4g} {unit}")
     ax.set_xlabel(f"{key.split('.')[-1]} ({unit})" if unit else key.split(".")[-1])
@@ -134,22 +145,17 @@ def main() -> None:
     print(f"{PROG}: {args.key} at {len(items)} values × {len(args.cases)} case(s), {args.jobs} "
           f"at a time → {out}", flush=True)
     run_all(jobs, args)
-    rows: dict[str, list[float | None]] = {}
-    texts: dict[str, list[str]] = {}
-    for path in args.cases:
-        results = [ccd_of(out / path.stem / label(args.key, item))[0] for item in items]
-        rows[path.stem] = [point(ccd)[0] if ccd["predicted"] is not None else None
-                           for ccd in results]
-        texts[path.stem] = [ccd_text(ccd) for ccd in results]
+    results = {path.stem: [ccd_of(out / path.stem / label(args.key, item))[0] for item in items]
+               for path in args.cases}
+    rows = {stem: [ccd["predicted"] for ccd in ccds] for stem, ccds in results.items()}
     try:
         fit = interval(values, reproducing(rows, measured, values))
     except ValueError as error:
-        write_table_only = "\n".join(f"{path.stem}: " + ", ".join(
-            f"{item} → {text}" for item, text in zip(items, texts[path.stem], strict=True))
-            for path in args.cases)
-        print(write_table_only)
+        for stem, ccds in results.items():
+            print(f"{stem}: " + ", ".join(f"{item} → {ccd_text(ccd)}"
+                                          for item, ccd in zip(items, ccds, strict=True)))
         sys.exit(f"{PROG}: {error}")
-    write(out, args.key, units.pop(), values, args.cases, rows, texts, measured, fit)
+    write(out, args.key, units.pop(), values, args.cases, results, measured, fit)
     print(f"{PROG}: wrote {out / 'fit.md'} and {out / 'fit.png'}")
 
 
