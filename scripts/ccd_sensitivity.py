@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from ccd_table import Job, ccd_text, mode, outcome, run_all, summary
+from ccd_table import Job, add_batch_options, ccd_text, mode, outcome, run_all, summary
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -129,11 +129,7 @@ def main() -> None:
     parser.add_argument("case", type=Path)
     parser.add_argument("--vary", action="append", default=[], required=True,
                         metavar="KEY=V1,V2,...")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
-    parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--ranks", type=int, default=1)
-    parser.add_argument("--out", type=Path, default=None)
-    parser.add_argument("--fresh", action="store_true")
+    add_batch_options(parser)
     args = parser.parse_args()
     if not args.case.exists():
         sys.exit(f"ccd_sensitivity: {args.case}: no such case file")

@@ -124,6 +124,17 @@ def command(job: Job, state: str, ranks: int) -> list[str]:
     return run
 
 
+def add_batch_options(parser: argparse.ArgumentParser) -> None:
+    """The options of a batch of runs over one or more cases (``run_all``): ``--set`` (applied
+    to every run), ``--jobs``, ``--ranks``, ``--out`` (default: the script's own) and
+    ``--fresh``."""
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--ranks", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--fresh", action="store_true")
+
+
 def run_all(jobs: list[Job], args: argparse.Namespace) -> None:
     """Run the jobs on ``args.jobs`` × ``args.ranks`` cores: each on its own ``ranks`` (at most
     all the cores) or ``args.ranks``, the widest first, a job started when its ranks are free

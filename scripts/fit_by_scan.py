@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from ccd_sensitivity import ccd_of, label, magnitude, point
-from ccd_table import Job, ccd_text, run_all
+from ccd_table import Job, add_batch_options, ccd_text, run_all
 
 ROOT = Path(__file__).resolve().parents[1]
 PROG = "fit_by_scan"
@@ -113,11 +113,7 @@ def main() -> None:
     parser.add_argument("key")
     parser.add_argument("cases", type=Path, nargs="+")
     parser.add_argument("--values", required=True, metavar="V1,V2,...")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
-    parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--ranks", type=int, default=1)
-    parser.add_argument("--out", type=Path, default=None)
-    parser.add_argument("--fresh", action="store_true")
+    add_batch_options(parser)
     args = parser.parse_args()
     items = [v.strip() for v in args.values.split(",") if v.strip()]
     units = {" ".join(item.split()[1:]) for item in items}
