@@ -133,3 +133,16 @@ def test_sigterm_inside_a_coupled_step_stops_at_the_next_substep(tmp_path, coupl
     assert resumed.returncode == 0, resumed.stderr
     assert_same_series(coupled_straight / "timeseries.csv", out / "timeseries.csv", rel=1e-7,
                        skip=("newton_iterations", "substeps", "coupling_iterations"))
+
+
+def test_checkpoint_on_two_ranks_when_a_rank_owns_no_electrolyte_cells(tmp_path):
+    """Source B's bare cell on 2 ranks leaves one rank without electrolyte cells; its checkpoint
+    rows are then empty (0 × n) arrays, which crashed the first checkpoint (reshape(0, -1))."""
+    out = tmp_path / "run"
+    case = str(CASES / "chen2023" / "ccd" / "bare_ccd.toml")
+    done = run_mpi(["-m", "ssbstack.cli", "run", case, "-o", str(out), "--set",
+                    'protocol.steps=["Strip at 0.1 mA/cm2 for 10 seconds", '
+                    '"Plate at 0.1 mA/cm2 for 10 seconds"]', "--set", "outputs.plots=false",
+                    "--checkpoint-every", "1"], ranks=2, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (out / "checkpoint" / "state.npz").exists()

@@ -43,13 +43,19 @@ def _owned_cells(mesh: Any) -> int:
     return mesh.topology.index_map(mesh.topology.dim).size_local
 
 
+def _cell_dofs(dofs: np.ndarray, block: int) -> np.ndarray:
+    """Each cell's unrolled dof indices (cells × dofs per cell × block), also for a rank with
+    no cells of the mesh (an empty (0, n) array, which ``reshape(0, -1)`` cannot infer)."""
+    return (dofs[:, :, None] * block + np.arange(block)[None, None, :]).reshape(
+        dofs.shape[0], dofs.shape[1] * block)
+
+
 def function_rows(function: Any, keys: np.ndarray) -> Cellwise:
     """Cell-wise dof values of ``function`` on the owned cells, keyed by ``keys``."""
     space = function.function_space
     owned = _owned_cells(space.mesh)
     block = space.dofmap.bs
-    dofs = space.dofmap.list[:owned]
-    expanded = (dofs[:, :, None] * block + np.arange(block)[None, None, :]).reshape(owned, -1)
+    expanded = _cell_dofs(space.dofmap.list[:owned], block)
     return keys[:owned], function.x.array[expanded].copy()
 
 
@@ -57,8 +63,7 @@ def restore_function(function: Any, keys: np.ndarray, saved: Cellwise) -> None:
     """Fill ``function`` on all local cells from saved cell-wise rows (any partition)."""
     space = function.function_space
     block = space.dofmap.bs
-    dofs = space.dofmap.list[: len(keys)]
-    expanded = (dofs[:, :, None] * block + np.arange(block)[None, None, :]).reshape(len(keys), -1)
+    expanded = _cell_dofs(space.dofmap.list[: len(keys)], block)
     function.x.array[expanded] = saved_rows(keys, saved)
     function.x.scatter_forward()
 
@@ -67,7 +72,7 @@ def geometry_rows(mesh: Any, keys: np.ndarray) -> Cellwise:
     """Cell-wise node coordinates of the owned cells (for meshes that move)."""
     owned = _owned_cells(mesh)
     nodes = mesh.geometry.dofmaps[0][:owned]
-    return keys[:owned], mesh.geometry.x[nodes].reshape(owned, -1).copy()
+    return keys[:owned], mesh.geometry.x[nodes].reshape(owned, 3 * nodes.shape[1]).copy()
 
 
 def restore_geometry(mesh: Any, keys: np.ndarray, saved: Cellwise) -> None:
