@@ -66,11 +66,14 @@ def case_value(case: Path, overrides: list[str], key: str) -> str | None:
 
 
 def point(ccd: dict) -> tuple[float, str]:
-    """Where a run sits on the plot: its CCD ('o'), or the last level it passed ('^': above)."""
+    """Where a run sits on the plot: its CCD ('o'), the last level it passed ('^': above) or
+    the level it failed in without a CCD ('v': below the first level)."""
     if ccd["predicted"] is not None:
         return ccd["predicted"], "o"
     if ccd["above"] is not None:
         return ccd["above"], "^"
+    if ccd["failed"] is not None:
+        return ccd["failed"], "v"
     return float("nan"), "o"
 
 
@@ -107,6 +110,8 @@ def write(out: Path, case: Path, sweeps: list[tuple[str, list[str]]], measured: 
         ax.plot([], [], "o", color="tab:blue", label="model CCD")
         if any(marker == "^" for *_, marker in points):
             ax.plot([], [], "^", color="tab:blue", label="no failure up to here")
+        if any(marker == "v" for *_, marker in points):
+            ax.plot([], [], "v", color="tab:blue", label="failed in that level (no CCD)")
         if measured is not None:
             ax.axhline(measured, color="tab:gray", ls="--", lw=0.8, label="measured")
         ax.set_xlabel(key.split(".")[-1] + (f" ({values[0].split()[1]})"

@@ -31,11 +31,11 @@ ROOT = Path(__file__).resolve().parents[1]
 PROG = "fit_by_scan"
 
 
-def reproducing(rows: dict[str, list[float | None]], measured: dict[str, float],
-                values: list[float]) -> list[bool]:
-    """Per value (sorted): does every case's CCD (mA/cm², None: no CCD) equal its measured?"""
-    return [all(rows[case][k] is not None and abs(rows[case][k] - measured[case]) < 1e-9
-                for case in rows) for k in range(len(values))]
+def reproducing(rows: dict[str, list[float | None]], measured: dict[str, float]) -> list[bool]:
+    """Per sampled value: does every case's CCD (mA/cm², None: no CCD) equal its measured?"""
+    return [all(ccd is not None and abs(ccd - measured[case]) < 1e-9
+                for case, ccd in zip(rows, sample, strict=True))
+            for sample in zip(*rows.values(), strict=True)]
 
 
 def interval(values: list[float], hits: list[bool]) -> tuple[float, float, float, float]:
@@ -52,14 +52,6 @@ def interval(values: list[float], hits: list[bool]) -> tuple[float, float, float
     below = values[first - 1] if first > 0 else -float("inf")
     above = values[last + 1] if last + 1 < len(values) else float("inf")
     return below, values[first], values[last], above
-
-
-def plotted(ccd: dict) -> tuple[float, str]:
-    """Where a run sits on the plot: its CCD ('o'), the level it failed in without a CCD ('v')
-    or the last level it passed ('^')."""
-    if ccd["predicted"] is None and ccd["failed"] is not None:
-        return ccd["failed"], "v"
-    return point(ccd)
 
 
 def write(out: Path, key: str, unit: str, values: list[float], cases: list[Path],
@@ -86,7 +78,7 @@ def write(out: Path, key: str, unit: str, values: list[float], cases: list[Path]
     fig, ax = plt.subplots(figsize=(4.8, 3.4))
     for number, case in enumerate(cases):
         color = f"C{number}"
-        marks = [plotted(ccd) for ccd in results[case.stem]]
+        marks = [point(ccd) for ccd in results[case.stem]]
         ax.plot(values, [y for y, _ in marks], "-", color=color, label=case.stem)
         for x, (y, marker) in zip(values, marks, strict=True):
             ax.plot(x, y, marker, color=color)
@@ -145,7 +137,7 @@ def main() -> None:
                for path in args.cases}
     rows = {stem: [ccd["predicted"] for ccd in ccds] for stem, ccds in results.items()}
     try:
-        fit = interval(values, reproducing(rows, measured, values))
+        fit = interval(values, reproducing(rows, measured))
     except ValueError as error:
         for stem, ccds in results.items():
             print(f"{stem}: " + ", ".join(f"{item} → {ccd_text(ccd)}"

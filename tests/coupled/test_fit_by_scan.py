@@ -19,7 +19,7 @@ from fit_by_scan import interval, reproducing  # noqa: E402
 def test_reproducing_values_need_every_case():
     values = [0.0, 0.5, 1.0, 2.0]
     rows = {"springs": [0.7, 0.3, 0.3, None], "fixed_gap": [0.6, 0.3, 0.3, 0.3]}
-    hits = reproducing(rows, {"springs": 0.3, "fixed_gap": 0.3}, values)
+    hits = reproducing(rows, {"springs": 0.3, "fixed_gap": 0.3})
     assert hits == [False, True, True, False]  # None (no CCD) never reproduces
     assert interval(values, hits) == (0.0, 0.5, 1.0, 2.0)
     assert interval(values, [True, False, False, False]) == (-float("inf"), 0.0, 0.0, 0.5)
